@@ -1,0 +1,52 @@
+package io.df2redis.api;
+
+import io.df2redis.config.MigrationConfig;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Every {@code /api} call needs {@code Authorization: Bearer <control.token>}. Health and metrics
+ * ({@code /q/...}) stay open for probes and scrapers. Runs before routing, so an unauthenticated
+ * caller learns nothing about which routes exist.
+ */
+public class ControlTokenFilter {
+
+    private static final String BEARER = "Bearer ";
+
+    private final Optional<byte[]> token;
+
+    public ControlTokenFilter(MigrationConfig config) {
+        this.token = config.control().token().filter(t -> !t.isBlank()).map(t -> t.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ServerRequestFilter(preMatching = true)
+    public Optional<Response> authenticate(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath();
+        if (!path.startsWith("/api")) {
+            return Optional.empty();
+        }
+        if (token.isEmpty()) {
+            return Optional.of(Problem.response(Response.Status.FORBIDDEN, "the control API is disabled because no "
+                    + "token is configured: set control.token in the migration file or DF2REDIS_CONTROL_TOKEN"));
+        }
+        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.startsWith(BEARER)) {
+            return Optional.of(unauthorized("send Authorization: Bearer <control.token>"));
+        }
+        byte[] presented = header.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(presented, token.get())) {
+            return Optional.of(unauthorized("the bearer token does not match control.token"));
+        }
+        return Optional.empty();
+    }
+
+    private static Response unauthorized(String detail) {
+        Response problem = Problem.response(Response.Status.UNAUTHORIZED, detail);
+        return Response.fromResponse(problem).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"df2redis\"").build();
+    }
+}

@@ -1,0 +1,84 @@
+package io.df2redis.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.df2redis.config.Secrets;
+import io.df2redis.migration.DryRun;
+import io.df2redis.migration.MigrationRuntime;
+import io.df2redis.migration.engine.PipelineEngine;
+import io.df2redis.state.StatusJson;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Control of the migration: status, start (or dry run), pause, resume, abort. */
+@Path("/api/v1/migration")
+@Produces(MediaType.APPLICATION_JSON)
+public class MigrationResource {
+
+    private final PipelineEngine engine;
+    private final StatusStore store;
+    private final DryRun dryRun;
+
+    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun) {
+        this.engine = engine;
+        this.store = store;
+        this.dryRun = dryRun;
+    }
+
+    /** The status file's content, as of now. */
+    @GET
+    public Response status() {
+        return Response.ok(statusJson()).build();
+    }
+
+    /** Starts or continues the migration ({@code 202}), or runs a dry run ({@code 200} with its report). */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> start(StartRequest request) {
+        if (request != null && request.isDryRun()) {
+            return dryRun.check()
+                    .map(report -> Response.ok(report).build());
+        }
+        engine.start(MigrationRuntime.MIGRATE);
+        return Uni.createFrom().item(accepted());
+    }
+
+    @POST
+    @Path("/pause")
+    public Response pause() {
+        engine.pause();
+        return accepted();
+    }
+
+    @POST
+    @Path("/resume")
+    public Response resume() {
+        engine.resume();
+        return accepted();
+    }
+
+    @POST
+    @Path("/abort")
+    public Response abort() {
+        engine.abort();
+        return accepted();
+    }
+
+    private Response accepted() {
+        return Response.accepted(statusJson()).type(MediaType.APPLICATION_JSON).build();
+    }
+
+    private String statusJson() {
+        try {
+            return Secrets.mask(StatusJson.MAPPER.writeValueAsString(store.snapshot()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("status not serialisable", e);
+        }
+    }
+}

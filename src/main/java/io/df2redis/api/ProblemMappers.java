@@ -1,0 +1,80 @@
+package io.df2redis.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.df2redis.migration.engine.PipelineBusyException;
+import io.df2redis.state.StatusFileException;
+import io.quarkus.logging.Log;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error of the API as problem+json that says what to change. */
+public class ProblemMappers {
+
+    @ServerExceptionMapper
+    public Response busy(PipelineBusyException e) {
+        return Problem.response(Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "unknown field '" + e.getPropertyName()
+                + "': the body takes " + e.getKnownPropertyIds() + ", e.g. {\"dryRun\": false}");
+    }
+
+    @ServerExceptionMapper
+    public Response wrongType(InvalidFormatException e) {
+        String field = e.getPath().isEmpty() ? "body" : e.getPath().get(e.getPath().size() - 1).getFieldName();
+        return Problem.response(Response.Status.BAD_REQUEST, "field '" + field + "' has the wrong type: write "
+                + e.getTargetType().getSimpleName().toLowerCase() + ", e.g. {\"dryRun\": true}");
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonProcessingException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "the body is not valid JSON ("
+                + e.getOriginalMessage() + "): send e.g. {\"dryRun\": false} or no body");
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return Problem.response(Response.Status.NOT_FOUND, "no such endpoint: see README (Endpoints) for "
+                + "/api/v1/migration, /api/v1/events and /q/health");
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return Problem.response(405, "Method Not Allowed", "this endpoint does not take that method; allowed: "
+                + e.getResponse().getAllowedMethods());
+    }
+
+    @ServerExceptionMapper
+    public Response statusFile(StatusFileException e) {
+        return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        Response.StatusType type = e.getResponse().getStatusInfo();
+        String detail = e.getMessage();
+        if (status == 415) {
+            detail = "send the body as application/json";
+        }
+        return Problem.response(status, type.getReasonPhrase(), detail);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(IllegalArgumentException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper(priority = 10000)
+    public Response any(Exception e) {
+        Log.errorf(e, "request failed");
+        return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal error: " + e.getMessage());
+    }
+}

@@ -1,0 +1,79 @@
+package io.df2redis.cli;
+
+import io.df2redis.migration.DryRun;
+import io.df2redis.migration.MigrationRuntime;
+import io.df2redis.migration.engine.PipelineEngine;
+import io.df2redis.migration.engine.PipelineOutcome;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.config.MigrationConfig;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import jakarta.inject.Inject;
+import java.io.PrintStream;
+import java.time.Duration;
+
+/**
+ * The commands that need the service: {@code migrate}, {@code prepare}, {@code rollback} run a plan
+ * in this process and print one line per event on stdout (logs go to stderr); {@code serve} waits
+ * for REST calls until the process is stopped.
+ */
+public class CommandApp implements QuarkusApplication {
+
+    @Inject
+    PipelineEngine engine;
+    @Inject
+    EventHub events;
+    @Inject
+    DryRun dryRun;
+    @Inject
+    MigrationConfig config;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public int run(String... args) {
+        CliArgs cli = CliArgs.parse(args);
+        return switch (cli.command()) {
+            case "serve" -> serve();
+            case "prepare" -> check(cli);
+            case "migrate" -> cli.dryRun() ? check(cli) : runPlan(MigrationRuntime.MIGRATE, cli);
+            case "rollback" -> runPlan(MigrationRuntime.ROLLBACK, cli);
+            default -> throw new IllegalStateException("not a service command: " + cli.command());
+        };
+    }
+
+    private int serve() {
+        if (engine.interrupted() && config.migrate().resume()) {
+            String plan = engine.lastPlan();
+            Log.infof("continuing the interrupted %s plan from its checkpoint (migrate.resume is true)", plan);
+            engine.start(plan);
+        }
+        Quarkus.waitForExit();
+        return ExitCodes.DONE;
+    }
+
+    /** A read-only check: prints the findings; exit 0 when the migration could start. */
+    private int check(CliArgs cli) {
+        DryRun.Report report = dryRun.check()
+                .await().atMost(config.engine().remoteTimeout().multipliedBy(8).plus(Duration.ofSeconds(5)));
+        if (cli.json()) {
+            out.println(StatusPrinter.json(report));
+        } else {
+            out.println((report.ok() ? "ready: " : "not ready: ") + report.message());
+            report.warnings().forEach(w -> out.println("warning: " + w));
+            out.println(StatusPrinter.json(report.findings()));
+            out.println("(dry run: nothing was changed)");
+        }
+        return report.ok() ? ExitCodes.DONE : ExitCodes.FAILED;
+    }
+
+    private int runPlan(String plan, CliArgs cli) {
+        events.listen(event -> out.println(StatusPrinter.line(event, cli.json())));
+        PipelineOutcome outcome = engine.start(plan).join();
+        if (!cli.json()) {
+            out.println(outcome.status().json() + ": " + outcome.message());
+        }
+        return outcome.exitCode();
+    }
+}

@@ -1,0 +1,92 @@
+package io.df2redis.cli;
+
+import io.df2redis.config.InvalidConfigException;
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationConfigLoader;
+import io.df2redis.config.MigrationFile;
+import io.df2redis.config.Secrets;
+import io.df2redis.local.DemoDataset;
+import io.df2redis.local.LocalRedis;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code df2redis demo}: starts two local {@code redis-server} processes (the source playing
+ * Dragonfly, and the target), loads a small mixed dataset into the source, runs {@code migrate}
+ * with the stages this version has, prints the result and stops what it started.
+ */
+final class Demo {
+
+    private Demo() {
+    }
+
+    static int run(CliArgs cli, PrintStream out, PrintStream err) {
+        if (!LocalRedis.available()) {
+            err.println("df2redis demo: redis-server is not on PATH: install it (e.g. apt-get install redis-server) and run again");
+            return ExitCodes.BAD_INPUT;
+        }
+        Path home;
+        try {
+            home = Files.createTempDirectory("df2redis-demo-");
+        } catch (IOException e) {
+            err.println("df2redis demo: cannot create a working directory: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        out.println("demo: working directory " + home);
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            Map<Integer, Integer> keys = DemoDataset.load(source, 100, 42);
+            out.println("demo: source redis-server " + source.address() + " loaded with " + keys + " keys per db; target "
+                    + target.address());
+            Path file = writeConfig(home, source, target);
+            out.println("demo: migration file " + file);
+            MigrationConfig config = MigrationConfigLoader.load(file);
+            Secrets.register(config);
+            System.setProperty(MigrationFile.FILE_PROPERTY, file.toString());
+            cli.showPort().ifPresent(port -> out.println("demo: REST/SSE on http://127.0.0.1:" + port
+                    + "/api/v1/migration (token in " + file + ")"));
+            CliArgs migrate = new CliArgs("migrate", Optional.of(file), false, cli.showPort(), cli.json());
+            int exit = Df2redisMain.boot(migrate, config, err);
+            out.println("demo: migrate exited " + exit + "; status in " + home.resolve("state/status.json")
+                    + " (df2redis status --config " + file + ")");
+            return exit;
+        } catch (IOException e) {
+            err.println("df2redis demo: " + e.getMessage());
+            return ExitCodes.FAILED;
+        } catch (InvalidConfigException e) {
+            err.println("df2redis demo: " + e.getMessage());
+            return ExitCodes.BAD_INPUT;
+        }
+    }
+
+    private static Path writeConfig(Path home, LocalRedis source, LocalRedis target) throws IOException {
+        byte[] token = new byte[16];
+        new SecureRandom().nextBytes(token);
+        String yaml = """
+                # Written by df2redis demo.
+                source:
+                  type: redis          # a redis-server plays the Dragonfly source
+                  addr: %s
+                target:
+                  type: redis-standalone
+                  seed: %s
+                stateDir: state
+                migrate:
+                  mode: snapshot       # copy-only plan: precheck -> baseline -> import
+                  scanCount: 200
+                control:
+                  token: %s
+                """.formatted(source.address(), target.address(), HexFormat.of().formatHex(token));
+        Path file = home.resolve("migrate.yaml");
+        Files.writeString(file, yaml);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+}

@@ -1,0 +1,131 @@
+package io.df2redis.cli;
+
+import io.df2redis.config.InvalidConfigException;
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationConfigLoader;
+import io.df2redis.config.MigrationFile;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.config.Secrets;
+import io.df2redis.state.MigrationStatus;
+import io.df2redis.state.StatusFileException;
+import io.df2redis.state.StatusStore;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Entry point of the jar. Parses the command line and validates the migration file before the
+ * service boots (bad input exits 2 with every problem listed), answers {@code status} and
+ * {@code help} without booting at all, and boots Quarkus for the rest with HTTP only where it is wanted.
+ */
+@QuarkusMain
+public class Df2redisMain {
+
+    public static void main(String... args) {
+        System.exit(run(System.out, System.err, System.getenv(), args));
+    }
+
+    static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+        CliArgs cli;
+        try {
+            cli = CliArgs.parse(args);
+        } catch (CliArgs.UsageException e) {
+            err.println("df2redis: " + e.getMessage());
+            err.print(CliArgs.USAGE);
+            return ExitCodes.BAD_INPUT;
+        }
+        switch (cli.command()) {
+            case "help" -> {
+                out.print(CliArgs.USAGE);
+                return ExitCodes.DONE;
+            }
+            case "demo" -> {
+                return Demo.run(cli, out, err);
+            }
+            default -> {
+                return withConfig(cli, out, err, env);
+            }
+        }
+    }
+
+    private static int withConfig(CliArgs cli, PrintStream out, PrintStream err, Map<String, String> env) {
+        Optional<Path> file = cli.config().map(Path::toAbsolutePath);
+        if (file.isEmpty()) {
+            file = Optional.ofNullable(env.get(MigrationFile.FILE_ENV)).filter(v -> !v.isBlank()).map(Path::of).map(Path::toAbsolutePath);
+        }
+        if (file.isEmpty()) {
+            err.println("df2redis: no migration file: pass --config FILE or set DF2REDIS_CONFIG "
+                    + "(see examples/migrate.sample.yaml)");
+            return ExitCodes.BAD_INPUT;
+        }
+        System.setProperty(MigrationFile.FILE_PROPERTY, file.get().toString());
+        MigrationConfig config;
+        try {
+            config = MigrationConfigLoader.load(file.get(), env);
+        } catch (InvalidConfigException e) {
+            err.println("df2redis: " + e.getMessage());
+            return ExitCodes.BAD_INPUT;
+        }
+        Secrets.register(config);
+        MigrationPaths paths = MigrationPaths.of(config);
+        Optional<MigrationStatus> status;
+        try {
+            status = StatusStore.read(paths.statusFile());
+        } catch (StatusFileException e) {
+            err.println("df2redis: " + Secrets.mask(e.getMessage()));
+            return ExitCodes.BAD_INPUT;
+        }
+        if (cli.command().equals("status")) {
+            return printStatus(cli, out, paths, status);
+        }
+        return boot(cli, config, err);
+    }
+
+    private static int printStatus(CliArgs cli, PrintStream out, MigrationPaths paths, Optional<MigrationStatus> status) {
+        if (status.isEmpty()) {
+            out.println(cli.json() ? "{\"schema\":" + MigrationStatus.CURRENT_SCHEMA + ",\"status\":\"idle\",\"stages\":[]}"
+                    : "no migration has run yet (no status file at " + paths.statusFile() + ")");
+            return ExitCodes.DONE;
+        }
+        out.print(cli.json() ? StatusPrinter.json(status.get()) + "\n" : StatusPrinter.human(status.get()));
+        return ExitCodes.DONE;
+    }
+
+    static int boot(CliArgs cli, MigrationConfig config, PrintStream err) {
+        configureHttp(cli, config);
+        int[] exit = {ExitCodes.DONE};
+        Quarkus.run(CommandApp.class, (code, failure) -> {
+            exit[0] = code;
+            if (failure != null) {
+                err.println("df2redis: could not start: " + Secrets.mask(String.valueOf(failure.getMessage())));
+                exit[0] = code == 0 ? ExitCodes.FAILED : code;
+            }
+        }, cli.toArgs());
+        return exit[0];
+    }
+
+    private static void configureHttp(CliArgs cli, MigrationConfig config) {
+        String[] hostPort = splitHostPort(config.dashboard().addr());
+        if (cli.command().equals("serve")) {
+            System.setProperty("quarkus.http.host", hostPort[0]);
+            System.setProperty("quarkus.http.port", hostPort[1]);
+        } else if (cli.showPort().isPresent()) {
+            System.setProperty("quarkus.http.host", hostPort[0]);
+            System.setProperty("quarkus.http.port", String.valueOf(cli.showPort().get()));
+        } else {
+            System.setProperty("quarkus.http.host-enabled", "false");
+        }
+    }
+
+    static String[] splitHostPort(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new String[] {host, address.substring(colon + 1)};
+    }
+}

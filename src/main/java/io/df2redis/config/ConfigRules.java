@@ -1,0 +1,80 @@
+package io.df2redis.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Rules that span several keys, which Bean Validation on single keys cannot express. */
+final class ConfigRules {
+
+    private ConfigRules() {
+    }
+
+    static List<ConfigProblem> check(MigrationConfig config) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        checkBatches(config, problems);
+        checkImporter(config, problems);
+        checkTargetSeed(config, problems);
+        checkMetaPattern(config, problems);
+        checkEngine(config, problems);
+        return problems;
+    }
+
+    private static void checkBatches(MigrationConfig config, List<ConfigProblem> problems) {
+        List<MigrationConfig.Batch> batches = config.migrate().cutover().batches();
+        int previous = -1;
+        for (int i = 0; i < batches.size(); i++) {
+            MigrationConfig.Batch batch = batches.get(i);
+            String key = "migrate.cutover.batches[" + i + "]";
+            if (batch.percentage() <= previous) {
+                problems.add(new ConfigProblem(key + ".percentage",
+                        "percentages must increase from batch to batch: " + batch.percentage()
+                                + " follows " + previous + "; order the batches by percentage"));
+            }
+            previous = Math.max(previous, batch.percentage());
+            if (batch.duration().isNegative()) {
+                problems.add(new ConfigProblem(key + ".duration", "must not be negative: write e.g. 5m"));
+            }
+        }
+    }
+
+    private static void checkImporter(MigrationConfig config, List<ConfigProblem> problems) {
+        MigrationConfig.Importer importer = config.migrate().importer();
+        if ((importer == MigrationConfig.Importer.RDB || importer == MigrationConfig.Importer.RDB_CLI)
+                && config.migrate().snapshotPath().isEmpty()) {
+            problems.add(new ConfigProblem("migrate.snapshotPath",
+                    "required with importer " + importer.name().toLowerCase().replace('_', '-')
+                            + ": write the path of the RDB snapshot file"));
+        }
+        if (importer == MigrationConfig.Importer.RDB_CLI && config.migrate().rdbToolBinary().isEmpty()) {
+            problems.add(new ConfigProblem("migrate.rdbToolBinary",
+                    "required with importer rdb-cli: write the path of redis-rdb-cli's rmt"));
+        }
+    }
+
+    private static void checkTargetSeed(MigrationConfig config, List<ConfigProblem> problems) {
+        if (config.target().type() == MigrationConfig.TargetType.REDIS_STANDALONE && config.target().seed().contains(",")) {
+            problems.add(new ConfigProblem("target.seed",
+                    "a standalone target takes one host:port; set target.type: redis-cluster for several seeds"));
+        }
+    }
+
+    private static void checkMetaPattern(MigrationConfig config, List<ConfigProblem> problems) {
+        String pattern = config.consistency().metaKeyPattern();
+        if (!pattern.contains("%s") && !pattern.contains("{key}")) {
+            problems.add(new ConfigProblem("consistency.metaKeyPattern",
+                    "must contain %s (or {key}) where the data key goes, e.g. meta:{%s}"));
+        }
+    }
+
+    private static void checkEngine(MigrationConfig config, List<ConfigProblem> problems) {
+        if (config.engine().stageTimeout().isNegative() || config.engine().stageTimeout().isZero()) {
+            problems.add(new ConfigProblem("engine.stageTimeout", "must be positive, e.g. 24h"));
+        }
+        if (config.engine().remoteTimeout().isNegative() || config.engine().remoteTimeout().isZero()) {
+            problems.add(new ConfigProblem("engine.remoteTimeout", "must be positive, e.g. 5s"));
+        }
+        if (config.engine().retryBackoff().isNegative()) {
+            problems.add(new ConfigProblem("engine.retryBackoff", "must not be negative, e.g. 2s"));
+        }
+    }
+}

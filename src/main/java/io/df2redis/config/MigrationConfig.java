@@ -1,0 +1,351 @@
+package io.df2redis.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The migration file. Keys are camelCase exactly as written in the YAML file; every key can be
+ * overridden by an environment variable {@code DF2REDIS_<PATH>} (for example
+ * {@code DF2REDIS_TARGET_PASSWORD}). Relative paths are resolved against the directory of the
+ * migration file.
+ */
+@ConfigMapping(prefix = MigrationConfig.PREFIX, namingStrategy = ConfigMapping.NamingStrategy.VERBATIM)
+public interface MigrationConfig {
+
+    String PREFIX = "df2redis";
+    String HOST_PORT = "^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4})$";
+    String HOST_PORT_LIST = "^\\s*(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4})(\\s*,\\s*(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4}))*\\s*$";
+    String HOST_PORT_MESSAGE = "must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:6379";
+
+    /** The side that is authoritative at the start: Dragonfly (or a Redis playing it). */
+    @Valid
+    Source source();
+
+    /** The side the keyspace moves to: Redis standalone or Redis Cluster. */
+    @Valid
+    Target target();
+
+    /** Directory for status, checkpoints, journal and generated files. */
+    @WithDefault("state")
+    String stateDir();
+
+    /** Status file; defaults to {@code <stateDir>/status.json}. */
+    Optional<String> statusFile();
+
+    /** The Camellia proxy that applications talk to during a live migration. */
+    @Valid
+    Proxy proxy();
+
+    /** How the keyspace is copied and cut over. */
+    @Valid
+    Migrate migrate();
+
+    /** Keys and checks that keep both sides consistent. */
+    @Valid
+    Consistency consistency();
+
+    /** The REST/SSE control API. */
+    @Valid
+    Control control();
+
+    /** The dashboard served by {@code serve} and {@code migrate --show}. */
+    @Valid
+    Dashboard dashboard();
+
+    /** How the stage engine runs stages: timeouts, retries, remote call limits. */
+    @Valid
+    Engine engine();
+
+    enum SourceType { DRAGONFLY, REDIS }
+
+    enum TargetType { REDIS_STANDALONE, REDIS_CLUSTER }
+
+    enum Mode { LIVE, SNAPSHOT, COLD }
+
+    enum Importer { SCAN, RDB, RDB_CLI }
+
+    enum TargetNonEmptyPolicy { FAIL, ALLOW }
+
+    interface Source {
+        /** {@code dragonfly} or {@code redis}; checked against what {@code INFO} reports. */
+        @WithDefault("dragonfly")
+        SourceType type();
+
+        /** host:port of the source. */
+        @Pattern(regexp = HOST_PORT, message = HOST_PORT_MESSAGE)
+        String addr();
+
+        /** ACL user name; leave out for the default user. */
+        Optional<String> username();
+
+        /** Password (secret: never printed). */
+        Optional<String> password();
+
+        /** Connect with TLS. */
+        @WithDefault("false")
+        boolean tls();
+
+        /** Only this database; leave out to migrate every database that holds keys. */
+        Optional<@Min(0) @Max(1023) Integer> db();
+    }
+
+    interface Target {
+        /** {@code redis-standalone} or {@code redis-cluster}. */
+        @WithDefault("redis-standalone")
+        TargetType type();
+
+        /** host:port of the target, or a comma-separated list of cluster seed nodes. */
+        @Pattern(regexp = HOST_PORT_LIST, message = "must be host:port, or a comma-separated list of them for a cluster, e.g. 127.0.0.1:7000,127.0.0.1:7001")
+        String seed();
+
+        /** ACL user name; leave out for the default user. */
+        Optional<String> username();
+
+        /** Password (secret: never printed). */
+        Optional<String> password();
+
+        /** Connect with TLS. */
+        @WithDefault("false")
+        boolean tls();
+    }
+
+    interface Proxy {
+        /** Proxy implementation; only {@code camellia}. */
+        @WithDefault("camellia")
+        @Pattern(regexp = "camellia", message = "must be camellia (the only proxy df2redis runs)")
+        String kind();
+
+        /** host:port the proxy listens on for applications (loopback unless changed). */
+        @WithDefault("127.0.0.1:6380")
+        @Pattern(regexp = HOST_PORT, message = HOST_PORT_MESSAGE)
+        String endpoint();
+
+        /** Port of the proxy's HTTP console (bound to loopback). */
+        @WithDefault("16379")
+        @Min(1) @Max(65535)
+        int consolePort();
+
+        /** Directory of the dirty-key journal; defaults to {@code <stateDir>/wal}. */
+        Optional<String> walDir();
+
+        /** Mirror every write to the other side. */
+        @WithDefault("true")
+        boolean mirrorWrites();
+
+        /** {@code auto} (the runtime shipped with df2redis) or the path of a proxy jar. */
+        @WithDefault("auto")
+        String binary();
+
+        /** Journal status file written by the proxy plugin; defaults to {@code <walDir>/status.json}. */
+        Optional<String> walStatusFile();
+
+        /** Lua script of the meta CAS hook; {@code auto} uses the bundled {@code lua/meta_cas.lua}. */
+        @WithDefault("auto")
+        String metaHookScript();
+
+        /** hook.json handed to the plugin; defaults to {@code <walDir>/hook.json}. */
+        Optional<String> hookInfoFile();
+
+        /** Rendered proxy config; {@code auto} renders the bundled template into the state dir. */
+        @WithDefault("auto")
+        String configFile();
+
+        /** Working directory of the proxy process; defaults to the state dir. */
+        Optional<String> workDir();
+
+        /** Extra JVM arguments for the proxy process. */
+        Optional<String> args();
+
+        /** Extra environment for the proxy process. */
+        Map<String, String> env();
+
+        /** Ordering guarantee for mirrored writes: {@code slot} or {@code key}. */
+        @WithDefault("slot")
+        @Pattern(regexp = "slot|key", message = "must be slot or key")
+        String perKeyOrdering();
+    }
+
+    interface Migrate {
+        /** {@code live} (proxy, journal, cutover) or {@code snapshot} (one-off copy; {@code cold} is an alias). */
+        @WithDefault("live")
+        Mode mode();
+
+        /** Baseline importer: {@code scan}, {@code rdb} or {@code rdb-cli}. */
+        @WithDefault("scan")
+        Importer importer();
+
+        /** Parallel copy workers. */
+        @WithDefault("4")
+        @Min(value = 1, message = "must be at least 1 (parallel copy workers)")
+        @Max(value = 256, message = "must be at most 256")
+        int concurrency();
+
+        /** Commands in flight per connection. */
+        @WithDefault("128")
+        @Min(value = 1, message = "must be at least 1 (commands in flight per connection)")
+        @Max(value = 100000, message = "must be at most 100000")
+        int pipeline();
+
+        /** Slots grouped per batch for a cluster target. */
+        @WithDefault("1024")
+        @Min(1) @Max(16384)
+        int slotBatch();
+
+        /** Keys asked for per SCAN call. */
+        @WithDefault("1000")
+        @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")
+        int scanCount();
+
+        /** Rate limits. */
+        @Valid
+        Throttle throttle();
+
+        /** RDB snapshot file for the {@code rdb} and {@code rdb-cli} importers. */
+        Optional<String> snapshotPath();
+
+        /** Path of redis-rdb-cli's {@code rmt} for the {@code rdb-cli} importer. */
+        Optional<String> rdbToolBinary();
+
+        /** Extra arguments for {@code rmt}. */
+        Optional<String> rdbToolArgs();
+
+        /** Continue from checkpoints after a restart (otherwise start over). */
+        @WithDefault("true")
+        boolean resume();
+
+        /** What to do when the target already holds keys: {@code fail} or {@code allow}. */
+        @WithDefault("fail")
+        TargetNonEmptyPolicy targetNonEmpty();
+
+        /** Failed keys tolerated before the import stage fails. */
+        @WithDefault("0")
+        @Min(0)
+        long maxFailures();
+
+        /** Progressive read cutover. */
+        @Valid
+        Cutover cutover();
+    }
+
+    interface Throttle {
+        /** Operations per second per master; 0 means unlimited. */
+        @WithDefault("0")
+        @Min(value = 0, message = "must be 0 (unlimited) or more")
+        int maxOpsPerMaster();
+
+        /** Copy big keys by value in chunks instead of one DUMP payload. */
+        @WithDefault("true")
+        boolean bigKeySlowpath();
+
+        /** Payload size above which a key takes the big-key path. */
+        @WithDefault("16777216")
+        @Min(1024)
+        long bigKeyBytes();
+    }
+
+    interface Cutover {
+        /** Read batches, in increasing percentage order. */
+        List<@Valid Batch> batches();
+    }
+
+    interface Batch {
+        /** Name shown in status and events. */
+        Optional<String> label();
+
+        /** Share of reads sent to the target, 0 to 100. */
+        @Min(value = 0, message = "must be from 0 to 100 (share of reads sent to the target)")
+        @Max(value = 100, message = "must be from 0 to 100 (share of reads sent to the target)")
+        int percentage();
+
+        /** How long the batch holds before the next one, e.g. {@code 5m}. */
+        @WithDefault("5m")
+        Duration duration();
+
+        /** Mismatches tolerated during the batch. */
+        @WithDefault("0")
+        @Min(value = 0, message = "must be 0 or more")
+        long maxMismatch();
+    }
+
+    interface Consistency {
+        /** Meta key per data key; {@code %s} (or {@code {key}}) stands for the key. */
+        @WithDefault("meta:{%s}")
+        String metaKeyPattern();
+
+        /** Key written on both sides at the write cutover. */
+        @WithDefault("MIGRATE_FENCE")
+        @NotBlank
+        String fenceKey();
+
+        /** Key holding T0 on both sides. */
+        @WithDefault("MIGRATE_BASE_TS")
+        @NotBlank
+        String baselineTsKey();
+
+        /** Guard import writes with the meta CAS hook. */
+        @WithDefault("true")
+        boolean enableCas();
+
+        /** Share of keys compared by sample verification, 0 to 1. */
+        @WithDefault("0.001")
+        @DecimalMin(value = "0", message = "must be from 0 to 1")
+        @DecimalMax(value = "1", message = "must be from 0 to 1")
+        double sampleRate();
+
+        /** Directory with the Lua scripts. */
+        @WithDefault("lua")
+        String luaDir();
+    }
+
+    interface Control {
+        /** Bearer token for /api (secret). Without it the control API answers 403. */
+        Optional<String> token();
+    }
+
+    interface Dashboard {
+        /** host:port of the HTTP server (REST, SSE, dashboard). */
+        @WithDefault("127.0.0.1:8080")
+        @Pattern(regexp = HOST_PORT, message = HOST_PORT_MESSAGE)
+        String addr();
+    }
+
+    interface Engine {
+        /** Longest a stage may run before it fails with a timeout. */
+        @WithDefault("24h")
+        Duration stageTimeout();
+
+        /** Retries of a stage that failed with a retryable error. */
+        @WithDefault("2")
+        @Min(0) @Max(100)
+        int stageRetries();
+
+        /** First backoff between stage retries (doubles each time). */
+        @WithDefault("2s")
+        Duration retryBackoff();
+
+        /** Timeout of one remote call (PING, INFO, SCAN ...). */
+        @WithDefault("5s")
+        Duration remoteTimeout();
+
+        /** Events kept in the status file. */
+        @WithDefault("200")
+        @Min(10) @Max(10000)
+        int recentEvents();
+
+        /** Batches between two checkpoints of a long stage. */
+        @WithDefault("10")
+        @Min(1)
+        int checkpointEvery();
+    }
+}

@@ -1,0 +1,146 @@
+package io.df2redis.config;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.validator.BeanValidationConfigValidator;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+
+/**
+ * Loads and validates a migration file outside of the running service (the CLI does this before
+ * it boots anything, so that bad input exits 2 with every problem listed). The service binds the
+ * same file through {@link MigrationFileConfigSourceFactory} and the same {@link MigrationConfig}
+ * mapping, so both see identical values.
+ */
+public final class MigrationConfigLoader {
+
+    /** Above application.properties (250 is the default of config files), below the environment (300). */
+    public static final int FILE_ORDINAL = 270;
+    private static final String ENV_PREFIX = "DF2REDIS_";
+    private static final Pattern PROPERTY = Pattern.compile(Pattern.quote(MigrationConfig.PREFIX) + "\\.([A-Za-z0-9_.\\[\\]*-]+)");
+    private static final Pattern QUOTED_VALUE = Pattern.compile("config value \"([^\"]*)\"");
+
+    private MigrationConfigLoader() {
+    }
+
+    /** Loads the file with environment overrides from the process environment. */
+    public static MigrationConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /** Loads the file; every problem found is reported at once in an {@link InvalidConfigException}. */
+    public static MigrationConfig load(Path file, Map<String, String> environment) {
+        Map<String, String> properties = MigrationFile.read(file);
+        return bind(file.toString(), properties, environment);
+    }
+
+    static MigrationConfig bind(String sourceName, Map<String, String> fileProperties, Map<String, String> environment) {
+        List<ConfigProblem> problems = new ArrayList<>(unknownKeys(fileProperties));
+        MigrationConfig config = null;
+        try {
+            SmallRyeConfig smallRye = new SmallRyeConfigBuilder()
+                    .withSources(fileSource(sourceName, fileProperties))
+                    .withSources(new EnvConfigSource(df2redisVariables(environment), 300))
+                    .withConverter(Duration.class, 200, new DurationConverter())
+                    .withMapping(MigrationConfig.class)
+                    .withValidator(new PlainBeanValidator())
+                    .withValidateUnknown(false)
+                    .build();
+            config = smallRye.getConfigMapping(MigrationConfig.class);
+        } catch (ConfigValidationException e) {
+            for (int i = 0; i < e.getProblemCount(); i++) {
+                problems.add(translate(e.getProblem(i).getMessage()));
+            }
+        } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
+            problems.add(translate(String.valueOf(e.getMessage())));
+        }
+        if (config != null) {
+            problems.addAll(ConfigRules.check(config));
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(sourceName, dedupe(problems));
+        }
+        return config;
+    }
+
+    /** The file's properties as a config source for the service's own SmallRye Config. */
+    public static PropertiesConfigSource fileSource(String sourceName, Map<String, String> fileProperties) {
+        Map<String, String> prefixed = new LinkedHashMap<>();
+        fileProperties.forEach((k, v) -> prefixed.put(MigrationConfig.PREFIX + "." + k, v));
+        return new PropertiesConfigSource(prefixed, "migration file " + sourceName, FILE_ORDINAL);
+    }
+
+    private static Map<String, String> df2redisVariables(Map<String, String> environment) {
+        Map<String, String> variables = new LinkedHashMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith(ENV_PREFIX) && !name.equals(MigrationFile.FILE_ENV)) {
+                variables.put(name, value);
+            }
+        });
+        return variables;
+    }
+
+    private static List<ConfigProblem> unknownKeys(Map<String, String> fileProperties) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (String key : fileProperties.keySet()) {
+            if (!KnownKeys.isKnown(key)) {
+                String hint = KnownKeys.suggestion(key)
+                        .map(s -> "unknown key: did you mean '" + s + "'?")
+                        .orElse("unknown key: remove it (known keys are listed in examples/migrate.sample.yaml)");
+                problems.add(new ConfigProblem(key, hint));
+            }
+        }
+        return problems;
+    }
+
+    static ConfigProblem translate(String message) {
+        Matcher property = PROPERTY.matcher(message);
+        String key = property.find() ? property.group(1) : "";
+        if (message.contains("SRCFG00014") || message.contains("is required but it could not be found")) {
+            return new ConfigProblem(key, "required: " + RequiredHints.hint(key));
+        }
+        if (message.contains("SRCFG00039") || message.contains("threw an Exception")) {
+            Matcher value = QUOTED_VALUE.matcher(message);
+            String written = value.find() ? "\"" + value.group(1) + "\"" : "the value";
+            return new ConfigProblem(key, written + " is not valid: write " + KnownKeys.expected(key));
+        }
+        if (!key.isEmpty()) {
+            String rest = message.substring(property.end()).trim();
+            return new ConfigProblem(key, rest.isEmpty() ? message : rest);
+        }
+        return new ConfigProblem("", message);
+    }
+
+    private static List<ConfigProblem> dedupe(List<ConfigProblem> problems) {
+        Map<String, ConfigProblem> unique = new LinkedHashMap<>();
+        problems.forEach(p -> unique.putIfAbsent(p.key() + "|" + p.message(), p));
+        return List.copyOf(unique.values());
+    }
+
+    /** Bean Validation without an expression language (parameters only), usable before the service boots. */
+    private static final class PlainBeanValidator implements BeanValidationConfigValidator {
+        private static final Validator VALIDATOR = Validation.byDefaultProvider()
+                .configure()
+                .messageInterpolator(new ParameterMessageInterpolator())
+                .buildValidatorFactory()
+                .getValidator();
+
+        @Override
+        public Validator getValidator() {
+            return VALIDATOR;
+        }
+    }
+}

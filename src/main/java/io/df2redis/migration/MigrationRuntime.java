@@ -1,0 +1,97 @@
+package io.df2redis.migration;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.config.Secrets;
+import io.df2redis.migration.engine.EngineSettings;
+import io.df2redis.migration.engine.PipelineEngine;
+import io.df2redis.migration.engine.Stage;
+import io.df2redis.migration.engine.StageRegistry;
+import io.df2redis.migration.engine.UnavailableStage;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.StatusStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Wires the engine of this service from the migration file: status store, event hub, stages and plans. */
+@ApplicationScoped
+public class MigrationRuntime {
+
+    public static final String MIGRATE = "migrate";
+    public static final String ROLLBACK = "rollback";
+
+    /** Stages of the migration model that later versions provide; until then each says so when it runs. */
+    static final Map<String, String> NOT_YET_BUILT = Map.of(
+            "meta-hook", "load the meta CAS script on the target and write hook.json for the proxy plugin",
+            "start-proxy", "start and supervise the Camellia proxy in dual-write",
+            "import", "copy every key the source held at T0 into the target",
+            "sync", "drain the dirty-key journal into the target",
+            "verify", "compare both sides and repair differences",
+            "cutover", "move reads to the target in batches",
+            "fence", "hold writes briefly and flip the primary to the target",
+            "cleanup", "stop mirroring, remove meta keys and write the final report",
+            ROLLBACK, "return reads and writes to the side that was authoritative before the last flip");
+
+    @Produces
+    @Singleton
+    MigrationPaths paths(MigrationConfig config) {
+        Secrets.register(config);
+        return MigrationPaths.of(config);
+    }
+
+    @Produces
+    @Singleton
+    StatusStore statusStore(MigrationPaths paths) {
+        return StatusStore.open(paths.statusFile());
+    }
+
+    void closeStatusStore(@Disposes StatusStore store) {
+        store.close();
+    }
+
+    @Produces
+    @Singleton
+    EventHub eventHub(StatusStore store, MigrationConfig config) {
+        return new EventHub(store, config.engine().recentEvents());
+    }
+
+    @Produces
+    @Singleton
+    StageRegistry stageRegistry(Instance<Stage> stages, MigrationConfig config) {
+        List<Stage> all = new ArrayList<>();
+        stages.forEach(all::add);
+        NOT_YET_BUILT.forEach((name, description) -> {
+            if (all.stream().noneMatch(s -> s.name().equals(name))) {
+                all.add(new UnavailableStage(name, description));
+            }
+        });
+        return new StageRegistry(all, plans(config));
+    }
+
+    @Produces
+    @Singleton
+    PipelineEngine engine(StageRegistry registry, StatusStore store, EventHub events, MigrationConfig config) {
+        EngineSettings settings = new EngineSettings(config.engine().stageTimeout(), config.engine().stageRetries(),
+                config.engine().retryBackoff(), config.migrate().resume());
+        return new PipelineEngine(registry, store, events, settings);
+    }
+
+    static Map<String, List<String>> plans(MigrationConfig config) {
+        Map<String, List<String>> plans = new LinkedHashMap<>();
+        if (config.migrate().mode() == MigrationConfig.Mode.LIVE) {
+            plans.put(MIGRATE, List.of("precheck", "meta-hook", "start-proxy", "baseline", "import", "sync", "verify",
+                    "cutover", "fence", "cleanup"));
+        } else {
+            plans.put(MIGRATE, List.of("precheck", "baseline", "import"));
+        }
+        plans.put(ROLLBACK, List.of(ROLLBACK));
+        return plans;
+    }
+}

@@ -1,0 +1,123 @@
+package io.df2redis.migration.event;
+
+import io.df2redis.config.Secrets;
+import io.df2redis.state.MigrationEvent;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The single broadcast stream of migration events. Each event is masked once, appended to the
+ * status file's bounded ring, logged, and offered to live subscribers (SSE clients, the CLI's
+ * progress printer, metrics). A subscriber that falls more than {@link #SUBSCRIBER_BUFFER} events
+ * behind is dropped rather than allowed to grow memory; it reconnects and gets the state again.
+ */
+public class EventHub {
+
+    public static final int SUBSCRIBER_BUFFER = 1024;
+    private static final Logger LOG = Logger.getLogger("io.df2redis.events");
+
+    private final StatusStore store;
+    private final int keep;
+    private final CopyOnWriteArrayList<Consumer<MigrationEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger subscribers = new AtomicInteger();
+    private long seq;
+
+    public EventHub(StatusStore store, int keep) {
+        this.store = store;
+        this.keep = keep;
+        this.seq = store.read(s -> s.eventCount);
+    }
+
+    /** Emits one event: into the status ring, the log, the listeners and the live stream. */
+    public synchronized MigrationEvent emit(String type, String stage, String message, Map<String, Object> data) {
+        MigrationEvent event = new MigrationEvent(++seq, Instant.now(), type, stage, Secrets.mask(message), maskValues(data));
+        store.update(status -> {
+            status.recentEvents.add(event);
+            while (status.recentEvents.size() > keep) {
+                status.recentEvents.remove(0);
+            }
+            status.eventCount = event.seq();
+        });
+        log(event);
+        for (Consumer<MigrationEvent> listener : listeners) {
+            try {
+                listener.accept(event);
+            } catch (RuntimeException e) {
+                LOG.warnf("event listener failed: %s", e.getMessage());
+            }
+        }
+        return event;
+    }
+
+    public MigrationEvent emit(String type, String stage, String message) {
+        return emit(type, stage, message, Map.of());
+    }
+
+    /**
+     * A subscriber's stream: {@code first} (the current state), then every later event, with no
+     * event lost or repeated in between (both happen under the hub's lock). Bounded per subscriber;
+     * cancelling (a client that disconnects) frees the subscription at once.
+     */
+    public Multi<MigrationEvent> stream(Supplier<MigrationEvent> first) {
+        return Multi.createFrom().<MigrationEvent>emitter(emitter -> {
+                    Consumer<MigrationEvent> forward = emitter::emit;
+                    synchronized (this) {
+                        if (first != null) {
+                            emitter.emit(first.get());
+                        }
+                        listeners.add(forward);
+                    }
+                    subscribers.incrementAndGet();
+                    emitter.onTermination(() -> {
+                        listeners.remove(forward);
+                        subscribers.decrementAndGet();
+                    });
+                }, BackPressureStrategy.ERROR)
+                .onOverflow().buffer(SUBSCRIBER_BUFFER);
+    }
+
+    /** A state event numbered like the events it precedes, built under the hub's lock. */
+    public synchronized MigrationEvent stateEvent(Map<String, Object> data) {
+        return new MigrationEvent(seq, Instant.now(), "state", null, "current state", data);
+    }
+
+    /** Called synchronously for every event, in order (the CLI printer, metrics); must be quick. */
+    public void listen(Consumer<MigrationEvent> listener) {
+        listeners.add(listener);
+    }
+
+    public int subscribers() {
+        return subscribers.get();
+    }
+
+    private static Map<String, Object> maskValues(Map<String, Object> data) {
+        if (data == null || data.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> masked = new LinkedHashMap<>();
+        data.forEach((k, v) -> masked.put(k, v instanceof String s ? Secrets.mask(s) : v));
+        return masked;
+    }
+
+    private static void log(MigrationEvent event) {
+        String where = event.stage() == null ? "" : "[" + event.stage() + "] ";
+        if (event.type().endsWith(".progress")) {
+            LOG.debugf("%s%s: %s", where, event.type(), event.message());
+        } else if (event.type().endsWith(".failed") || event.type().endsWith(".blocked")) {
+            LOG.errorf("%s%s: %s", where, event.type(), event.message());
+        } else if (event.type().endsWith(".warning") || event.type().endsWith(".retry")) {
+            LOG.warnf("%s%s: %s", where, event.type(), event.message());
+        } else {
+            LOG.infof("%s%s: %s", where, event.type(), event.message());
+        }
+    }
+}

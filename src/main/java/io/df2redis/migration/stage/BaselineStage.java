@@ -1,0 +1,102 @@
+package io.df2redis.migration.stage;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.engine.Stage;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.ServerInfo;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Phase 4 of the migration model: records T0 (kept in the checkpoint, so a resumed run keeps the
+ * same T0), writes it to {@code consistency.baselineTsKey} on both sides (the only key df2redis
+ * writes on the source), and takes an inventory of the source: keys per database and per type,
+ * by SCAN with bounded memory, checkpointed so that a restarted service continues where it was.
+ */
+@ApplicationScoped
+public class BaselineStage implements Stage {
+
+    private final RedisEndpoints redis;
+    private final MigrationConfig config;
+
+    public BaselineStage(RedisEndpoints redis, MigrationConfig config) {
+        this.redis = redis;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "baseline";
+    }
+
+    @Override
+    public String description() {
+        return "record T0 on both sides and take an inventory of the source's keys per database and type";
+    }
+
+    @Override
+    public Uni<StageResult> run(StageContext context) {
+        Inventory inventory = Inventory.from(context.checkpoint());
+        return planDatabases(inventory)
+                .chain(() -> recordT0(context, inventory))
+                .chain(() -> new KeyspaceInventory(redis.source(), config, context, inventory).run())
+                .map(done -> finish(context, inventory));
+    }
+
+    private Uni<Void> recordT0(StageContext context, Inventory inventory) {
+        if (inventory.t0 == 0) {
+            inventory.t0 = System.currentTimeMillis();
+        }
+        String key = config.consistency().baselineTsKey();
+        String value = Long.toString(inventory.t0);
+        return context.saveCheckpoint(inventory.toCheckpoint())
+                .chain(() -> redis.source().send(Command.SET, key, value))
+                .chain(() -> redis.target().send(Command.SET, key, value))
+                .invoke(() -> context.finding("t0", inventory.t0))
+                .invoke(() -> context.metric("baseline_t0_ms", inventory.t0))
+                .invoke(() -> context.info("T0 = " + inventory.t0 + " written to " + key + " on both sides"))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> planDatabases(Inventory inventory) {
+        if (!inventory.databases.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return redis.source().send(Command.INFO, "keyspace")
+                .map(reply -> ServerInfo.parse(reply.toString()))
+                .invoke(info -> {
+                    List<Integer> dbs = new ArrayList<>(config.source().db()
+                            .map(List::of)
+                            .orElseGet(() -> new ArrayList<>(new TreeMap<>(info.keysPerDb()).keySet())));
+                    if (dbs.isEmpty()) {
+                        dbs.add(0);
+                    }
+                    inventory.databases = dbs;
+                    inventory.expectedKeys = dbs.stream().mapToLong(db -> info.keysPerDb().getOrDefault(db, 0L)).sum();
+                })
+                .replaceWithVoid();
+    }
+
+    private StageResult finish(StageContext context, Inventory inventory) {
+        Map<String, Object> found = new LinkedHashMap<>();
+        found.put("keys", inventory.keys);
+        found.put("perType", inventory.perType());
+        Map<String, Object> perDb = new LinkedHashMap<>();
+        inventory.counts.forEach((db, types) -> perDb.put("db" + db, types));
+        found.put("perDb", perDb);
+        context.finding("inventory", found);
+        context.metric("baseline_keys", inventory.keys);
+        inventory.perType().forEach((type, n) -> context.metric("baseline_keys_" + type, n));
+        context.progress(inventory.keys, inventory.keys, "keys");
+        return StageResult.succeeded("T0 " + inventory.t0 + "; source holds " + inventory.keys + " keys "
+                + inventory.perType() + " in " + inventory.databases.size() + " database(s)");
+    }
+}

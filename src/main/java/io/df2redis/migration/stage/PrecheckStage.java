@@ -1,0 +1,175 @@
+package io.df2redis.migration.stage;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.engine.Stage;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.ServerInfo;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Phase 1 of the migration model: both sides answer (auth, TLS, timeouts), who they are
+ * ({@code INFO}: Dragonfly or Redis, version, mode, cluster), whether the target has room for the
+ * source's data, and whether the target is empty as {@code migrate.targetNonEmpty} demands.
+ * Read-only on both sides.
+ */
+@ApplicationScoped
+public class PrecheckStage implements Stage {
+
+    private final RedisEndpoints redis;
+    private final MigrationConfig config;
+
+    public PrecheckStage(RedisEndpoints redis, MigrationConfig config) {
+        this.redis = redis;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "precheck";
+    }
+
+    @Override
+    public String description() {
+        return "connect to both sides, identify them and check room and emptiness of the target";
+    }
+
+    @Override
+    public Uni<StageResult> run(StageContext context) {
+        return Uni.combine().all()
+                .unis(identify(redis.source()), identifyTarget())
+                .asTuple()
+                .map(sides -> evaluate(context, sides.getItem1(), sides.getItem2()));
+    }
+
+    private Uni<ServerInfo> identify(RedisSide side) {
+        return side.send(Command.PING)
+                .chain(() -> side.send(Command.INFO))
+                .map(reply -> ServerInfo.parse(reply.toString()));
+    }
+
+    /** The target as one {@link ServerInfo}; for a cluster the masters' memory and keys are summed. */
+    private Uni<TargetView> identifyTarget() {
+        return redis.targetMasters()
+                .chain(masters -> Uni.join().all(masters.stream().map(this::identify).toList()).andFailFast())
+                .map(TargetView::new);
+    }
+
+    private StageResult evaluate(StageContext context, ServerInfo source, TargetView target) {
+        context.finding("source", describe(source, source.usedMemory(), source.maxMemory(), source.totalKeys()));
+        context.finding("target", describe(target.first(), target.usedMemory(), target.maxMemory(), target.keys()));
+        context.finding("targetMasters", target.masters.size());
+        context.metric("source_used_memory_bytes", source.usedMemory());
+        context.metric("source_keys", source.totalKeys());
+        context.metric("target_keys", target.keys());
+
+        List<String> failures = new ArrayList<>();
+        checkDeclaredSourceType(context, source);
+        checkTargetShape(target, failures);
+        checkMemory(source, target, failures);
+        checkEmptiness(context, target, failures);
+        if (source.clusterEnabled()) {
+            context.warn("the source reports cluster mode (" + source.mode() + "): only the node at "
+                    + config.source().addr() + " is read");
+        }
+        if (!failures.isEmpty()) {
+            return StageResult.failed(String.join("; ", failures));
+        }
+        return StageResult.succeeded("source " + source.kind() + " " + source.version() + " (" + source.totalKeys()
+                + " keys, " + megabytes(source.usedMemory()) + ") -> target " + target.first().kind() + " "
+                + target.first().version() + " " + (target.masters.size() > 1 ? "cluster of " + target.masters.size() + " masters" : "standalone")
+                + " (" + target.keys() + " keys)");
+    }
+
+    private void checkDeclaredSourceType(StageContext context, ServerInfo source) {
+        String declared = config.source().type().name().toLowerCase();
+        if (!declared.equals(source.kind())) {
+            context.warn("source.type says " + declared + " but the source reports " + source.kind() + " "
+                    + source.version() + "; df2redis goes by what the server reports");
+        }
+    }
+
+    private void checkTargetShape(TargetView target, List<String> failures) {
+        boolean declaredCluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
+        boolean actualCluster = target.first().clusterEnabled();
+        if (declaredCluster && !actualCluster) {
+            failures.add("target.type is redis-cluster but the target is not a cluster (cluster_enabled:0): "
+                    + "set target.type: redis-standalone");
+        } else if (!declaredCluster && actualCluster) {
+            failures.add("the target is a Redis Cluster but target.type is redis-standalone: "
+                    + "set target.type: redis-cluster and list its seeds in target.seed");
+        }
+    }
+
+    private void checkMemory(ServerInfo source, TargetView target, List<String> failures) {
+        long limit = target.maxMemory();
+        if (limit <= 0) {
+            return;
+        }
+        long room = limit - target.usedMemory();
+        if (source.usedMemory() > room) {
+            failures.add("the target has room for " + megabytes(Math.max(0, room)) + " (maxmemory " + megabytes(limit)
+                    + ", used " + megabytes(target.usedMemory()) + ") but the source uses " + megabytes(source.usedMemory())
+                    + ": raise maxmemory on the target or free memory there");
+        }
+    }
+
+    private void checkEmptiness(StageContext context, TargetView target, List<String> failures) {
+        long keys = target.keys();
+        if (keys == 0) {
+            return;
+        }
+        if (config.migrate().targetNonEmpty() == MigrationConfig.TargetNonEmptyPolicy.FAIL) {
+            failures.add("the target already holds " + keys + " keys: empty it, or set migrate.targetNonEmpty: allow "
+                    + "to copy over them");
+        } else {
+            context.warn("the target already holds " + keys + " keys; migrate.targetNonEmpty: allow lets the copy overwrite them");
+        }
+    }
+
+    private static Map<String, Object> describe(ServerInfo info, long usedMemory, long maxMemory, long keys) {
+        Map<String, Object> found = new LinkedHashMap<>();
+        found.put("kind", info.kind());
+        found.put("version", info.version());
+        found.put("mode", info.mode());
+        found.put("cluster", info.clusterEnabled());
+        found.put("usedMemoryBytes", usedMemory);
+        found.put("maxMemoryBytes", maxMemory);
+        found.put("keys", keys);
+        Map<String, Long> perDb = new LinkedHashMap<>();
+        info.keysPerDb().forEach((db, count) -> perDb.put("db" + db, count));
+        found.put("keysPerDb", perDb);
+        return found;
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1048576.0);
+    }
+
+    private record TargetView(List<ServerInfo> masters) {
+        ServerInfo first() {
+            return masters.get(0);
+        }
+
+        long usedMemory() {
+            return masters.stream().mapToLong(ServerInfo::usedMemory).sum();
+        }
+
+        long maxMemory() {
+            return masters.stream().anyMatch(m -> m.maxMemory() == 0) ? 0
+                    : masters.stream().mapToLong(ServerInfo::maxMemory).sum();
+        }
+
+        long keys() {
+            return masters.stream().mapToLong(ServerInfo::totalKeys).sum();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.df2redis.resp;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.core.net.NetClientOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One side (source or target) as a reactive RESP client. Every call has a timeout and a bounded
+ * retry that only catches failures that may pass (see {@link RemoteFailure}), and its failures
+ * are worded for the operator.
+ */
+public class RedisSide implements AutoCloseable {
+
+    private static final int CALL_RETRIES = 3;
+
+    private final RedisEndpoint endpoint;
+    private final Vertx vertx;
+    private final Duration timeout;
+    private final Redis client;
+
+    public RedisSide(Vertx vertx, RedisEndpoint endpoint, Duration timeout, int poolSize) {
+        this.vertx = vertx;
+        this.endpoint = endpoint;
+        this.timeout = timeout;
+        this.client = Redis.createClient(vertx, options(endpoint, timeout, poolSize, 0));
+    }
+
+    static RedisOptions options(RedisEndpoint endpoint, Duration timeout, int poolSize, int db) {
+        RedisOptions options = new RedisOptions()
+                .setType(endpoint.cluster() ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+                .setMaxPoolSize(poolSize)
+                .setMaxPoolWaiting(poolSize * 64)
+                .setMaxWaitingHandlers(4096)
+                .setNetClientOptions(new NetClientOptions()
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                        .setTcpNoDelay(true)
+                        .setTcpKeepAlive(true)
+                        .setSsl(endpoint.tls()));
+        for (String address : endpoint.cluster() ? endpoint.addresses() : endpoint.addresses().subList(0, 1)) {
+            options.addConnectionString(endpoint.connectionString(address, db));
+        }
+        endpoint.password().ifPresent(options::setPassword);
+        return options;
+    }
+
+    public RedisEndpoint endpoint() {
+        return endpoint;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Sends one command with the timeout and bounded retry; {@code what} names it in messages. */
+    public Uni<Response> send(Request request, String what) {
+        return guarded(Uni.createFrom().deferred(() -> client.send(request)), what);
+    }
+
+    public Uni<Response> send(Command command, String... args) {
+        Request request = Request.cmd(command);
+        for (String arg : args) {
+            request.arg(arg);
+        }
+        return send(request, command.toString());
+    }
+
+    /** One PING with the timeout and no retry: for health checks, which must answer quickly and truthfully. */
+    public Uni<Response> ping() {
+        return Uni.createFrom().deferred(() -> client.send(Request.cmd(Command.PING)))
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("PING timed out after " + timeout))
+                .onFailure().transform(e -> RemoteFailure.describe(endpoint, "PING", e));
+    }
+
+    /** A dedicated connection (e.g. to SELECT a database for a SCAN); the caller closes it. */
+    public Uni<RedisConnection> connect(int db) {
+        Uni<RedisConnection> connect = Uni.createFrom().deferred(client::connect);
+        if (db == 0) {
+            return guarded(connect, "connect");
+        }
+        return guarded(connect, "connect")
+                .call(connection -> guarded(connection.send(Request.cmd(Command.SELECT).arg(db)), "SELECT " + db)
+                        .onFailure().call(connection::close));
+    }
+
+    /** Sends on a dedicated connection with the same timeout and wording (no retry: the connection's state matters). */
+    public Uni<Response> send(RedisConnection connection, Request request, String what) {
+        return connection.send(request)
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))
+                .onFailure().transform(e -> RemoteFailure.describe(endpoint, what, e));
+    }
+
+    public <T> Uni<T> guarded(Uni<T> call, String what) {
+        return call
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))
+                .onFailure(RemoteFailure::transientFailure).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(CALL_RETRIES)
+                .onFailure().transform(e -> RemoteFailure.describe(endpoint, what, e));
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+}
