@@ -16,7 +16,28 @@ final class ConfigRules {
         checkTargetSeed(config, problems);
         checkMetaPattern(config, problems);
         checkEngine(config, problems);
+        checkPorts("source.addr", config.source().addr(), problems);
+        checkPorts("target.seed", config.target().seed(), problems);
+        checkPorts("proxy.endpoint", config.proxy().endpoint(), problems);
+        checkPorts("dashboard.addr", config.dashboard().addr(), problems);
         return problems;
+    }
+
+    private static void checkPorts(String key, String addresses, List<ConfigProblem> problems) {
+        for (String address : addresses.split(",")) {
+            int colon = address.lastIndexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            try {
+                int port = Integer.parseInt(address.substring(colon + 1).trim());
+                if (port > 65535) {
+                    problems.add(new ConfigProblem(key, "port " + port + " is out of range: write a port from 1 to 65535"));
+                }
+            } catch (NumberFormatException e) {
+                // the pattern on the key reports it
+            }
+        }
     }
 
     private static void checkBatches(MigrationConfig config, List<ConfigProblem> problems) {

@@ -49,23 +49,25 @@ public final class MigrationConfigLoader {
 
     static MigrationConfig bind(String sourceName, Map<String, String> fileProperties, Map<String, String> environment) {
         List<ConfigProblem> problems = new ArrayList<>(unknownKeys(fileProperties));
+        Map<String, String> file = new LinkedHashMap<>(fileProperties);
+        Map<String, String> env = df2redisVariables(environment);
         MigrationConfig config = null;
-        try {
-            SmallRyeConfig smallRye = new SmallRyeConfigBuilder()
-                    .withSources(fileSource(sourceName, fileProperties))
-                    .withSources(new EnvConfigSource(df2redisVariables(environment), 300))
-                    .withConverter(Duration.class, 200, new DurationConverter())
-                    .withMapping(MigrationConfig.class)
-                    .withValidator(new PlainBeanValidator())
-                    .withValidateUnknown(false)
-                    .build();
-            config = smallRye.getConfigMapping(MigrationConfig.class);
-        } catch (ConfigValidationException e) {
-            for (int i = 0; i < e.getProblemCount(); i++) {
-                problems.add(translate(e.getProblem(i).getMessage()));
+        // Conversion and missing-value errors stop SmallRye before Bean Validation runs. To report every
+        // problem at once, each pass sets the values it could not use aside and binds the rest again.
+        for (int pass = 0; pass < MAX_PASSES && config == null; pass++) {
+            try {
+                config = build(sourceName, file, env, true);
+            } catch (ConfigValidationException e) {
+                List<ConfigProblem> found = new ArrayList<>();
+                for (int i = 0; i < e.getProblemCount(); i++) {
+                    found.add(translate(e.getProblem(i).getMessage()));
+                }
+                problems.addAll(found);
+                if (!setAside(found, file, env)) {
+                    config = bindWithoutValidation(sourceName, file, env);
+                    break;
+                }
             }
-        } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
-            problems.add(translate(String.valueOf(e.getMessage())));
         }
         if (config != null) {
             problems.addAll(ConfigRules.check(config));
@@ -74,6 +76,63 @@ public final class MigrationConfigLoader {
             throw new InvalidConfigException(sourceName, dedupe(problems));
         }
         return config;
+    }
+
+    private static final int MAX_PASSES = 4;
+
+    private static MigrationConfig build(String sourceName, Map<String, String> file, Map<String, String> env, boolean validate) {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
+                .withSources(fileSource(sourceName, file))
+                .withSources(new EnvConfigSource(env, 300))
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(MigrationConfig.class)
+                .withValidateUnknown(false);
+        if (validate) {
+            builder.withValidator(new PlainBeanValidator());
+        }
+        SmallRyeConfig smallRye = builder.build();
+        return smallRye.getConfigMapping(MigrationConfig.class);
+    }
+
+    /** Binds once more without Bean Validation, so that the cross-key rules can still be checked; null if even that fails. */
+    private static MigrationConfig bindWithoutValidation(String sourceName, Map<String, String> file, Map<String, String> env) {
+        try {
+            return build(sourceName, file, env, false);
+        } catch (ConfigValidationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Removes values that could not be converted and fills required ones that are missing with a
+     * stand-in, so the next pass can report what else is wrong. False when nothing could be set aside.
+     */
+    private static boolean setAside(List<ConfigProblem> found, Map<String, String> file, Map<String, String> env) {
+        boolean changed = false;
+        for (ConfigProblem problem : found) {
+            String key = problem.key();
+            if (key.isEmpty()) {
+                continue;
+            }
+            if (problem.message().contains(" is not valid: write ")) {
+                changed |= file.remove(key) != null;
+                changed |= env.keySet().removeIf(name -> name.equals(envName(key)));
+            } else if (problem.message().startsWith("required: ") && STAND_INS.containsKey(KnownKeys.normalise(key))
+                    && !STAND_INS.get(KnownKeys.normalise(key)).equals(file.get(key))) {
+                file.put(key, STAND_INS.get(KnownKeys.normalise(key)));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private static final Map<String, String> STAND_INS = Map.of(
+            "source.addr", "stand-in:1",
+            "target.seed", "stand-in:1",
+            "migrate.cutover.batches[*].percentage", "100");
+
+    private static String envName(String key) {
+        return ENV_PREFIX + key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase();
     }
 
     /** The file's properties as a config source for the service's own SmallRye Config. */
