@@ -1,6 +1,7 @@
 package io.df2redis.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.df2redis.config.Secrets;
 import io.df2redis.migration.DryRun;
 import io.df2redis.migration.MigrationRuntime;
@@ -8,7 +9,6 @@ import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -24,11 +24,13 @@ public class MigrationResource {
     private final PipelineEngine engine;
     private final StatusStore store;
     private final DryRun dryRun;
+    private final ObjectMapper json;
 
-    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun) {
+    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json) {
         this.engine = engine;
         this.store = store;
         this.dryRun = dryRun;
+        this.json = json;
     }
 
     /** The status file's content, as of now. */
@@ -37,10 +39,13 @@ public class MigrationResource {
         return Response.ok(statusJson()).build();
     }
 
-    /** Starts or continues the migration ({@code 202}), or runs a dry run ({@code 200} with its report). */
+    /**
+     * Starts or continues the migration ({@code 202}), or runs a dry run ({@code 200} with its report).
+     * The body is optional, so it is read as text: a POST without body or content type is a plain start.
+     */
     @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> start(StartRequest request) {
+    public Uni<Response> start(String body) throws JsonProcessingException {
+        StartRequest request = body == null || body.isBlank() ? null : json.readValue(body, StartRequest.class);
         if (request != null && request.isDryRun()) {
             return dryRun.check()
                     .map(report -> Response.ok(report).build());

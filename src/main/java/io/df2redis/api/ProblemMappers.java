@@ -63,6 +63,11 @@ public class ProblemMappers {
         String detail = e.getMessage();
         if (status == 415) {
             detail = "send the body as application/json";
+        } else if (status == 400) {
+            Throwable cause = e.getCause();
+            detail = cause instanceof JsonProcessingException json
+                    ? "the body is not valid JSON (" + json.getOriginalMessage() + "): send e.g. {\"dryRun\": false} or no body"
+                    : "the body could not be read: send JSON such as {\"dryRun\": false}, or no body";
         }
         return Problem.response(status, type.getReasonPhrase(), detail);
     }

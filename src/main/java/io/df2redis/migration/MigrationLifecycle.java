@@ -3,6 +3,7 @@ package io.df2redis.migration;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -20,7 +21,8 @@ public class MigrationLifecycle {
         engine.active();
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /** Before the Redis clients close (they observe shutdown at the default priority), so the stage is cancelled, not failed. */
+    void stop(@Observes @Priority(1) ShutdownEvent event) {
         engine.shutdown();
     }
 }

@@ -48,7 +48,7 @@ public class TwoRedisResource implements QuarkusTestResourceLifecycleManager {
         config.put("df2redis.migrate.mode", "snapshot");
         config.put("df2redis.migrate.targetNonEmpty", "allow");
         config.put("df2redis.migrate.scanCount", "20");
-        config.put("df2redis.migrate.throttle.maxOpsPerMaster", "400");
+        config.put("df2redis.migrate.throttle.maxOpsPerMaster", "250");
         config.put("df2redis.engine.remoteTimeout", "1s");
         config.put("df2redis.engine.checkpointEvery", "1");
         config.put("quarkus.log.file.enabled", "true");
