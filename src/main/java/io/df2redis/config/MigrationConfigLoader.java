@@ -168,7 +168,8 @@ public final class MigrationConfigLoader {
     static ConfigProblem translate(String message) {
         Matcher property = PROPERTY.matcher(message);
         String key = property.find() ? property.group(1) : "";
-        if (message.contains("SRCFG00014") || message.contains("is required but it could not be found")) {
+        if (message.contains("SRCFG00014") || message.contains("is required but it could not be found")
+                || message.contains("SRCFG00040") || message.contains("is defined as the empty String")) {
             return new ConfigProblem(key, "required: " + RequiredHints.hint(key));
         }
         if (message.contains("SRCFG00039") || message.contains("threw an Exception")) {

@@ -131,7 +131,8 @@ class MigrationConfigLoaderTest {
         List<String> keys = e.problems().stream().map(ConfigProblem::key).toList();
         assertTrue(keys.contains("source.addr"), keys.toString());
         assertTrue(keys.contains("target.seed"), keys.toString());
-        assertTrue(e.getMessage().contains("required: write host:port"), e.getMessage());
+        assertTrue(e.getMessage().contains("source.addr: required: write host:port"), e.getMessage());
+        assertTrue(e.getMessage().contains("target.seed: required: write host:port"), e.getMessage());
     }
 
     @Test
