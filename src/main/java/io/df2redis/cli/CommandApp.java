@@ -6,6 +6,7 @@ import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.PipelineOutcome;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.state.StatusStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
@@ -28,6 +29,8 @@ public class CommandApp implements QuarkusApplication {
     DryRun dryRun;
     @Inject
     MigrationConfig config;
+    @Inject
+    StatusStore store;
 
     private final PrintStream out = System.out;
 
@@ -69,6 +72,9 @@ public class CommandApp implements QuarkusApplication {
     }
 
     private int runPlan(String plan, CliArgs cli) {
+        if (engine.interrupted() && !cli.json()) {
+            out.println("pipeline.interrupted: " + store.read(s -> s.message));
+        }
         events.listen(event -> out.println(StatusPrinter.line(event, cli.json())));
         PipelineOutcome outcome = engine.start(plan).join();
         if (!cli.json()) {
