@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.local.DemoDataset;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.state.StatusJson;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -117,12 +125,13 @@ class CliIT {
         Path file = config("ok.yaml", state, "allow");
         Map<String, String> env = Map.of("DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD);
 
+        Object targetKeysBefore = target.command("DBSIZE");
         Df2redisProcess.Run dry = Df2redisProcess.run(home, env, "migrate", "--dry-run", "--config", file.toString());
         assertEquals(0, dry.exit(), dry.all());
         assertTrue(dry.stdout().contains("ready: source redis"), dry.stdout());
         assertTrue(dry.stdout().contains("(dry run: nothing was changed)"));
         assertFalse(Files.exists(state.resolve("status.json")), "a dry run writes no status");
-        assertEquals(0L, target.command("DBSIZE"));
+        assertEquals(targetKeysBefore, target.command("DBSIZE"), "a dry run writes no key");
 
         Df2redisProcess.Run run = Df2redisProcess.run(home, env, "migrate", "--config", file.toString());
         assertEquals(0, run.exit(), run.all());
@@ -173,6 +182,31 @@ class CliIT {
         assertTrue(run.stdout().contains("authentication failed"), run.stdout());
         assertTrue(run.stdout().contains("check target.password (or DF2REDIS_TARGET_PASSWORD)"), run.stdout());
         assertFalse(run.all().contains("not-the-password-123"));
+    }
+
+    @Test
+    void migrateWithShowServesTheApiWhileItRuns() throws Exception {
+        Path state = home.resolve("state-show");
+        Path file = config("show.yaml", state, "allow");
+        Files.writeString(file, Files.readString(file).replace("targetNonEmpty: allow",
+                "targetNonEmpty: allow\n  scanCount: 10\n  throttle: {maxOpsPerMaster: 40}"));
+        int port = LocalRedis.freePort();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest status = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/api/v1/migration"))
+                .header("Authorization", "Bearer " + TOKEN).build();
+        try (Df2redisProcess run = Df2redisProcess.start(home, Map.of("DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD),
+                "migrate", "--config", file.toString(), "--show", String.valueOf(port))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try {
+                    HttpResponse<String> response = http.send(status, HttpResponse.BodyHandlers.ofString());
+                    return response.statusCode() == 200 && response.body().contains("\"status\":\"running\"");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            assertEquals(0, run.await(60), run.stdout() + run.stderr());
+        }
     }
 
     @Test
