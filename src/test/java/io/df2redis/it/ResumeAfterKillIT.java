@@ -51,7 +51,7 @@ class ResumeAfterKillIT {
             long db1Keys = 1300;
 
             Df2redisProcess first = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString());
-            await().atMost(Duration.ofSeconds(60)).until(() -> checkpointKeys(statusFile) >= 2000);
+            await().atMost(Duration.ofSeconds(60)).until(() -> StatusFiles.baselineCheckpointKeys(statusFile) >= 2000);
 
             Df2redisProcess.Run concurrent = Df2redisProcess.run(home, Map.of(), "status", "--json", "--config", file.toString());
             assertEquals(0, concurrent.exit(), concurrent.all());
@@ -61,8 +61,8 @@ class ResumeAfterKillIT {
             assertEquals(137, first.await(10), "killed by SIGKILL");
             JsonNode killed = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertEquals("running", killed.path("status").asText(), "nothing could record the kill");
-            long t0 = stage(killed, "baseline").path("checkpoint").path("t0").asLong();
-            long keysAtKill = stage(killed, "baseline").path("checkpoint").path("keys").asLong();
+            long t0 = StatusFiles.stage(killed, "baseline").path("checkpoint").path("t0").asLong();
+            long keysAtKill = StatusFiles.stage(killed, "baseline").path("checkpoint").path("keys").asLong();
             assertTrue(keysAtKill < expectedKeys + db1Keys, "killed before the baseline finished");
 
             Df2redisProcess.Run second = Df2redisProcess.run(home, Map.of(), "migrate", "--config", file.toString());
@@ -72,28 +72,11 @@ class ResumeAfterKillIT {
 
             JsonNode done = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertTrue(done.path("recentEvents").toString().contains("\"type\":\"pipeline.interrupted\""), "the status records the interruption");
-            assertEquals(1, stage(done, "precheck").path("attempts").asInt(), "precheck is not run again");
-            assertEquals(1, stage(done, "baseline").path("resumes").asInt());
-            assertEquals(t0, stage(done, "baseline").path("findings").path("t0").asLong(), "T0 survives the restart");
-            assertEquals(expectedKeys + db1Keys, stage(done, "baseline").path("findings").path("inventory").path("keys").asLong(),
+            assertEquals(1, StatusFiles.stage(done, "precheck").path("attempts").asInt(), "precheck is not run again");
+            assertEquals(1, StatusFiles.stage(done, "baseline").path("resumes").asInt());
+            assertEquals(t0, StatusFiles.stage(done, "baseline").path("findings").path("t0").asLong(), "T0 survives the restart");
+            assertEquals(expectedKeys + db1Keys, StatusFiles.stage(done, "baseline").path("findings").path("inventory").path("keys").asLong(),
                     "every key counted exactly once (df2redis's own MIGRATE_BASE_TS is not counted)");
-        }
-    }
-
-    private static JsonNode stage(JsonNode status, String name) {
-        for (JsonNode stage : status.path("stages")) {
-            if (stage.path("name").asText().equals(name)) {
-                return stage;
-            }
-        }
-        throw new AssertionError("no stage " + name + " in " + status);
-    }
-
-    private static long checkpointKeys(Path statusFile) {
-        try {
-            return stage(StatusJson.MAPPER.readTree(statusFile.toFile()), "baseline").path("checkpoint").path("keys").asLong();
-        } catch (Exception | AssertionError e) {
-            return 0;
         }
     }
 }

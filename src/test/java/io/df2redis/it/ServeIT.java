@@ -69,21 +69,21 @@ class ServeIT {
             assertEquals(401, send(base + "/api/v1/migration", "POST", null));
             assertEquals(202, send(base + "/api/v1/migration", "POST", TOKEN));
             Path statusFile = home.resolve("state/status.json");
-            await().atMost(Duration.ofSeconds(30)).until(() -> checkpointKeys(statusFile) > 500);
+            await().atMost(Duration.ofSeconds(30)).until(() -> StatusFiles.baselineCheckpointKeys(statusFile) > 500);
 
             first.process().toHandle().destroy();
             int exit = first.await(20);
             assertTrue(exit == 0 || exit == 143, "graceful exit on SIGTERM, was " + exit);
             JsonNode stopped = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertEquals("interrupted", stopped.path("status").asText(), stopped.toPrettyString());
-            assertEquals("pending", stage(stopped, "baseline").path("status").asText());
+            assertEquals("pending", StatusFiles.stage(stopped, "baseline").path("status").asText());
 
             try (Df2redisProcess second = Df2redisProcess.start(home, env, "serve")) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> "incomplete".equals(
                         StatusJson.MAPPER.readTree(statusFile.toFile()).path("status").asText()));
                 JsonNode done = StatusJson.MAPPER.readTree(statusFile.toFile());
-                assertEquals(1, stage(done, "baseline").path("resumes").asInt());
-                assertEquals(6000 + 2400 + 120 + 600, stage(done, "baseline").path("findings").path("inventory").path("keys").asLong());
+                assertEquals(1, StatusFiles.stage(done, "baseline").path("resumes").asInt());
+                assertEquals(6000 + 2400 + 120 + 600, StatusFiles.stage(done, "baseline").path("findings").path("inventory").path("keys").asLong());
                 second.process().toHandle().destroy();
                 second.await(20);
             }
@@ -115,22 +115,5 @@ class ServeIT {
             }
         }
         return -1;
-    }
-
-    private static JsonNode stage(JsonNode status, String name) {
-        for (JsonNode stage : status.path("stages")) {
-            if (stage.path("name").asText().equals(name)) {
-                return stage;
-            }
-        }
-        throw new AssertionError("no stage " + name + " in " + status);
-    }
-
-    private static long checkpointKeys(Path statusFile) {
-        try {
-            return stage(StatusJson.MAPPER.readTree(statusFile.toFile()), "baseline").path("checkpoint").path("keys").asLong();
-        } catch (Exception | AssertionError e) {
-            return 0;
-        }
     }
 }
