@@ -174,6 +174,85 @@ public interface MigrationConfig {
         @WithDefault("slot")
         @Pattern(regexp = "slot|key", message = "must be slot or key")
         String perKeyOrdering();
+
+        /** Java for the proxy process; default {@code JAVA_HOME}, then {@code java} on PATH. */
+        Optional<String> javaHome();
+
+        /** Maximum heap of the proxy process, e.g. {@code 256m}. */
+        @WithDefault("256m")
+        @Pattern(regexp = "[1-9][0-9]*[kmgKMG]", message = "must be a JVM heap size such as 256m or 1g")
+        String heap();
+
+        /** How long the proxy may take to print its ready line and answer PING. */
+        @WithDefault("60s")
+        Duration readyTimeout();
+
+        /** Restarts of a proxy that exited unexpectedly before the supervisor gives up. */
+        @WithDefault("5")
+        @Min(0) @Max(100)
+        int restartAttempts();
+
+        /** First backoff between restarts (doubles each time). */
+        @WithDefault("1s")
+        Duration restartBackoff();
+
+        /** How long a stopping proxy gets after SIGTERM before SIGKILL. */
+        @WithDefault("5s")
+        Duration stopGrace();
+
+        /** Camellia's multi-write mode: {@code first-resource-only}, {@code all-resources-no-check}, {@code all-resources-check-error}. */
+        @WithDefault("first-resource-only")
+        MultiWriteMode multiWriteMode();
+
+        /** The write fence used at the write cutover. */
+        @Valid
+        Fence fence();
+
+        /** The dirty-key journal written by the proxy plugin. */
+        @Valid
+        Journal journal();
+    }
+
+    enum MultiWriteMode { FIRST_RESOURCE_ONLY, ALL_RESOURCES_NO_CHECK, ALL_RESOURCES_CHECK_ERROR }
+
+    interface Fence {
+        /** {@code hold} (wait, at most {@code maxHold}, then refuse) or {@code reject} (refuse at once). */
+        @WithDefault("hold")
+        @Pattern(regexp = "hold|reject", message = "must be hold or reject")
+        String mode();
+
+        /** Error text a fenced write gets. */
+        @WithDefault("TRYAGAIN fenced for cutover")
+        String message();
+
+        /** Longest a write is held before it is refused. */
+        @WithDefault("2s")
+        Duration maxHold();
+    }
+
+    interface Journal {
+        /** Records waiting for the journal writer; when full, writes are refused (fail closed). */
+        @WithDefault("65536")
+        @Min(16) @Max(16777216)
+        int queue();
+
+        /** {@code batch} (fsync every group of records before the writes go on), {@code interval} or {@code none}. */
+        @WithDefault("interval")
+        @Pattern(regexp = "batch|interval|none", message = "must be batch, interval or none")
+        String fsync();
+
+        /** fsync period with {@code fsync: interval}. */
+        @WithDefault("100ms")
+        Duration fsyncInterval();
+
+        /** Longest a write waits for its intent record before it is refused. */
+        @WithDefault("2s")
+        Duration appendTimeout();
+
+        /** Records per segment file. */
+        @WithDefault("200000")
+        @Min(1000)
+        int segmentRecords();
     }
 
     interface Migrate {

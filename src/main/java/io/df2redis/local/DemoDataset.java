@@ -57,7 +57,7 @@ public final class DemoDataset {
 
     private static void flush(LocalRedis redis, List<List<String>> batch) throws IOException {
         for (Object reply : redis.pipeline(batch)) {
-            if (reply instanceof LocalRedis.RedisError error) {
+            if (reply instanceof RespClient.RedisError error) {
                 throw new IOException("loading the demo dataset failed: " + error.message());
             }
         }

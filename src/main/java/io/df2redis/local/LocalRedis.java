@@ -1,14 +1,8 @@
 package io.df2redis.local;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,36 +107,18 @@ public final class LocalRedis implements AutoCloseable {
         return process;
     }
 
-    /** Runs one command and returns its reply: String, Long, List, null or a {@link RedisError}. */
+    /** Runs one command and returns its reply: String, Long, List, null or a {@link RespClient.RedisError}. */
     public Object command(String... args) throws IOException {
-        return pipeline(List.of(List.of(args))).get(0);
+        return client().command(args);
     }
 
     /** Sends all commands in one write and reads all replies, in order. */
     public List<Object> pipeline(List<List<String>> commands) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(30_000);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-            int auth = 0;
-            if (password.isPresent()) {
-                Resp.write(out, List.of("AUTH", password.get()));
-                auth = 1;
-            }
-            for (List<String> command : commands) {
-                Resp.write(out, command);
-            }
-            out.flush();
-            List<Object> replies = new ArrayList<>(commands.size());
-            for (int i = 0; i < commands.size() + auth; i++) {
-                Object reply = Resp.read(in);
-                if (i >= auth) {
-                    replies.add(reply);
-                }
-            }
-            return replies;
-        }
+        return client().pipeline(commands);
+    }
+
+    public RespClient client() {
+        return new RespClient("127.0.0.1", port, password);
     }
 
     /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
@@ -156,78 +132,6 @@ public final class LocalRedis implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-        }
-    }
-
-    /** An error reply. */
-    public record RedisError(String message) {
-    }
-
-    /** Minimal RESP2 encoding and decoding. */
-    static final class Resp {
-        private Resp() {
-        }
-
-        static void write(OutputStream out, List<String> command) throws IOException {
-            out.write(("*" + command.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            for (String arg : command) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                out.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(bytes);
-                out.write('\r');
-                out.write('\n');
-            }
-        }
-
-        static Object read(InputStream in) throws IOException {
-            int type = in.read();
-            if (type < 0) {
-                throw new IOException("connection closed");
-            }
-            String line = readLine(in);
-            switch (type) {
-                case '+':
-                    return line;
-                case '-':
-                    return new RedisError(line);
-                case ':':
-                    return Long.parseLong(line);
-                case '$': {
-                    int length = Integer.parseInt(line);
-                    if (length < 0) {
-                        return null;
-                    }
-                    byte[] bytes = in.readNBytes(length);
-                    in.readNBytes(2);
-                    return new String(bytes, StandardCharsets.UTF_8);
-                }
-                case '*': {
-                    int count = Integer.parseInt(line);
-                    if (count < 0) {
-                        return null;
-                    }
-                    List<Object> items = new ArrayList<>(count);
-                    for (int i = 0; i < count; i++) {
-                        items.add(read(in));
-                    }
-                    return items;
-                }
-                default:
-                    throw new IOException("unexpected RESP type " + (char) type);
-            }
-        }
-
-        private static String readLine(InputStream in) throws IOException {
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) != '\r') {
-                if (c < 0) {
-                    throw new IOException("connection closed");
-                }
-                line.append((char) c);
-            }
-            in.read();
-            return line.toString();
         }
     }
 }

@@ -1,0 +1,59 @@
+package io.df2redis.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.state.StatusJson;
+import io.smallrye.mutiny.Uni;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The proxy's loopback console, called without blocking (JDK HttpClient, async). */
+public final class ProxyConsoleClient {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final URI base;
+    private final Duration timeout;
+
+    public ProxyConsoleClient(int port, Duration timeout) {
+        this.base = URI.create("http://127.0.0.1:" + port);
+        this.timeout = timeout;
+    }
+
+    public Uni<JsonNode> status() {
+        return call(HttpRequest.newBuilder(base.resolve("/status")).GET(), "GET /status");
+    }
+
+    /** Applies a route; a route the proxy refuses fails with the proxy's reason and leaves the old route in place. */
+    public Uni<JsonNode> applyRoute(String routeJson) {
+        return call(HttpRequest.newBuilder(base.resolve("/route")).POST(HttpRequest.BodyPublishers.ofString(routeJson)), "POST /route");
+    }
+
+    public Uni<JsonNode> fence(boolean on, String mode) {
+        String query = "/fence?state=" + (on ? "on" : "off") + (mode == null ? "" : "&mode=" + mode);
+        return call(HttpRequest.newBuilder(base.resolve(query)).POST(HttpRequest.BodyPublishers.noBody()), "POST /fence");
+    }
+
+    private Uni<JsonNode> call(HttpRequest.Builder request, String what) {
+        return Uni.createFrom().completionStage(() -> http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString()))
+                .ifNoItem().after(timeout.plusSeconds(1)).fail()
+                .onFailure(IOException.class).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(1)).atMost(3)
+                .map(response -> parse(response, what));
+    }
+
+    private static JsonNode parse(HttpResponse<String> response, String what) {
+        JsonNode body;
+        try {
+            body = StatusJson.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("proxy console " + what + " answered " + response.statusCode() + " with no JSON");
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("proxy console " + what + " refused (" + response.statusCode() + "): "
+                    + body.path("error").asText(body.toString()));
+        }
+        return body;
+    }
+}

@@ -1,0 +1,431 @@
+package io.df2redis.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.config.Secrets;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.StatusStore;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.redis.client.RedisOptions;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the Camellia proxy as a child process and keeps it running: waits for its ready line and
+ * a PING through it, streams its output (masked) into the log and, bounded, into the events,
+ * restarts it with backoff when it exits unexpectedly (recording a possible-loss window), adopts or
+ * stops a proxy left by an earlier run (pid file), and stops it with SIGTERM then SIGKILL.
+ */
+@ApplicationScoped
+public class ProxySupervisor {
+
+    private static final int OUTPUT_LINES_KEPT = 30;
+    private static final int OUTPUT_EVENTS_PER_RUN = 50;
+
+    private final MigrationConfig config;
+    private final MigrationPaths paths;
+    private final EventHub events;
+    private final StatusStore store;
+    private final Vertx vertx;
+    private final ProxyConsoleClient console;
+    private final Deque<String> lastOutput = new ArrayDeque<>();
+
+    private volatile ProcessHandle handle;
+    private volatile Process process;
+    private volatile boolean stopping;
+    private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
+    private volatile Instant healthySince;
+    private int restarts;
+    private int outputEvents;
+
+    public ProxySupervisor(MigrationConfig config, MigrationPaths paths, EventHub events, StatusStore store, Vertx vertx) {
+        this.config = config;
+        this.paths = paths;
+        this.events = events;
+        this.store = store;
+        this.vertx = vertx;
+        this.console = new ProxyConsoleClient(config.proxy().consolePort(), config.engine().remoteTimeout());
+    }
+
+    public ProxyConsoleClient console() {
+        return console;
+    }
+
+    public Path directory() {
+        return paths.stateDir().resolve("proxy");
+    }
+
+    public boolean running() {
+        ProcessHandle current = handle;
+        return current != null && current.isAlive();
+    }
+
+    /**
+     * Starts the proxy on the given route (an existing route file is kept when {@code keepRoute}, so
+     * a restarted service does not undo a later route), or adopts a healthy proxy of an earlier run.
+     */
+    public Uni<Map<String, Object>> start(RouteKind route, boolean keepRoute) {
+        stopping = false;
+        return Uni.createFrom().item(() -> prepare(route, keepRoute))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(adopted -> adopted ? Uni.createFrom().voidItem() : launch())
+                .chain(this::awaitPing)
+                .chain(console::status)
+                .map(this::recordRunning);
+    }
+
+    /** Applies a route through the console and confirms it by reading it back. */
+    public Uni<JsonNode> applyRoute(RouteKind kind, int readPercent) {
+        String json = new ProxyRoutes(config).render(kind, readPercent);
+        return console.applyRoute(json)
+                .chain(applied -> console.status()
+                        .invoke(status -> {
+                            if (status.path("routeVersion").asLong() < applied.path("routeVersion").asLong()) {
+                                throw new IllegalStateException("the proxy did not confirm route version "
+                                        + applied.path("routeVersion").asLong());
+                            }
+                        }))
+                .invoke(status -> {
+                    store.update(s -> {
+                        s.proxy.put("route", kind.name().toLowerCase().replace('_', '-'));
+                        s.proxy.put("readPercent", kind == RouteKind.READ_SPLIT ? readPercent : null);
+                        s.proxy.put("routeVersion", status.path("routeVersion").asLong());
+                    });
+                    events.emit("proxy.route", null, "proxy route is now " + kind.name().toLowerCase().replace('_', '-')
+                            + (kind == RouteKind.READ_SPLIT ? " (" + readPercent + "% of reads to the target)" : ""),
+                            Map.of("route", kind.name(), "routeVersion", status.path("routeVersion").asLong()));
+                });
+    }
+
+    /** Stops the proxy: SIGTERM, then SIGKILL after {@code proxy.stopGrace}; nothing is left running. */
+    public Uni<Void> stop() {
+        return Uni.createFrom().item(() -> {
+                    stopProcess("stopped by df2redis");
+                    return null;
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .replaceWithVoid();
+    }
+
+    void onShutdown(@Observes @Priority(2) ShutdownEvent event) {
+        if (handle != null) {
+            stopProcess("service stopping");
+        }
+    }
+
+    /** Blocking: runtime, files, stale proxies. True when a healthy proxy of an earlier run was adopted. */
+    private boolean prepare(RouteKind route, boolean keepRoute) {
+        try {
+            Files.createDirectories(directory());
+            Path routeFile = directory().resolve("route.json");
+            if (!keepRoute || !Files.exists(routeFile)) {
+                writePrivate(routeFile, new ProxyRoutes(config).render(route, 0));
+            }
+            writePrivate(directory().resolve("proxy.properties"), settings(routeFile));
+            Files.createDirectories(paths.walDir());
+            Optional<ProcessHandle> earlier = earlierProxy();
+            if (earlier.isPresent()) {
+                if (keepRoute && consoleAnswers()) {
+                    adopt(earlier.get());
+                    return true;
+                }
+                events.emit("proxy.stale", null, "stopping the proxy (pid " + earlier.get().pid() + ") left by an earlier run");
+                terminate(earlier.get());
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the proxy files in " + directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String settings(Path routeFile) {
+        MigrationConfig.Proxy proxy = config.proxy();
+        String[] listen = hostPort(proxy.endpoint());
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("LISTEN_HOST", listen[0]);
+        values.put("PORT", listen[1]);
+        values.put("CONSOLE_PORT", String.valueOf(proxy.consolePort()));
+        values.put("ROUTE_FILE", routeFile.toString());
+        values.put("WAL_DIR", paths.walDir().toString());
+        values.put("WAL_STATUS_FILE", proxy.walStatusFile().map(f -> paths.baseDir().resolve(f).toString())
+                .orElse(paths.walDir().resolve("status.json").toString()));
+        values.put("JOURNAL_QUEUE", String.valueOf(proxy.journal().queue()));
+        values.put("JOURNAL_FSYNC", proxy.journal().fsync());
+        values.put("JOURNAL_FSYNC_INTERVAL_MS", String.valueOf(proxy.journal().fsyncInterval().toMillis()));
+        values.put("JOURNAL_APPEND_TIMEOUT_MS", String.valueOf(proxy.journal().appendTimeout().toMillis()));
+        values.put("JOURNAL_SEGMENT_RECORDS", String.valueOf(proxy.journal().segmentRecords()));
+        values.put("FENCE_MODE", proxy.fence().mode());
+        values.put("FENCE_MESSAGE", proxy.fence().message());
+        values.put("FENCE_MAX_HOLD_MS", String.valueOf(proxy.fence().maxHold().toMillis()));
+        values.put("MULTI_WRITE_MODE", proxy.multiWriteMode().name());
+        values.put("HOOK_INFO_FILE", proxy.hookInfoFile().map(f -> paths.baseDir().resolve(f).toString())
+                .orElse(paths.walDir().resolve("hook.json").toString()));
+        return Templates.render(Templates.load("proxy.properties.tmpl"), values);
+    }
+
+    private Uni<Void> launch() {
+        return Uni.createFrom().item(this::spawn)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(started -> Uni.createFrom().completionStage(started))
+                .ifNoItem().after(config.proxy().readyTimeout())
+                .failWith(() -> new IllegalStateException("the proxy printed no ready line within proxy.readyTimeout ("
+                        + config.proxy().readyTimeout() + "); last output: " + lastOutput()));
+    }
+
+    /** Blocking: starts the process and its output readers; returns the ready signal. */
+    private CompletableFuture<Void> spawn() {
+        Path jar = ProxyRuntime.jar(config, Path.of(System.getProperty("user.home")));
+        List<String> command = new ArrayList<>(List.of(ProxyRuntime.java(config), "-Xmx" + config.proxy().heap(),
+                "-XX:+UseSerialGC", "-Xss512k"));
+        config.proxy().args().ifPresent(extra -> command.addAll(List.of(extra.trim().split("\\s+"))));
+        command.addAll(List.of("-jar", jar.toString(), directory().resolve("proxy.properties").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(config.proxy().workDir().map(d -> paths.baseDir().resolve(d)).orElse(paths.stateDir()).toFile());
+        builder.environment().putAll(config.proxy().env());
+        CompletableFuture<Void> readySignal = new CompletableFuture<>();
+        ready = readySignal;
+        outputEvents = 0;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the proxy (" + command.get(0) + "): " + e.getMessage()
+                    + "; set proxy.javaHome or JAVA_HOME", e);
+        }
+        handle = process.toHandle();
+        writePid(handle.pid());
+        reader(process.getInputStream(), "stdout", readySignal);
+        reader(process.getErrorStream(), "stderr", readySignal);
+        ProcessHandle started = handle;
+        process.onExit().thenAccept(exited -> onExit(started, exited.exitValue()));
+        return readySignal;
+    }
+
+    private void reader(InputStream stream, String name, CompletableFuture<Void> readySignal) {
+        Thread thread = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    String masked = Secrets.mask(ProxyOutput.maskUrls(line));
+                    remember(masked);
+                    if (masked.startsWith("DF2REDIS-PROXY READY")) {
+                        readySignal.complete(null);
+                    }
+                    Log.infof("proxy %s: %s", name, masked);
+                    if (outputEvents < OUTPUT_EVENTS_PER_RUN && ProxyOutput.worthAnEvent(masked)) {
+                        outputEvents++;
+                        events.emit("proxy.output", null, masked);
+                    }
+                }
+            } catch (IOException e) {
+                Log.debugf("proxy %s closed: %s", name, e.getMessage());
+            }
+        }, "df2redis-proxy-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private synchronized void remember(String line) {
+        lastOutput.addLast(line);
+        while (lastOutput.size() > OUTPUT_LINES_KEPT) {
+            lastOutput.removeFirst();
+        }
+    }
+
+    private synchronized String lastOutput() {
+        return lastOutput.isEmpty() ? "(none)" : String.join(" | ", lastOutput);
+    }
+
+    /** PING through the proxy until it answers or proxy.readyTimeout passes. */
+    private Uni<Void> awaitPing() {
+        String[] listen = hostPort(config.proxy().endpoint());
+        String host = "0.0.0.0".equals(listen[0]) ? "127.0.0.1" : listen[0];
+        Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://" + host + ":" + listen[1]));
+        return Uni.createFrom().deferred(() -> client.send(Request.cmd(Command.PING)))
+                .ifNoItem().after(Duration.ofSeconds(2)).fail()
+                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                .expireIn(config.proxy().readyTimeout().toMillis())
+                .onFailure().transform(e -> new IllegalStateException("the proxy does not answer PING on " + config.proxy().endpoint()
+                        + ": " + e.getMessage() + "; last output: " + lastOutput()))
+                .eventually(client::close)
+                .replaceWithVoid();
+    }
+
+    private Map<String, Object> recordRunning(JsonNode status) {
+        healthySince = Instant.now();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("state", "running");
+        info.put("pid", handle == null ? null : handle.pid());
+        info.put("endpoint", config.proxy().endpoint());
+        info.put("consolePort", config.proxy().consolePort());
+        info.put("routeVersion", status.path("routeVersion").asLong());
+        info.put("journalHead", status.path("journal").path("head").asLong());
+        info.put("restarts", restarts);
+        store.update(s -> s.proxy.putAll(info));
+        events.emit("proxy.running", null, "proxy ready on " + config.proxy().endpoint() + " (pid " + info.get("pid")
+                + ", console 127.0.0.1:" + config.proxy().consolePort() + ")", info);
+        return info;
+    }
+
+    private void onExit(ProcessHandle exited, int exitCode) {
+        if (stopping || exited != handle) {
+            return;
+        }
+        Instant from = healthySince == null ? Instant.now() : healthySince;
+        Map<String, Object> window = new LinkedHashMap<>();
+        window.put("from", from.toString());
+        window.put("to", Instant.now().toString());
+        window.put("exitCode", exitCode);
+        window.put("reason", "proxy exited unexpectedly");
+        store.update(s -> {
+            s.possibleLossWindows.add(window);
+            s.proxy.put("state", "restarting");
+        });
+        events.emit("proxy.exited", null, "the proxy exited unexpectedly (exit " + exitCode + "); a possible-loss window is "
+                + "recorded (a full verify runs before any cutover); last output: " + lastOutput(), window);
+        restart();
+    }
+
+    private void restart() {
+        if (restarts >= config.proxy().restartAttempts()) {
+            store.update(s -> s.proxy.put("state", "failed"));
+            events.emit("proxy.failed", null, "the proxy did not stay up after " + restarts
+                    + " restarts (proxy.restartAttempts): look at its output in the log");
+            return;
+        }
+        restarts++;
+        Duration backoff = config.proxy().restartBackoff().multipliedBy(1L << Math.min(6, restarts - 1));
+        events.emit("proxy.restarting", null, "restarting the proxy in " + backoff.toMillis() + " ms (attempt " + restarts + "/"
+                + config.proxy().restartAttempts() + ")");
+        Uni.createFrom().voidItem()
+                .onItem().delayIt().by(backoff)
+                .chain(this::launch)
+                .chain(this::awaitPing)
+                .chain(console::status)
+                .subscribe().with(this::recordRunning, failure -> {
+                    events.emit("proxy.restart-failed", null, "restart " + restarts + " failed: " + failure.getMessage());
+                    if (!running()) {
+                        restart();
+                    }
+                });
+    }
+
+    private void adopt(ProcessHandle earlier) {
+        handle = earlier;
+        process = null;
+        ready = CompletableFuture.completedFuture(null);
+        earlier.onExit().thenAccept(exited -> onExit(earlier, -1));
+        events.emit("proxy.adopted", null, "adopted the proxy (pid " + earlier.pid() + ") left running by an earlier run; "
+                + "its output goes to the earlier run's log");
+    }
+
+    private void stopProcess(String reason) {
+        stopping = true;
+        ProcessHandle current = handle;
+        if (current == null) {
+            return;
+        }
+        terminate(current);
+        store.update(s -> s.proxy.put("state", "stopped"));
+        events.emit("proxy.stopped", null, "proxy stopped (" + reason + ")");
+        try {
+            Files.deleteIfExists(directory().resolve("proxy.pid"));
+        } catch (IOException e) {
+            Log.warnf("cannot delete %s: %s", directory().resolve("proxy.pid"), e.getMessage());
+        }
+        handle = null;
+    }
+
+    /** SIGTERM, then SIGKILL (descendants too) after proxy.stopGrace. Blocking. */
+    private void terminate(ProcessHandle target) {
+        target.destroy();
+        try {
+            target.onExit().get(config.proxy().stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            target.descendants().forEach(ProcessHandle::destroyForcibly);
+            target.destroyForcibly();
+            try {
+                target.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                Log.warnf("proxy pid %d did not exit after SIGKILL", target.pid());
+            }
+        }
+    }
+
+    private Optional<ProcessHandle> earlierProxy() throws IOException {
+        Path pidFile = directory().resolve("proxy.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        String settings = directory().resolve("proxy.properties").toString();
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(settings)).orElse(false));
+    }
+
+    private boolean consoleAnswers() {
+        try {
+            console.status().await().atMost(Duration.ofSeconds(3));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void writePid(long pid) {
+        try {
+            Files.writeString(directory().resolve("proxy.pid"), Long.toString(pid));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the proxy pid file: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a file that may hold passwords: created 0600 before any byte is written, replaced atomically. */
+    static void writePrivate(Path file, String content) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(temp, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String[] hostPort(String address) {
+        int colon = address.lastIndexOf(':');
+        return new String[] {address.substring(0, colon), address.substring(colon + 1)};
+    }
+}

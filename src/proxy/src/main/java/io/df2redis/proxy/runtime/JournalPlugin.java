@@ -1,0 +1,117 @@
+package io.df2redis.proxy.runtime;
+
+import com.netease.nim.camellia.redis.proxy.command.Command;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyBeanFactory;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyPlugin;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyPluginOrder;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyPluginResponse;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyReply;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyRequest;
+import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The df2redis plugin inside Camellia. For every data-writing command: the fence decides whether it
+ * may go on, an intent record is in the journal before the command is forwarded, and a commit
+ * record follows the primary's reply (invariant I1). Camellia lets a command pass when a plugin
+ * throws, so every path here catches and decides explicitly: a write that cannot be journaled is
+ * refused. Command arguments are never logged (the plugin also sees AUTH).
+ */
+public final class JournalPlugin implements ProxyPlugin {
+
+    private final DirtyKeyJournal journal;
+    private final Fence fence;
+    private final String fenceMessage;
+    private final Map<Command, Long> pending = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
+    private final LongAdder fenced = new LongAdder();
+
+    JournalPlugin(DirtyKeyJournal journal, Fence fence, String fenceMessage) {
+        this.journal = journal;
+        this.fence = fence;
+        this.fenceMessage = fenceMessage;
+    }
+
+    @Override
+    public void init(ProxyBeanFactory factory) {
+    }
+
+    @Override
+    public ProxyPluginOrder order() {
+        return new ProxyPluginOrder() {
+            @Override
+            public int request() {
+                return Integer.MAX_VALUE;
+            }
+
+            @Override
+            public int reply() {
+                return Integer.MAX_VALUE;
+            }
+        };
+    }
+
+    @Override
+    public ProxyPluginResponse executeRequest(ProxyRequest request) {
+        try {
+            Command command = request.getCommand();
+            String unmirrored = WriteCommands.incompatible(command);
+            if (unmirrored != null) {
+                incompatible.computeIfAbsent(unmirrored, k -> new LongAdder()).increment();
+            }
+            byte[][] keys = WriteCommands.writtenKeys(command);
+            if (keys == null) {
+                return ProxyPluginResponse.SUCCESS;
+            }
+            if (!fence.admit()) {
+                fenced.increment();
+                return new ProxyPluginResponse(false, fenceMessage);
+            }
+            long seq = journal.intent(0, command.getName(), keys);
+            if (seq < 0) {
+                return new ProxyPluginResponse(false, "ERR df2redis journal cannot take the write (queue full or writer stalled); retry");
+            }
+            pending.put(command, seq);
+            return ProxyPluginResponse.SUCCESS;
+        } catch (RuntimeException e) {
+            System.err.println("df2redis-proxy: write refused, plugin error: " + e.getClass().getSimpleName());
+            return new ProxyPluginResponse(false, "ERR df2redis proxy plugin error; write refused");
+        }
+    }
+
+    @Override
+    public ProxyPluginResponse executeReply(ProxyReply reply) {
+        try {
+            Command command = reply.getCommand();
+            if (command == null) {
+                return ProxyPluginResponse.SUCCESS;
+            }
+            Long seq = pending.remove(command);
+            if (seq != null) {
+                journal.commit(seq, !(reply.getReply() instanceof ErrorReply));
+            }
+        } catch (RuntimeException e) {
+            System.err.println("df2redis-proxy: commit record failed: " + e.getClass().getSimpleName());
+        }
+        return ProxyPluginResponse.SUCCESS;
+    }
+
+    /** Writes forwarded and not answered yet (a write whose client vanished drops out once collected). */
+    long inflight() {
+        return pending.size();
+    }
+
+    long fencedWrites() {
+        return fenced.sum();
+    }
+
+    Map<String, Long> incompatibleCommands() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        incompatible.forEach((name, count) -> counts.put(name, count.sum()));
+        return counts;
+    }
+}

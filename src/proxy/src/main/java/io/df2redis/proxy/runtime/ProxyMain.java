@@ -1,0 +1,142 @@
+package io.df2redis.proxy.runtime;
+
+import com.netease.nim.camellia.redis.proxy.command.AsyncCommandInvoker;
+import com.netease.nim.camellia.redis.proxy.conf.CamelliaServerProperties;
+import com.netease.nim.camellia.redis.proxy.conf.CamelliaTranspondProperties;
+import com.netease.nim.camellia.redis.proxy.conf.MultiWriteMode;
+import com.netease.nim.camellia.redis.proxy.netty.CommandDecoder;
+import com.netease.nim.camellia.redis.proxy.netty.GlobalRedisProxyEnv;
+import com.netease.nim.camellia.redis.proxy.netty.InitHandler;
+import com.netease.nim.camellia.redis.proxy.netty.ReplyEncoder;
+import com.netease.nim.camellia.redis.proxy.netty.ServerHandler;
+import com.netease.nim.camellia.redis.proxy.plugin.ProxyBeanFactory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts Camellia without Spring, bound to the address df2redis chooses (loopback by default) for
+ * both the Redis port and the console, with the df2redis plugin and a route the service can switch.
+ * Prints one ready line for the parent to wait on and stops cleanly on SIGTERM.
+ */
+public final class ProxyMain {
+
+    public static final String READY = "DF2REDIS-PROXY READY";
+
+    private ProxyMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: df2redis-proxy <settings.properties>");
+            System.exit(2);
+        }
+        quietCamellia();
+        ProxySettings settings = ProxySettings.load(Path.of(args[0]));
+
+        RouteUpdater route = new RouteUpdater(settings.routeFile);
+        DirtyKeyJournal journal = new DirtyKeyJournal(settings);
+        Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis);
+        JournalPlugin plugin = new JournalPlugin(journal, fence, settings.fenceMessage);
+        ProxyBeanFactory beans = new ProxyBeanFactory() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> T getBean(Class<T> type) {
+                if (type == RouteUpdater.class) {
+                    return (T) route;
+                }
+                if (type == JournalPlugin.class) {
+                    return (T) plugin;
+                }
+                try {
+                    return type.getDeclaredConstructor().newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException("cannot create " + type.getName(), e);
+                }
+            }
+        };
+
+        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("boss-group"));
+        EventLoopGroup work = new NioEventLoopGroup(settings.workThreads, new DefaultThreadFactory("work-group"));
+        GlobalRedisProxyEnv.bossGroup = boss;
+        GlobalRedisProxyEnv.bossThread = 1;
+        GlobalRedisProxyEnv.workGroup = work;
+        GlobalRedisProxyEnv.workThread = settings.workThreads;
+
+        CamelliaServerProperties server = new CamelliaServerProperties();
+        server.setPort(settings.listenPort);
+        server.setPassword(settings.password);
+        server.setMonitorEnable(false);
+        server.setPlugins(List.of(JournalPlugin.class.getName()));
+        server.setProxyBeanFactory(beans);
+        server.setWorkThread(settings.workThreads);
+
+        CamelliaTranspondProperties transpond = new CamelliaTranspondProperties();
+        transpond.setType(CamelliaTranspondProperties.Type.CUSTOM);
+        CamelliaTranspondProperties.CustomProperties custom = new CamelliaTranspondProperties.CustomProperties();
+        custom.setBid(RouteUpdater.BID);
+        custom.setBgroup(RouteUpdater.BGROUP);
+        custom.setDynamic(false);
+        custom.setProxyRouteConfUpdaterClassName(RouteUpdater.class.getName());
+        transpond.setCustom(custom);
+        CamelliaTranspondProperties.RedisConfProperties redisConf = new CamelliaTranspondProperties.RedisConfProperties();
+        redisConf.setMultiWriteMode(MultiWriteMode.valueOf(settings.multiWriteMode));
+        transpond.setRedisConf(redisConf);
+
+        AsyncCommandInvoker invoker = new AsyncCommandInvoker(server, transpond);
+        InitHandler init = new InitHandler();
+        ServerHandler handler = new ServerHandler(invoker);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, work)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, server.getSoBacklog())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    public void initChannel(SocketChannel channel) {
+                        channel.pipeline()
+                                .addLast(new CommandDecoder(server.getCommandDecodeMaxBatchSize(), server.getCommandDecodeBufferInitializerSize()))
+                                .addLast(new ReplyEncoder())
+                                .addLast(init)
+                                .addLast(handler);
+                    }
+                });
+        Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
+        GlobalRedisProxyEnv.port = settings.listenPort;
+        Console console = new Console(settings, route, fence, plugin, journal);
+        GlobalRedisProxyEnv.consolePort = console.port();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            listener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            console.close();
+            journal.close();
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            work.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            stopped.countDown();
+        }, "df2redis-proxy-shutdown"));
+
+        System.out.println(READY + " port=" + settings.listenPort + " console=" + console.port()
+                + " pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        stopped.await();
+    }
+
+    /** Camellia logs route tables (with credentials) at INFO: keep its loggers at WARN. */
+    private static void quietCamellia() {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    }
+}

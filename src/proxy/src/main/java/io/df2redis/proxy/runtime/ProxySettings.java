@@ -1,0 +1,71 @@
+package io.df2redis.proxy.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * The proxy's settings, rendered by the df2redis service into a properties file (mode 0600: the
+ * route holds passwords). Every key has a default except the ports, the route and the journal dir.
+ */
+final class ProxySettings {
+
+    final String listenHost;
+    final int listenPort;
+    final String consoleHost;
+    final int consolePort;
+    final Path routeFile;
+    final Path journalDir;
+    final Path journalStatusFile;
+    final int journalQueue;
+    final long journalAppendTimeoutMillis;
+    final String journalFsync;
+    final long journalFsyncIntervalMillis;
+    final int journalSegmentRecords;
+    final String fenceMode;
+    final String fenceMessage;
+    final long fenceMaxHoldMillis;
+    final String multiWriteMode;
+    final int workThreads;
+    final String password;
+
+    private ProxySettings(Properties p) {
+        listenHost = p.getProperty("listen.host", "127.0.0.1");
+        listenPort = Integer.parseInt(required(p, "listen.port"));
+        consoleHost = p.getProperty("console.host", "127.0.0.1");
+        consolePort = Integer.parseInt(required(p, "console.port"));
+        routeFile = Path.of(required(p, "route.file"));
+        journalDir = Path.of(required(p, "journal.dir"));
+        journalStatusFile = Path.of(p.getProperty("journal.statusFile", journalDir.resolve("status.json").toString()));
+        journalQueue = Integer.parseInt(p.getProperty("journal.queue", "65536"));
+        journalAppendTimeoutMillis = Long.parseLong(p.getProperty("journal.appendTimeoutMillis", "2000"));
+        journalFsync = p.getProperty("journal.fsync", "interval");
+        journalFsyncIntervalMillis = Long.parseLong(p.getProperty("journal.fsyncIntervalMillis", "100"));
+        journalSegmentRecords = Integer.parseInt(p.getProperty("journal.segmentRecords", "200000"));
+        fenceMode = p.getProperty("fence.mode", "hold");
+        fenceMessage = p.getProperty("fence.message", "TRYAGAIN fenced for cutover");
+        fenceMaxHoldMillis = Long.parseLong(p.getProperty("fence.maxHoldMillis", "2000"));
+        multiWriteMode = p.getProperty("multiWriteMode", "FIRST_RESOURCE_ONLY");
+        workThreads = Integer.parseInt(p.getProperty("workThreads", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))));
+        String pw = p.getProperty("password", "");
+        password = pw.isEmpty() ? null : pw;
+    }
+
+    static ProxySettings load(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        return new ProxySettings(properties);
+    }
+
+    private static String required(Properties p, String key) {
+        String value = p.getProperty(key);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("proxy settings: " + key + " is required");
+        }
+        return value.trim();
+    }
+}

@@ -1,0 +1,72 @@
+package io.df2redis.proxy.runtime;
+
+import com.netease.nim.camellia.core.model.ResourceTable;
+import com.netease.nim.camellia.core.util.ReadableResourceTableUtil;
+import com.netease.nim.camellia.redis.proxy.route.ProxyRouteConfUpdater;
+import com.netease.nim.camellia.redis.resource.RedisResourceUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The route of the proxy, switched at run time by the df2redis service through the console. A
+ * route is validated before it replaces the current one (an invalid route keeps the old one) and
+ * is written back to the route file atomically, so that a restarted proxy starts on it.
+ */
+public final class RouteUpdater extends ProxyRouteConfUpdater {
+
+    static final long BID = 1;
+    static final String BGROUP = "default";
+
+    private final Path routeFile;
+    private final AtomicLong version = new AtomicLong();
+    private volatile ResourceTable table;
+    private volatile String json;
+
+    RouteUpdater(Path routeFile) throws IOException {
+        this.routeFile = routeFile;
+        String initial = Files.readString(routeFile, StandardCharsets.UTF_8).trim();
+        this.table = validate(initial);
+        this.json = initial;
+        version.set(1);
+    }
+
+    @Override
+    public ResourceTable getResourceTable(long bid, String bgroup) {
+        return table;
+    }
+
+    /** Validates and applies a route; throws IllegalArgumentException (old route kept) when it is not valid. */
+    synchronized long apply(String routeJson) throws IOException {
+        String trimmed = routeJson.trim();
+        ResourceTable parsed = validate(trimmed);
+        invokeUpdateResourceTable(BID, BGROUP, parsed);
+        table = parsed;
+        json = trimmed;
+        Path temp = routeFile.resolveSibling(routeFile.getFileName() + ".tmp");
+        Files.writeString(temp, trimmed, StandardCharsets.UTF_8);
+        Files.move(temp, routeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return version.incrementAndGet();
+    }
+
+    String currentJson() {
+        return json;
+    }
+
+    long version() {
+        return version.get();
+    }
+
+    private static ResourceTable validate(String routeJson) {
+        try {
+            ResourceTable parsed = ReadableResourceTableUtil.parseTable(routeJson);
+            RedisResourceUtil.checkResourceTable(parsed);
+            return parsed;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid route: " + Secrets.maskUrls(String.valueOf(e.getMessage())), e);
+        }
+    }
+}

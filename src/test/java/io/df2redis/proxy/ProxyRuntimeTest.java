@@ -1,0 +1,310 @@
+package io.df2redis.proxy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.local.LocalRedis;
+import io.df2redis.local.RespClient;
+import io.df2redis.state.StatusStore;
+import io.df2redis.testing.TwoRedisResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The real proxy process (Camellia 1.1.1 with the df2redis plugin, built by this project) between
+ * a real source and target: dual-write, the journal (intent before commit, the commands Camellia
+ * does not mirror), the fence, route flips under a writer, supervision after kill -9, and what the
+ * proxy shows of secrets.
+ */
+@QuarkusTest
+@QuarkusTestResource(TwoRedisResource.class)
+@TestProfile(ProxyRuntimeTest.WithProxy.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProxyRuntimeTest {
+
+    static final int PROXY_PORT = freePort();
+    static final int CONSOLE_PORT = freePort();
+
+    public static class WithProxy implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("df2redis.proxy.endpoint", "127.0.0.1:" + PROXY_PORT,
+                    "df2redis.proxy.consolePort", String.valueOf(CONSOLE_PORT),
+                    "df2redis.proxy.heap", "192m",
+                    "df2redis.proxy.restartBackoff", "200ms",
+                    "df2redis.proxy.fence.maxHold", "3s");
+        }
+    }
+
+    @Inject
+    ProxySupervisor supervisor;
+    @Inject
+    StatusStore store;
+
+    private final RespClient app = new RespClient("127.0.0.1", PROXY_PORT, Optional.empty());
+
+    @Test
+    @Order(1)
+    void startsOnLoopbackWithPrivateFilesAndDualWritesEveryType() throws Exception {
+        Map<String, Object> info = supervisor.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofSeconds(90));
+        assertEquals("running", info.get("state"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(supervisor.directory().resolve("proxy.properties"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(supervisor.directory().resolve("route.json"))));
+        assertTrue(listensOnLoopbackOnly(PROXY_PORT), "the proxy port is bound to 127.0.0.1");
+        assertTrue(listensOnLoopbackOnly(CONSOLE_PORT), "the console port is bound to 127.0.0.1");
+
+        List<List<String>> writes = List.of(
+                List.of("SET", "p:str", "v1"), List.of("APPEND", "p:str", "-more"), List.of("INCR", "p:n"), List.of("INCRBY", "p:n", "41"),
+                List.of("HSET", "p:h", "a", "1", "b", "2"), List.of("HINCRBY", "p:h", "a", "9"),
+                List.of("RPUSH", "p:l", "x", "y", "z"), List.of("LPUSH", "p:l", "w"),
+                List.of("SADD", "p:s", "m1", "m2", "m3"), List.of("SREM", "p:s", "m2"),
+                List.of("ZADD", "p:z", "1", "a", "2", "b"), List.of("ZINCRBY", "p:z", "5", "a"),
+                List.of("XADD", "p:x", "1-1", "f", "v"), List.of("SET", "p:ttl", "t"), List.of("EXPIRE", "p:ttl", "1000"),
+                List.of("SET", "p:persist", "p", "EX", "100"), List.of("PERSIST", "p:persist"),
+                List.of("SET", "p:gone", "x"), List.of("DEL", "p:gone"));
+        for (Object reply : app.pipeline(writes)) {
+            assertFalse(reply instanceof RespClient.RedisError, "write refused: " + reply);
+        }
+        for (String key : List.of("p:str", "p:n", "p:h", "p:l", "p:s", "p:z", "p:x", "p:ttl", "p:persist", "p:gone")) {
+            assertEquals(dump(TwoRedisResource.source(), key), dump(TwoRedisResource.target(), key), "mirrored: " + key);
+        }
+        assertEquals(-1L, TwoRedisResource.target().command("TTL", "p:persist"));
+        assertTrue((Long) TwoRedisResource.target().command("TTL", "p:ttl") > 900);
+    }
+
+    @Test
+    @Order(2)
+    void everyWriteHasAnIntentBeforeItsCommitIncludingTheOnesCamelliaDoesNotMirror() throws Exception {
+        app.pipeline(List.of(List.of("RPUSH", "p:trim", "1", "2", "3", "4"), List.of("LTRIM", "p:trim", "0", "1"),
+                List.of("RPUSH", "p:sortme", "3", "1", "2"), List.of("SORT", "p:sortme", "STORE", "p:sorted"),
+                List.of("BITFIELD", "p:bits", "SET", "u8", "0", "255"),
+                List.of("GEOADD", "p:geo", "13.361389", "38.115556", "Palermo"),
+                List.of("GEORADIUS", "p:geo", "15", "37", "200", "km", "STORE", "p:near"),
+                List.of("GET", "p:str")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> journal().stream().filter(r -> r[0].equals("C")).count()
+                >= journal().stream().filter(r -> r[0].equals("I")).count());
+        List<String[]> records = journal();
+        Map<Long, Integer> intentLine = new HashMap<>();
+        Map<String, String> commandOfKey = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            String[] r = records.get(i);
+            if (r[0].equals("I")) {
+                intentLine.put(Long.parseLong(r[1]), i);
+                for (int k = 5; k < r.length; k++) {
+                    commandOfKey.put(new String(Base64.getDecoder().decode(r[k]), StandardCharsets.UTF_8), r[4]);
+                }
+            } else {
+                Integer intent = intentLine.get(Long.parseLong(r[3]));
+                assertTrue(intent != null && intent < i, "commit " + String.join(" ", r) + " follows its intent");
+            }
+        }
+        assertEquals("ltrim", commandOfKey.get("p:trim").toLowerCase());
+        assertEquals("sort", commandOfKey.get("p:sorted").toLowerCase(), "SORT ... STORE journals its destination");
+        assertEquals("bitfield", commandOfKey.get("p:bits").toLowerCase());
+        assertEquals("georadius", commandOfKey.get("p:near").toLowerCase(), "GEORADIUS ... STORE journals its destination");
+        assertFalse(commandOfKey.containsKey("p:sortme") && commandOfKey.get("p:sortme").equalsIgnoreCase("sort"), "SORT reads its source key");
+        assertTrue(records.stream().noneMatch(r -> r[0].equals("I") && r[4].equalsIgnoreCase("get")), "reads are not journaled");
+        assertEquals(List.of("1", "2"), TwoRedisResource.source().command("LRANGE", "p:trim", "0", "-1"));
+        assertEquals(List.of("1", "2", "3", "4"), TwoRedisResource.target().command("LRANGE", "p:trim", "0", "-1"),
+                "Camellia does not mirror LTRIM: the journal is what covers it");
+    }
+
+    @Test
+    @Order(3)
+    void theFenceRejectsOrHoldsWritesButNotReads() throws Exception {
+        supervisor.console().fence(true, "reject").await().atMost(Duration.ofSeconds(5));
+        Object refused = app.command("SET", "p:fenced", "1");
+        assertTrue(refused instanceof RespClient.RedisError e && e.message().startsWith("TRYAGAIN fenced for cutover"), String.valueOf(refused));
+        assertEquals("v1-more", app.command("GET", "p:str"), "reads go on while fenced");
+        assertEquals(null, TwoRedisResource.source().command("GET", "p:fenced"));
+
+        supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+        AtomicLong heldMillis = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                app.command("SET", "p:held", "1");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            heldMillis.set((System.nanoTime() - start) / 1_000_000);
+        });
+        writer.start();
+        await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(writer::isAlive);
+        supervisor.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
+        writer.join(5000);
+        assertTrue(heldMillis.get() >= 350, "the write waited for the fence: " + heldMillis.get() + " ms");
+        assertEquals("1", TwoRedisResource.source().command("GET", "p:held"));
+        assertEquals("1", TwoRedisResource.target().command("GET", "p:held"));
+    }
+
+    @Test
+    @Order(4)
+    void routeFlipsUnderASteadyWriterLoseNoIncrement() throws Exception {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong acknowledged = new AtomicLong();
+        List<Object> errors = new ArrayList<>();
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                try {
+                    List<Object> replies = app.pipeline(java.util.Collections.nCopies(50, List.of("INCR", "p:counter")));
+                    for (Object reply : replies) {
+                        if (reply instanceof Long) {
+                            acknowledged.incrementAndGet();
+                        } else {
+                            errors.add(reply);
+                        }
+                    }
+                } catch (IOException e) {
+                    errors.add(e);
+                }
+            }
+        });
+        writer.start();
+        for (RouteKind route : List.of(RouteKind.FLIPPED, RouteKind.DUAL_WRITE, RouteKind.FLIPPED, RouteKind.DUAL_WRITE)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() > 500);
+            long before = acknowledged.get();
+            supervisor.applyRoute(route, 0).await().atMost(Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() > before + 500);
+        }
+        writing.set(false);
+        writer.join(10_000);
+        assertEquals(List.of(), errors);
+        String expected = String.valueOf(acknowledged.get());
+        await().atMost(Duration.ofSeconds(5)).until(() -> expected.equals(TwoRedisResource.source().command("GET", "p:counter"))
+                && expected.equals(TwoRedisResource.target().command("GET", "p:counter")));
+    }
+
+    @Test
+    @Order(5)
+    void anInvalidRouteIsRefusedAndTheOldOneStays() {
+        long version = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("routeVersion").asLong();
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> supervisor.console().applyRoute("{\"type\":\"simple\",\"operation\":{\"type\":\"nonsense\"}}")
+                        .await().atMost(Duration.ofSeconds(5)));
+        assertTrue(refused.getMessage().contains("refused (400)"), refused.getMessage());
+        assertEquals(version, supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("routeVersion").asLong());
+    }
+
+    @Test
+    @Order(6)
+    void aKilledProxyIsRestartedAndAPossibleLossWindowRecorded() throws Exception {
+        long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
+        int windows = store.read(s -> s.possibleLossWindows.size());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> "running".equals(store.read(s -> s.proxy.get("state")))
+                && ((Number) store.read(s -> s.proxy.get("pid"))).longValue() != pid);
+        int windowsAfter = store.read(s -> s.possibleLossWindows.size());
+        boolean exitEvent = store.read(s -> s.recentEvents.stream().anyMatch(e -> e.type().equals("proxy.exited")));
+        assertEquals(windows + 1, windowsAfter);
+        assertTrue(exitEvent);
+        assertEquals("PONG", app.command("PING"));
+        assertEquals("OK", app.command("SET", "p:after-restart", "1"));
+        assertNotEquals(pid, ((Number) store.read(s -> s.proxy.get("pid"))).longValue());
+    }
+
+    @Test
+    @Order(7)
+    void noPasswordInTheConsoleTheStatusOrTheLog() throws Exception {
+        JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
+        String everything = status.toString() + Files.readString(TwoRedisResource.statusFile())
+                + Files.readString(TwoRedisResource.serviceLog());
+        for (String secret : List.of(TwoRedisResource.SOURCE_PASSWORD, TwoRedisResource.TARGET_PASSWORD)) {
+            assertFalse(everything.contains(secret), "a password is shown");
+        }
+        assertTrue(status.path("route").toString().contains("******@"), status.toString());
+    }
+
+    @Test
+    @Order(8)
+    void stoppingLeavesNoProxyBehind() {
+        long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
+        supervisor.stop().await().atMost(Duration.ofSeconds(20));
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(Files.exists(supervisor.directory().resolve("proxy.pid")));
+    }
+
+    private List<String[]> journal() throws IOException {
+        List<String[]> records = new ArrayList<>();
+        Path wal = TwoRedisResource.home().resolve("state/wal");
+        try (Stream<Path> files = Files.list(wal)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("journal-")).sorted().toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    records.add(line.split(" "));
+                }
+            }
+        }
+        return records;
+    }
+
+    private static Object dump(LocalRedis redis, String key) throws IOException {
+        String type = (String) redis.command("TYPE", key);
+        return switch (type) {
+            case "string" -> redis.command("GET", key);
+            case "hash" -> new java.util.TreeMap<>(pairs((List<?>) redis.command("HGETALL", key)));
+            case "list" -> redis.command("LRANGE", key, "0", "-1");
+            case "set" -> new java.util.TreeSet<>((List<?>) redis.command("SMEMBERS", key)).toString();
+            case "zset" -> redis.command("ZRANGE", key, "0", "-1", "WITHSCORES");
+            case "stream" -> redis.command("XRANGE", key, "-", "+");
+            default -> type;
+        };
+    }
+
+    private static Map<Object, Object> pairs(List<?> flat) {
+        Map<Object, Object> map = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            map.put(flat.get(i), flat.get(i + 1));
+        }
+        return map;
+    }
+
+    /** True when /proc/net/tcp{,6} show the port listening, and only on a loopback address. */
+    private static boolean listensOnLoopbackOnly(int port) throws IOException {
+        String hexPort = String.format(":%04X", port);
+        List<String> listeners = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Files.readAllLines(Path.of(table)).stream()
+                    .map(String::trim).map(l -> l.split("\\s+"))
+                    .filter(f -> f.length > 3 && f[1].endsWith(hexPort) && f[3].equals("0A"))
+                    .forEach(f -> listeners.add(f[1].substring(0, f[1].indexOf(':'))));
+        }
+        return !listeners.isEmpty() && listeners.stream().allMatch(a -> a.equals("0100007F")
+                || a.equals("0000000000000000FFFF00000100007F") || a.equals("00000000000000000000000001000000"));
+    }
+
+    private static int freePort() {
+        try {
+            return LocalRedis.freePort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
