@@ -52,6 +52,7 @@ public class ProxySupervisor {
 
     private static final int OUTPUT_LINES_KEPT = 30;
     private static final int OUTPUT_EVENTS_PER_RUN = 50;
+    private static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -68,6 +69,8 @@ public class ProxySupervisor {
     private volatile Instant healthySince;
     private int restarts;
     private int outputEvents;
+    private long pollTimer = -1;
+    private volatile String lastUnmirrorable = "{}";
 
     public ProxySupervisor(MigrationConfig config, MigrationPaths paths, EventHub events, StatusStore store, Vertx vertx) {
         this.config = config;
@@ -291,9 +294,47 @@ public class ProxySupervisor {
         info.put("journalHead", status.path("journal").path("head").asLong());
         info.put("restarts", restarts);
         store.update(s -> s.proxy.putAll(info));
+        startPolling();
         events.emit("proxy.running", null, "proxy ready on " + config.proxy().endpoint() + " (pid " + info.get("pid")
                 + ", console 127.0.0.1:" + config.proxy().consolePort() + ")", info);
         return info;
+    }
+
+    /** Copies the console's figures into the status and metrics every few seconds while the proxy runs. */
+    private synchronized void startPolling() {
+        if (pollTimer >= 0) {
+            return;
+        }
+        pollTimer = vertx.setPeriodic(POLL_INTERVAL.toMillis(), id -> console.status()
+                .subscribe().with(this::recordConsole, failure -> Log.debugf("proxy console: %s", failure.getMessage())));
+    }
+
+    private synchronized void stopPolling() {
+        if (pollTimer >= 0) {
+            vertx.cancelTimer(pollTimer);
+            pollTimer = -1;
+        }
+    }
+
+    void recordConsole(JsonNode status) {
+        JsonNode journal = status.path("journal");
+        store.update(s -> {
+            s.proxy.put("journalHead", journal.path("head").asLong());
+            s.proxy.put("inflight", status.path("inflight").asLong());
+            s.proxy.put("fence", status.path("fence").path("on").asBoolean() ? "on" : "off");
+            s.proxy.put("unmirrorable", StatusJsonMaps.toMap(status.path("unmirrorable")));
+            s.metrics.put("proxy_journal_head", (double) journal.path("head").asLong());
+            s.metrics.put("proxy_journal_intents", (double) journal.path("intents").asLong());
+            s.metrics.put("proxy_journal_refused", (double) journal.path("refused").asLong());
+            s.metrics.put("proxy_inflight_writes", (double) status.path("inflight").asLong());
+            s.metrics.put("proxy_fenced_writes", (double) status.path("fence").path("refused").asLong());
+        });
+        String unmirrorable = status.path("unmirrorable").toString();
+        if (!unmirrorable.equals(lastUnmirrorable) && status.path("unmirrorable").size() > 0) {
+            lastUnmirrorable = unmirrorable;
+            events.emit("proxy.unmirrorable", null, "clients use commands the proxy cannot dual-write (counts so far): "
+                    + unmirrorable + "; see README, Troubleshooting");
+        }
     }
 
     private void onExit(ProcessHandle exited, int exitCode) {
@@ -350,6 +391,7 @@ public class ProxySupervisor {
 
     private void stopProcess(String reason) {
         stopping = true;
+        stopPolling();
         ProcessHandle current = handle;
         if (current == null) {
             return;

@@ -131,6 +131,9 @@ class ProxyRuntimeTest {
         assertEquals("georadius", commandOfKey.get("p:near").toLowerCase(), "GEORADIUS ... STORE journals its destination");
         assertFalse(commandOfKey.containsKey("p:sortme") && commandOfKey.get("p:sortme").equalsIgnoreCase("sort"), "SORT reads its source key");
         assertTrue(records.stream().noneMatch(r -> r[0].equals("I") && r[4].equalsIgnoreCase("get")), "reads are not journaled");
+        app.command("MULTI");
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.read(s -> String.valueOf(s.proxy.get("unmirrorable"))).contains("multi")
+                && store.read(s -> s.metrics.getOrDefault("proxy_journal_head", 0.0)) > 0);
         assertEquals(List.of("1", "2"), TwoRedisResource.source().command("LRANGE", "p:trim", "0", "-1"));
         assertEquals(List.of("1", "2", "3", "4"), TwoRedisResource.target().command("LRANGE", "p:trim", "0", "-1"),
                 "Camellia does not mirror LTRIM: the journal is what covers it");

@@ -114,7 +114,8 @@ public class EventHub {
             LOG.debugf("%s%s: %s", where, event.type(), event.message());
         } else if (event.type().endsWith(".failed") || event.type().endsWith(".blocked")) {
             LOG.errorf("%s%s: %s", where, event.type(), event.message());
-        } else if (event.type().endsWith(".warning") || event.type().endsWith(".retry")) {
+        } else if (event.type().endsWith(".warning") || event.type().endsWith(".retry") || event.type().endsWith(".exited")
+                || event.type().endsWith(".restart-failed") || event.type().endsWith(".unmirrorable")) {
             LOG.warnf("%s%s: %s", where, event.type(), event.message());
         } else {
             LOG.infof("%s%s: %s", where, event.type(), event.message());
