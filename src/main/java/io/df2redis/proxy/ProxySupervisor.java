@@ -26,9 +26,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -153,9 +150,9 @@ public class ProxySupervisor {
             Files.createDirectories(directory());
             Path routeFile = directory().resolve("route.json");
             if (!keepRoute || !Files.exists(routeFile)) {
-                writePrivate(routeFile, new ProxyRoutes(config).render(route, 0));
+                PrivateFiles.write(routeFile, new ProxyRoutes(config).render(route, 0));
             }
-            writePrivate(directory().resolve("proxy.properties"), settings(routeFile));
+            PrivateFiles.write(directory().resolve("proxy.properties"), settings(routeFile));
             Files.createDirectories(paths.walDir());
             Optional<ProcessHandle> earlier = earlierProxy();
             if (earlier.isPresent()) {
@@ -455,15 +452,6 @@ public class ProxySupervisor {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the proxy pid file: " + e.getMessage(), e);
         }
-    }
-
-    /** Writes a file that may hold passwords: created 0600 before any byte is written, replaced atomically. */
-    static void writePrivate(Path file, String content) throws IOException {
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(temp, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String[] hostPort(String address) {

@@ -25,8 +25,11 @@ final class Console implements AutoCloseable {
     private final Fence fence;
     private final JournalPlugin plugin;
     private final DirtyKeyJournal journal;
+    private final MetaCas metaCas;
 
-    Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal) throws IOException {
+    Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal, MetaCas metaCas)
+            throws IOException {
+        this.metaCas = metaCas;
         this.route = route;
         this.fence = fence;
         this.plugin = plugin;
@@ -67,6 +70,8 @@ final class Console implements AutoCloseable {
                 + ",\"journal\":{\"head\":" + journal.head() + ",\"intents\":" + journal.intents() + ",\"commits\":"
                 + journal.commits() + ",\"refused\":" + journal.refused() + ",\"queueDepth\":" + journal.queueDepth()
                 + ",\"segment\":\"" + journal.segmentName() + "\"}"
+                + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
+                + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
                 + ",\"unmirrorable\":" + compat + "}";
     }
 

@@ -24,14 +24,20 @@ import java.util.concurrent.atomic.LongAdder;
 public final class JournalPlugin implements ProxyPlugin {
 
     private final DirtyKeyJournal journal;
+    private final MetaCas metaCas;
     private final Fence fence;
     private final String fenceMessage;
-    private final Map<Command, Long> pending = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<Command, Intent> pending = Collections.synchronizedMap(new WeakHashMap<>());
     private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
     private final LongAdder fenced = new LongAdder();
 
-    JournalPlugin(DirtyKeyJournal journal, Fence fence, String fenceMessage) {
+    /** A journaled write waiting for its reply. */
+    private record Intent(long seq, long ts, byte[][] keys) {
+    }
+
+    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage) {
         this.journal = journal;
+        this.metaCas = metaCas;
         this.fence = fence;
         this.fenceMessage = fenceMessage;
     }
@@ -75,7 +81,7 @@ public final class JournalPlugin implements ProxyPlugin {
             if (seq < 0) {
                 return new ProxyPluginResponse(false, "ERR df2redis journal cannot take the write (queue full or writer stalled); retry");
             }
-            pending.put(command, seq);
+            pending.put(command, new Intent(seq, System.currentTimeMillis(), keys));
             return ProxyPluginResponse.SUCCESS;
         } catch (RuntimeException e) {
             System.err.println("df2redis-proxy: write refused, plugin error: " + e.getClass().getSimpleName());
@@ -90,9 +96,13 @@ public final class JournalPlugin implements ProxyPlugin {
             if (command == null) {
                 return ProxyPluginResponse.SUCCESS;
             }
-            Long seq = pending.remove(command);
-            if (seq != null) {
-                journal.commit(seq, !(reply.getReply() instanceof ErrorReply));
+            Intent intent = pending.remove(command);
+            if (intent != null) {
+                boolean ok = !(reply.getReply() instanceof ErrorReply);
+                journal.commit(intent.seq(), ok);
+                if (ok) {
+                    metaCas.written(intent.keys(), intent.ts());
+                }
             }
         } catch (RuntimeException e) {
             System.err.println("df2redis-proxy: commit record failed: " + e.getClass().getSimpleName());

@@ -47,7 +47,8 @@ public final class ProxyMain {
         RouteUpdater route = new RouteUpdater(settings.routeFile);
         DirtyKeyJournal journal = new DirtyKeyJournal(settings);
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis);
-        JournalPlugin plugin = new JournalPlugin(journal, fence, settings.fenceMessage);
+        MetaCas metaCas = new MetaCas(settings.hookInfoFile);
+        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
         ProxyBeanFactory beans = new ProxyBeanFactory() {
             @Override
             @SuppressWarnings("unchecked")
@@ -114,13 +115,14 @@ public final class ProxyMain {
                 });
         Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
         GlobalRedisProxyEnv.port = settings.listenPort;
-        Console console = new Console(settings, route, fence, plugin, journal);
+        Console console = new Console(settings, route, fence, plugin, journal, metaCas);
         GlobalRedisProxyEnv.consolePort = console.port();
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             listener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
             console.close();
+            metaCas.close();
             journal.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             work.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -30,6 +30,7 @@ final class ProxySettings {
     final String multiWriteMode;
     final int workThreads;
     final String password;
+    final Path hookInfoFile;
 
     private ProxySettings(Properties p) {
         listenHost = p.getProperty("listen.host", "127.0.0.1");
@@ -51,6 +52,7 @@ final class ProxySettings {
         workThreads = Integer.parseInt(p.getProperty("workThreads", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))));
         String pw = p.getProperty("password", "");
         password = pw.isEmpty() ? null : pw;
+        hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
     }
 
     static ProxySettings load(Path file) throws IOException {
