@@ -168,6 +168,15 @@ class ProxyRuntimeTest {
         assertTrue(heldMillis.get() >= 350, "the write waited for the fence: " + heldMillis.get() + " ms");
         assertEquals("1", TwoRedisResource.source().command("GET", "p:held"));
         assertEquals("1", TwoRedisResource.target().command("GET", "p:held"));
+
+        supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+        long start = System.nanoTime();
+        assertEquals("OK", app.command("SET", "p:abandoned", "1"), "a fence nobody lifts is lifted by the proxy after maxHold");
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waited >= 2500, "held until maxHold (3 s): " + waited + " ms");
+        JsonNode fence = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("fence");
+        assertFalse(fence.path("on").asBoolean());
+        assertEquals(1, fence.path("autoLifts").asInt());
     }
 
     @Test

@@ -65,7 +65,8 @@ final class Console implements AutoCloseable {
         compat.append('}');
         return "{\"routeVersion\":" + route.version()
                 + ",\"route\":" + Secrets.maskUrls(route.currentJson())
-                + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites() + "}"
+                + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
+                + ",\"autoLifts\":" + fence.autoLifts() + "}"
                 + ",\"inflight\":" + plugin.inflight()
                 + ",\"journal\":{\"head\":" + journal.head() + ",\"intents\":" + journal.intents() + ",\"commits\":"
                 + journal.commits() + ",\"refused\":" + journal.refused() + ",\"queueDepth\":" + journal.queueDepth()

@@ -1,32 +1,85 @@
 package io.df2redis.proxy.runtime;
 
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
 /**
- * Holds or refuses new writes while the service flips the primary. {@code reject} answers at once
- * with the configured error; {@code hold} waits for the fence to lift, at most {@code maxHoldMillis},
- * then refuses. Holding blocks a Netty worker (Camellia has no way to defer a command), which is why
- * the wait is bounded.
+ * Holds or refuses new writes while the service flips the primary.
+ *
+ * <p>{@code hold} stops reading from every client connection (Netty auto-read off, applied on each
+ * connection's own event loop before {@link #set} returns), so clients wait in TCP flow control
+ * and no Netty thread is blocked: replies of writes already forwarded keep flowing, which lets the
+ * in-flight count reach zero. Commands read before the fence went on pass normally and are counted
+ * in flight. {@code reject} answers new writes at once with the configured error. Either way the
+ * proxy lifts the fence by itself after {@code maxHoldMillis}, so a service that dies mid-cutover
+ * cannot leave clients waiting for ever.
  */
 final class Fence {
 
     private final long maxHoldMillis;
+    private final ChannelGroup clients;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "df2redis-fence-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile boolean on;
     private volatile String mode;
-    private final Object lifted = new Object();
+    private ScheduledFuture<?> autoLift;
+    private long autoLifts;
 
-    Fence(String mode, long maxHoldMillis) {
+    Fence(String mode, long maxHoldMillis, ChannelGroup clients) {
         this.mode = mode;
         this.maxHoldMillis = maxHoldMillis;
+        this.clients = clients;
     }
 
-    void set(boolean on, String mode) {
-        if (mode != null) {
-            this.mode = mode;
+    synchronized void set(boolean fenceOn, String newMode) {
+        if (newMode != null) {
+            mode = newMode;
         }
-        this.on = on;
-        if (!on) {
-            synchronized (lifted) {
-                lifted.notifyAll();
-            }
+        if (autoLift != null) {
+            autoLift.cancel(false);
+            autoLift = null;
+        }
+        on = fenceOn;
+        readClients(!(fenceOn && "hold".equals(mode)));
+        if (fenceOn) {
+            autoLift = timer.schedule(this::liftAfterMaxHold, maxHoldMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void liftAfterMaxHold() {
+        if (on) {
+            autoLifts++;
+            System.err.println("df2redis-proxy: fence lifted after maxHold (" + maxHoldMillis + " ms) without a word from df2redis");
+            on = false;
+            readClients(true);
+        }
+    }
+
+    /** Turns reading on or off on every client connection and waits until each event loop has done it. */
+    private void readClients(boolean read) {
+        List<Future<?>> applied = new ArrayList<>();
+        for (Channel channel : clients) {
+            applied.add(channel.eventLoop().submit(() -> channel.config().setAutoRead(read)));
+        }
+        for (Future<?> future : applied) {
+            future.awaitUninterruptibly(1000);
+        }
+    }
+
+    /** A connection accepted while the fence holds starts without reading. */
+    void accepted(Channel channel) {
+        if (on && "hold".equals(mode)) {
+            channel.config().setAutoRead(false);
         }
     }
 
@@ -38,29 +91,12 @@ final class Fence {
         return mode;
     }
 
-    /** True when the write may go on; false when it must be refused. */
+    synchronized long autoLifts() {
+        return autoLifts;
+    }
+
+    /** False when a write must be refused: only in reject mode while the fence is on. */
     boolean admit() {
-        if (!on) {
-            return true;
-        }
-        if (!"hold".equals(mode)) {
-            return false;
-        }
-        long deadline = System.nanoTime() + maxHoldMillis * 1_000_000;
-        synchronized (lifted) {
-            while (on) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    lifted.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
-        return true;
+        return !(on && "reject".equals(mode));
     }
 }

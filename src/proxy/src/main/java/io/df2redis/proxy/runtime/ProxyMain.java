@@ -14,6 +14,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -46,7 +49,8 @@ public final class ProxyMain {
 
         RouteUpdater route = new RouteUpdater(settings.routeFile);
         DirtyKeyJournal journal = new DirtyKeyJournal(settings);
-        Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis);
+        ChannelGroup clients = new DefaultChannelGroup("df2redis-clients", GlobalEventExecutor.INSTANCE);
+        Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
         JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
         ProxyBeanFactory beans = new ProxyBeanFactory() {
@@ -106,6 +110,8 @@ public final class ProxyMain {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     public void initChannel(SocketChannel channel) {
+                        clients.add(channel);
+                        fence.accepted(channel);
                         channel.pipeline()
                                 .addLast(new CommandDecoder(server.getCommandDecodeMaxBatchSize(), server.getCommandDecodeBufferInitializerSize()))
                                 .addLast(new ReplyEncoder())
