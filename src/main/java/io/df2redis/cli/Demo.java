@@ -45,7 +45,8 @@ final class Demo {
             Map<Integer, Integer> keys = DemoDataset.load(source, 100, 42);
             out.println("demo: source redis-server " + source.address() + " loaded with " + keys + " keys per db; target "
                     + target.address());
-            Path file = writeConfig(home, source, target);
+            int proxyPort = LocalRedis.freePort();
+            Path file = writeConfig(home, source, target, proxyPort, LocalRedis.freePort());
             out.println("demo: migration file " + file);
             MigrationConfig config = MigrationConfigLoader.load(file);
             Secrets.register(config);
@@ -53,7 +54,10 @@ final class Demo {
             cli.showPort().ifPresent(port -> out.println("demo: REST/SSE on http://127.0.0.1:" + port
                     + "/api/v1/migration (token in " + file + ")"));
             CliArgs migrate = new CliArgs("migrate", Optional.of(file), false, cli.showPort(), cli.json());
+            DemoWriter writer = DemoWriter.start(proxyPort);
             int exit = Df2redisMain.boot(migrate, config, err);
+            writer.stop();
+            out.println("demo: " + writer.report(source, target));
             out.println("demo: migrate exited " + exit + "; status in " + home.resolve("state/status.json")
                     + " (df2redis status --config " + file + ")");
             return exit;
@@ -66,7 +70,8 @@ final class Demo {
         }
     }
 
-    private static Path writeConfig(Path home, LocalRedis source, LocalRedis target) throws IOException {
+    private static Path writeConfig(Path home, LocalRedis source, LocalRedis target, int proxyPort, int consolePort)
+            throws IOException {
         byte[] token = new byte[16];
         new SecureRandom().nextBytes(token);
         String yaml = """
@@ -78,12 +83,17 @@ final class Demo {
                   type: redis-standalone
                   seed: %s
                 stateDir: state
+                proxy:
+                  endpoint: 127.0.0.1:%d   # the demo's writer talks to the proxy here
+                  consolePort: %d
                 migrate:
-                  mode: snapshot       # copy-only plan: precheck -> baseline -> import
-                  scanCount: 200
+                  mode: live           # the full plan; stages this version lacks say so
+                  scanCount: 50
+                  throttle:
+                    maxOpsPerMaster: 1000   # slows the baseline so the writer has time to write
                 control:
                   token: %s
-                """.formatted(source.address(), target.address(), HexFormat.of().formatHex(token));
+                """.formatted(source.address(), target.address(), proxyPort, consolePort, HexFormat.of().formatHex(token));
         Path file = home.resolve("migrate.yaml");
         Files.writeString(file, yaml);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -231,11 +231,6 @@ public interface MigrationConfig {
     }
 
     interface Journal {
-        /** Records waiting for the journal writer; when full, writes are refused (fail closed). */
-        @WithDefault("65536")
-        @Min(16) @Max(16777216)
-        int queue();
-
         /** {@code batch} (fsync every group of records before the writes go on), {@code interval} or {@code none}. */
         @WithDefault("interval")
         @Pattern(regexp = "batch|interval|none", message = "must be batch, interval or none")
@@ -245,7 +240,7 @@ public interface MigrationConfig {
         @WithDefault("100ms")
         Duration fsyncInterval();
 
-        /** Longest a write waits for its intent record before it is refused. */
+        /** Longest a write waits for the journal before it is refused (fail closed). */
         @WithDefault("2s")
         Duration appendTimeout();
 

@@ -180,7 +180,6 @@ public class ProxySupervisor {
         values.put("WAL_DIR", paths.walDir().toString());
         values.put("WAL_STATUS_FILE", proxy.walStatusFile().map(f -> paths.baseDir().resolve(f).toString())
                 .orElse(paths.walDir().resolve("status.json").toString()));
-        values.put("JOURNAL_QUEUE", String.valueOf(proxy.journal().queue()));
         values.put("JOURNAL_FSYNC", proxy.journal().fsync());
         values.put("JOURNAL_FSYNC_INTERVAL_MS", String.valueOf(proxy.journal().fsyncInterval().toMillis()));
         values.put("JOURNAL_APPEND_TIMEOUT_MS", String.valueOf(proxy.journal().appendTimeout().toMillis()));

@@ -19,7 +19,6 @@ final class ProxySettings {
     final Path routeFile;
     final Path journalDir;
     final Path journalStatusFile;
-    final int journalQueue;
     final long journalAppendTimeoutMillis;
     final String journalFsync;
     final long journalFsyncIntervalMillis;
@@ -40,7 +39,6 @@ final class ProxySettings {
         routeFile = Path.of(required(p, "route.file"));
         journalDir = Path.of(required(p, "journal.dir"));
         journalStatusFile = Path.of(p.getProperty("journal.statusFile", journalDir.resolve("status.json").toString()));
-        journalQueue = Integer.parseInt(p.getProperty("journal.queue", "65536"));
         journalAppendTimeoutMillis = Long.parseLong(p.getProperty("journal.appendTimeoutMillis", "2000"));
         journalFsync = p.getProperty("journal.fsync", "interval");
         journalFsyncIntervalMillis = Long.parseLong(p.getProperty("journal.fsyncIntervalMillis", "100"));

@@ -1,0 +1,95 @@
+package io.df2redis.cli;
+
+import io.df2redis.local.LocalRedis;
+import io.df2redis.local.RespClient;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The demo's application: increments a few counters through the proxy for as long as it answers,
+ * remembering every acknowledged increment, and at the end checks both sides against that history.
+ */
+final class DemoWriter {
+
+    private static final int COUNTERS = 8;
+
+    private final int proxyPort;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLongArray acknowledged = new AtomicLongArray(COUNTERS);
+    private final Thread thread;
+
+    private DemoWriter(int proxyPort) {
+        this.proxyPort = proxyPort;
+        this.thread = new Thread(this::run, "df2redis-demo-writer");
+        this.thread.setDaemon(true);
+    }
+
+    static DemoWriter start(int proxyPort) {
+        DemoWriter writer = new DemoWriter(proxyPort);
+        writer.thread.start();
+        return writer;
+    }
+
+    private void run() {
+        RespClient proxy = new RespClient("127.0.0.1", proxyPort, Optional.empty());
+        long n = 0;
+        while (running.get()) {
+            int counter = (int) (n++ % COUNTERS);
+            try {
+                if (proxy.command("INCR", key(counter)) instanceof Long) {
+                    acknowledged.incrementAndGet(counter);
+                }
+            } catch (IOException e) {
+                pause();
+            }
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
+        }
+    }
+
+    void stop() throws IOException {
+        running.set(false);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How many writes went through the proxy and whether both sides hold each of them. */
+    String report(LocalRedis source, LocalRedis target) throws IOException {
+        long total = 0;
+        List<String> differences = new ArrayList<>();
+        for (int i = 0; i < COUNTERS; i++) {
+            long expected = acknowledged.get(i);
+            total += expected;
+            String want = expected == 0 ? null : Long.toString(expected);
+            Object onSource = source.command("GET", key(i));
+            Object onTarget = target.command("GET", key(i));
+            if (!java.util.Objects.equals(want, onSource) || !java.util.Objects.equals(want, onTarget)) {
+                differences.add(key(i) + " acknowledged " + expected + ", source " + onSource + ", target " + onTarget);
+            }
+        }
+        if (total == 0) {
+            return "the writer got no write through the proxy (it was not up long enough)";
+        }
+        return differences.isEmpty()
+                ? total + " writes acknowledged through the proxy during the migration; source and target hold every one of them"
+                : "writes through the proxy differ: " + String.join("; ", differences);
+    }
+
+    private static String key(int counter) {
+        return "demo:live:counter:" + counter;
+    }
+}
