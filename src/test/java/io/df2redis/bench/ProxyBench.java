@@ -39,6 +39,7 @@ import java.util.regex.Pattern;
  */
 public final class ProxyBench {
 
+    private static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
     private static final Pattern RPS = Pattern.compile("^(SET|GET): ([0-9.]+) requests per second");
 
     public static void main(String[] args) throws Exception {
@@ -157,8 +158,8 @@ public final class ProxyBench {
         Collections.sort(latencies);
         System.out.printf("fence       %d cycles at %d SET/s: pause p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", cycles, rate,
                 percentile(pauses, 50), percentile(pauses, 99), pauses.get(pauses.size() - 1));
-        System.out.printf("fence       client write latency over the run (%d writes): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-                latencies.size(), latencies.get(latencies.size() / 2) / 1000.0,
+        System.out.printf("fence       client write latency over the run (%d writes, %d error replies): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                latencies.size(), ERRORS.get(), latencies.get(latencies.size() / 2) / 1000.0,
                 latencies.get((int) (latencies.size() * 0.99)) / 1000.0, latencies.get(latencies.size() - 1) / 1000.0);
     }
 
@@ -179,8 +180,11 @@ public final class ProxyBench {
                 long sent = System.nanoTime();
                 out.write(command);
                 out.flush();
-                int c;
-                while ((c = in.read()) != '\n') {
+                int first = in.read();
+                if (first == '-') {
+                    ERRORS.incrementAndGet();
+                }
+                for (int c = first; c != '\n'; c = in.read()) {
                     if (c < 0) {
                         return;
                     }
