@@ -6,6 +6,9 @@ import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.PipelineOutcome;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.RouteKind;
+import io.df2redis.state.StageStatus;
 import io.df2redis.state.StatusStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Quarkus;
@@ -31,6 +34,8 @@ public class CommandApp implements QuarkusApplication {
     MigrationConfig config;
     @Inject
     StatusStore store;
+    @Inject
+    ProxySupervisor supervisor;
 
     private final PrintStream out = System.out;
 
@@ -47,6 +52,7 @@ public class CommandApp implements QuarkusApplication {
     }
 
     private int serve() {
+        restoreProxy();
         if (engine.interrupted() && config.migrate().resume()) {
             String plan = engine.lastPlan();
             Log.infof("continuing the interrupted %s plan from its checkpoint (migrate.resume is true)", plan);
@@ -71,7 +77,21 @@ public class CommandApp implements QuarkusApplication {
         return report.ok() ? ExitCodes.DONE : ExitCodes.FAILED;
     }
 
+    /**
+     * Once start-proxy has succeeded, applications depend on the proxy: a restarted service brings
+     * it back (adopting a healthy one left running) on the route file it finds.
+     */
+    private void restoreProxy() {
+        boolean wanted = store.read(s -> s.stage("start-proxy").map(st -> st.status == StageStatus.SUCCEEDED).orElse(false));
+        if (wanted) {
+            Log.info("start-proxy succeeded in an earlier run: bringing the proxy back on its last route");
+            supervisor.start(RouteKind.DUAL_WRITE, true)
+                    .await().atMost(config.proxy().readyTimeout().plusSeconds(10));
+        }
+    }
+
     private int runPlan(String plan, CliArgs cli) {
+        restoreProxy();
         if (engine.interrupted() && !cli.json()) {
             out.println("pipeline.interrupted: " + store.read(s -> s.message));
         }
