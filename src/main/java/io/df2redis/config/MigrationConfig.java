@@ -204,6 +204,15 @@ public interface MigrationConfig {
         @WithDefault("first-resource-only")
         MultiWriteMode multiWriteMode();
 
+        /**
+         * How a read share goes to the target: {@code random} (per command; multi-key reads work) or
+         * {@code sticky} (per key, by 20 hash buckets; exact share, but a multi-key read whose keys fall
+         * in different buckets is refused).
+         */
+        @WithDefault("random")
+        @Pattern(regexp = "random|sticky", message = "must be random or sticky")
+        String readSplit();
+
         /** The write fence used at the write cutover. */
         @Valid
         Fence fence();

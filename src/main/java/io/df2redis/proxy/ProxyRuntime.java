@@ -43,6 +43,33 @@ public final class ProxyRuntime {
         return extract(home.resolve(".df2redis/runtime"));
     }
 
+    /**
+     * Checks, without extracting or starting anything, that the proxy can be run: the runtime is
+     * there (bundled or at proxy.binary) and a java executable is found. Returns what will be used.
+     */
+    public static String check(MigrationConfig config) {
+        String binary = config.proxy().binary();
+        String runtime;
+        if ("auto".equalsIgnoreCase(binary)) {
+            if (ProxyRuntime.class.getClassLoader().getResource(ZIP) == null) {
+                throw new IllegalStateException("the bundled proxy runtime is missing from this build: rebuild df2redis "
+                        + "or set proxy.binary to a proxy jar");
+            }
+            runtime = "bundled runtime";
+        } else {
+            Path jar = Path.of(binary).toAbsolutePath();
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException("proxy.binary " + jar + " does not exist: build it or set proxy.binary: auto");
+            }
+            runtime = jar.toString();
+        }
+        String java = java(config);
+        if (!"java".equals(java) && !Files.isExecutable(Path.of(java))) {
+            throw new IllegalStateException("no Java for the proxy: set proxy.javaHome or JAVA_HOME");
+        }
+        return runtime + " with " + java;
+    }
+
     static Path extract(Path root) {
         String expected = resourceText(ZIP + ".sha256").trim().split("\\s+")[0].toLowerCase();
         Path dir = root.resolve(expected.substring(0, 16));

@@ -59,7 +59,8 @@ class ProxyRuntimeTest {
                     "df2redis.proxy.consolePort", String.valueOf(CONSOLE_PORT),
                     "df2redis.proxy.heap", "192m",
                     "df2redis.proxy.restartBackoff", "200ms",
-                    "df2redis.proxy.fence.maxHold", "3s");
+                    "df2redis.proxy.fence.maxHold", "3s",
+                    "df2redis.proxy.journal.segmentRecords", "1000");
         }
     }
 
@@ -286,6 +287,64 @@ class ProxyRuntimeTest {
 
     @Test
     @Order(9)
+    void aStickyReadSplitSendsTheSameKeysToTheTargetEveryTime() throws Exception {
+        Path file = TwoRedisResource.home().resolve("sticky.yaml");
+        Files.writeString(file, "source: {addr: \"" + TwoRedisResource.source().address() + "\"}\n"
+                + "target: {seed: \"" + TwoRedisResource.target().address() + "\"}\n"
+                + "proxy: {readSplit: sticky}\n");
+        io.df2redis.config.MigrationConfig sticky = io.df2redis.config.MigrationConfigLoader.load(file,
+                Map.of("DF2REDIS_SOURCE_PASSWORD", TwoRedisResource.SOURCE_PASSWORD, "DF2REDIS_TARGET_PASSWORD", TwoRedisResource.TARGET_PASSWORD));
+        List<List<String>> writes = new ArrayList<>();
+        List<List<String>> reads = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            writes.add(List.of("SET", "split:" + i, "S"));
+            reads.add(List.of("GET", "split:" + i));
+        }
+        app.pipeline(writes);
+        List<List<String>> behindTheProxy = new ArrayList<>();
+        writes.forEach(w -> behindTheProxy.add(List.of("SET", w.get(1), "T")));
+        TwoRedisResource.target().pipeline(behindTheProxy);
+
+        supervisor.console().applyRoute(new ProxyRoutes(sticky).render(RouteKind.READ_SPLIT, 25)).await().atMost(Duration.ofSeconds(5));
+        List<Object> first = app.pipeline(reads);
+        List<Object> second = app.pipeline(reads);
+        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+
+        long fromTarget = first.stream().filter("T"::equals).count();
+        assertEquals(first, second, "each key is read from the same side every time");
+        assertTrue(fromTarget > 50 && fromTarget < 150, "about a quarter of the keys read from the target: " + fromTarget);
+        assertTrue(first.stream().allMatch(v -> "S".equals(v) || "T".equals(v)));
+    }
+
+    @Test
+    @Order(10)
+    void aWriteTheJournalCannotTakeIsRefusedAndNeverForwarded() throws Exception {
+        Path wal = TwoRedisResource.home().resolve("state/wal");
+        try (Stream<Path> files = Files.walk(wal)) {
+            for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+        Files.writeString(wal, "a file where the journal directory was");
+        String refusedKey = null;
+        for (int i = 0; i < 1200 && refusedKey == null; i++) {
+            Object reply = app.command("SET", "p:fail-closed:" + i, "1");
+            if (reply instanceof RespClient.RedisError error) {
+                assertTrue(error.message().contains("df2redis journal cannot take the write"), error.message());
+                refusedKey = "p:fail-closed:" + i;
+            }
+        }
+        assertTrue(refusedKey != null, "once the journal cannot open its next segment, writes are refused");
+        assertEquals(null, TwoRedisResource.source().command("GET", refusedKey), "a refused write never reaches the source");
+        assertEquals(null, TwoRedisResource.target().command("GET", refusedKey));
+
+        Files.delete(wal);
+        Files.createDirectories(wal);
+        assertEquals("OK", app.command("SET", "p:journal-back", "1"), "writes go on once the journal can be written again");
+    }
+
+    @Test
+    @Order(11)
     void stoppingLeavesNoProxyBehind() {
         long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
         supervisor.stop().await().atMost(Duration.ofSeconds(20));

@@ -9,11 +9,14 @@ import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import io.df2redis.proxy.ProxyRuntime;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Phase 1 of the migration model: both sides answer (auth, TLS, timeouts), who they are
@@ -45,9 +48,9 @@ public class PrecheckStage implements Stage {
     @Override
     public Uni<StageResult> run(StageContext context) {
         return Uni.combine().all()
-                .unis(identify(redis.source()), identifyTarget())
+                .unis(identify(redis.source()), identifyTarget(), proxyRuntime())
                 .asTuple()
-                .map(sides -> evaluate(context, sides.getItem1(), sides.getItem2()));
+                .map(checks -> evaluate(context, checks.getItem1(), checks.getItem2(), checks.getItem3()));
     }
 
     private Uni<ServerInfo> identify(RedisSide side) {
@@ -63,7 +66,25 @@ public class PrecheckStage implements Stage {
                 .map(TargetView::new);
     }
 
-    private StageResult evaluate(StageContext context, ServerInfo source, TargetView target) {
+    /** What the proxy would run with (live mode only); file checks, so off the event loop. */
+    private Uni<Optional<RuntimeCheck>> proxyRuntime() {
+        if (config.migrate().mode() != MigrationConfig.Mode.LIVE) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return Uni.createFrom().item(() -> {
+                    try {
+                        return Optional.of(new RuntimeCheck(true, ProxyRuntime.check(config)));
+                    } catch (IllegalStateException e) {
+                        return Optional.of(new RuntimeCheck(false, e.getMessage()));
+                    }
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private record RuntimeCheck(boolean ok, String text) {
+    }
+
+    private StageResult evaluate(StageContext context, ServerInfo source, TargetView target, Optional<RuntimeCheck> runtime) {
         context.finding("source", describe(source, source.usedMemory(), source.maxMemory(), source.totalKeys()));
         context.finding("target", describe(target.first(), target.usedMemory(), target.maxMemory(), target.keys()));
         context.finding("targetMasters", target.masters.size());
@@ -76,6 +97,13 @@ public class PrecheckStage implements Stage {
         checkTargetShape(target, failures);
         checkMemory(source, target, failures);
         checkEmptiness(context, target, failures);
+        runtime.ifPresent(check -> {
+            if (check.ok()) {
+                context.finding("proxyRuntime", check.text());
+            } else {
+                failures.add(check.text());
+            }
+        });
         if (source.clusterEnabled()) {
             context.warn("the source reports cluster mode (" + source.mode() + "): only the node at "
                     + config.source().addr() + " is read");

@@ -194,8 +194,12 @@ final class DirtyKeyJournal implements AutoCloseable {
 
     private void rotate(long firstSeq) throws IOException {
         if (segment != null) {
-            segment.force(false);
-            segment.close();
+            try {
+                segment.force(false);
+                segment.close();
+            } finally {
+                segment = null;
+            }
         }
         segmentName = String.format("journal-%020d.log", firstSeq);
         segment = FileChannel.open(dir.resolve(segmentName), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
