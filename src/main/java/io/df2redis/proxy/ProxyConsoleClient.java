@@ -26,6 +26,11 @@ public final class ProxyConsoleClient {
         return call(HttpRequest.newBuilder(base.resolve("/status")).GET(), "GET /status");
     }
 
+    /** Camellia's figures of its last monitor interval (qps, per backend, failures). */
+    public Uni<JsonNode> monitor() {
+        return call(HttpRequest.newBuilder(base.resolve("/monitor")).GET(), "GET /monitor");
+    }
+
     /** Applies a route; a route the proxy refuses fails with the proxy's reason and leaves the old route in place. */
     public Uni<JsonNode> applyRoute(String routeJson) {
         return call(HttpRequest.newBuilder(base.resolve("/route")).POST(HttpRequest.BodyPublishers.ofString(routeJson)), "POST /route");

@@ -302,7 +302,9 @@ public class ProxySupervisor {
             return;
         }
         pollTimer = vertx.setPeriodic(POLL_INTERVAL.toMillis(), id -> console.status()
-                .subscribe().with(this::recordConsole, failure -> Log.debugf("proxy console: %s", failure.getMessage())));
+                .invoke(this::recordConsole)
+                .chain(console::monitor)
+                .subscribe().with(this::recordMonitor, failure -> Log.debugf("proxy console: %s", failure.getMessage())));
     }
 
     private synchronized void stopPolling() {
@@ -331,6 +333,29 @@ public class ProxySupervisor {
             events.emit("proxy.unmirrorable", null, "clients use commands the proxy cannot dual-write (counts so far): "
                     + unmirrorable + "; see README, Troubleshooting");
         }
+    }
+
+    /** Camellia's figures: qps, connections, per-backend rates and failures. */
+    void recordMonitor(JsonNode monitor) {
+        JsonNode qps = monitor.path("qpsStats").path(0);
+        long failures = 0;
+        for (JsonNode fail : monitor.path("failStats")) {
+            failures += fail.path("count").asLong();
+        }
+        java.util.List<Map<String, Object>> backends = new ArrayList<>();
+        for (JsonNode resource : monitor.path("resourceStats")) {
+            backends.add(Map.of("resource", ProxyOutput.maskUrls(resource.path("resource").asText()),
+                    "qps", resource.path("qps").asDouble()));
+        }
+        long failed = failures;
+        store.update(s -> {
+            s.metrics.put("proxy_qps", qps.path("qps").asDouble());
+            s.metrics.put("proxy_read_qps", qps.path("readQps").asDouble());
+            s.metrics.put("proxy_write_qps", qps.path("writeQps").asDouble());
+            s.metrics.put("proxy_client_connections", monitor.path("connectStats").path(0).path("connect").asDouble());
+            s.metrics.put("proxy_failures_last_interval", (double) failed);
+            s.proxy.put("backends", backends);
+        });
     }
 
     private void onExit(ProcessHandle exited, int exitCode) {

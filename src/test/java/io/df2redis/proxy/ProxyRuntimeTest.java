@@ -137,6 +137,8 @@ class ProxyRuntimeTest {
         app.command("MULTI");
         await().atMost(Duration.ofSeconds(10)).until(() -> store.read(s -> String.valueOf(s.proxy.get("unmirrorable"))).contains("multi")
                 && store.read(s -> s.metrics.getOrDefault("proxy_journal_head", 0.0)) > 0);
+        JsonNode monitor = supervisor.console().monitor().await().atMost(Duration.ofSeconds(5));
+        assertTrue(monitor.has("qpsStats") && monitor.has("resourceStats"), "Camellia's monitor figures: " + monitor);
         assertEquals(List.of("1", "2"), TwoRedisResource.source().command("LRANGE", "p:trim", "0", "-1"));
         assertEquals(List.of("1", "2", "3", "4"), TwoRedisResource.target().command("LRANGE", "p:trim", "0", "-1"),
                 "Camellia does not mirror LTRIM: the journal is what covers it");
@@ -182,7 +184,7 @@ class ProxyRuntimeTest {
 
     @Test
     @Order(4)
-    void routeFlipsUnderASteadyWriterLoseNoIncrement() throws Exception {
+    void fencedRouteFlipsUnderASteadyWriterLoseNoIncrementAndReturnNoError() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong acknowledged = new AtomicLong();
         List<Object> errors = new ArrayList<>();
@@ -206,7 +208,11 @@ class ProxyRuntimeTest {
         for (RouteKind route : List.of(RouteKind.FLIPPED, RouteKind.DUAL_WRITE, RouteKind.FLIPPED, RouteKind.DUAL_WRITE)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() > 500);
             long before = acknowledged.get();
+            supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> supervisor.console().status().await().atMost(Duration.ofSeconds(2)).path("inflight").asLong() == 0);
             supervisor.applyRoute(route, 0).await().atMost(Duration.ofSeconds(10));
+            supervisor.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
             await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() > before + 500);
         }
         writing.set(false);

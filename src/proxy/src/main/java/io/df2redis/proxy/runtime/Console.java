@@ -43,6 +43,7 @@ final class Console implements AutoCloseable {
         server.createContext("/status", this::status);
         server.createContext("/route", this::route);
         server.createContext("/fence", this::fence);
+        server.createContext("/monitor", this::monitor);
         server.start();
     }
 
@@ -74,6 +75,18 @@ final class Console implements AutoCloseable {
                 + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
                 + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
                 + ",\"unmirrorable\":" + compat + "}";
+    }
+
+    /** Camellia's own figures of the last interval (qps, per command, per backend, failures), credentials masked. */
+    private void monitor(HttpExchange exchange) throws IOException {
+        String json;
+        try {
+            json = com.netease.nim.camellia.redis.proxy.monitor.StatsJsonConverter.converter(
+                    com.netease.nim.camellia.redis.proxy.monitor.ProxyMonitorCollector.getStats());
+        } catch (RuntimeException e) {
+            json = "{}";
+        }
+        respond(exchange, 200, Secrets.maskUrls(json == null || json.isEmpty() ? "{}" : json));
     }
 
     private void route(HttpExchange exchange) throws IOException {

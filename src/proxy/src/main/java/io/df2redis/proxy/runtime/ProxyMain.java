@@ -81,7 +81,8 @@ public final class ProxyMain {
         CamelliaServerProperties server = new CamelliaServerProperties();
         server.setPort(settings.listenPort);
         server.setPassword(settings.password);
-        server.setMonitorEnable(false);
+        server.setMonitorEnable(true);
+        server.setMonitorIntervalSeconds(5);
         server.setPlugins(List.of(JournalPlugin.class.getName()));
         server.setProxyBeanFactory(beans);
         server.setWorkThread(settings.workThreads);
