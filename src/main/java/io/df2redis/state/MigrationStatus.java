@@ -1,0 +1,51 @@
+package io.df2redis.state;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code status.json} holds. Mutated only by {@link StatusStore#update}, under its lock.
+ * Field names are the file's schema: change them only together with {@link #CURRENT_SCHEMA}.
+ */
+@RegisterForReflection
+public class MigrationStatus {
+
+    public static final int CURRENT_SCHEMA = 1;
+
+    public int schema = CURRENT_SCHEMA;
+    public String plan;
+    public PipelineStatus status = PipelineStatus.IDLE;
+    public String message;
+    public Instant startedAt;
+    public Instant finishedAt;
+    public Instant updatedAt;
+    public List<StageState> stages = new ArrayList<>();
+    public Map<String, Double> metrics = new LinkedHashMap<>();
+    /** The proxy as the supervisor last saw it: state, pid, endpoint, console, route, restarts. */
+    public Map<String, Object> proxy = new LinkedHashMap<>();
+    /**
+     * Periods in which the proxy was down unexpectedly: a write it forwarded may lack its commit
+     * record, so a full verify must run before any cutover step.
+     */
+    public List<Map<String, Object>> possibleLossWindows = new ArrayList<>();
+    public List<MigrationEvent> recentEvents = new ArrayList<>();
+    public long eventCount;
+
+    public Optional<StageState> stage(String name) {
+        return stages.stream().filter(s -> s.name.equals(name)).findFirst();
+    }
+
+    public StageState stageOrCreate(String name) {
+        return stage(name).orElseGet(() -> {
+            StageState created = new StageState();
+            created.name = name;
+            stages.add(created);
+            return created;
+        });
+    }
+}
