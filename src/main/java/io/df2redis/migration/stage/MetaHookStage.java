@@ -70,7 +70,7 @@ public class MetaHookStage implements Stage {
         }
         if (config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER) {
             return "script " + sha + " loaded on every master and hook.json written to " + file
-                    + "; the proxy plugin does not yet apply meta updates to a cluster target (the journal drain covers those keys)";
+                    + "; the proxy plugin sends each meta update to the master of its slot";
         }
         return "script " + sha + " loaded on the target and hook.json written to " + file;
     }

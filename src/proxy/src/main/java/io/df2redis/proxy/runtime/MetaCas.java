@@ -1,17 +1,14 @@
 package io.df2redis.proxy.runtime;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The meta CAS hook: after a committed write, sets the target's meta key of the written key to the
  * write's time when that is newer ({@code EVALSHA} of the script named in hook.json), so that an
- * importer can skip a key the proxy wrote after T0. Asynchronous and lossy on purpose: a dropped
+ * importer can skip a key the proxy wrote after T0. With a cluster target each update goes to the
+ * master of the meta key's slot (slot map from CLUSTER NODES, refreshed after MOVED/ASK). Asynchronous and lossy on purpose: a dropped
  * meta update only costs a copy the journal drain redoes anyway. The hook file is read again when
  * it changes; a target that lost its scripts ({@code NOSCRIPT}) gets the script loaded again.
  */
@@ -35,9 +33,8 @@ final class MetaCas implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Hook hook;
     private long hookModified = -1;
-    private Socket socket;
-    private OutputStream out;
-    private InputStream in;
+    private final Map<String, RespConnection> connections = new HashMap<>();
+    private ClusterSlots slots;
 
     private record Update(byte[] key, long ts) {
     }
@@ -57,7 +54,7 @@ final class MetaCas implements AutoCloseable {
     /** Queues the meta update of a committed write; drops it (counted) when the hook is off or the queue full. */
     void written(byte[][] keys, long ts) {
         Hook current = hook;
-        if (current == null || !current.enabled() || current.cluster()) {
+        if (current == null || !current.enabled()) {
             return;
         }
         for (byte[] key : keys) {
@@ -81,7 +78,7 @@ final class MetaCas implements AutoCloseable {
 
     boolean active() {
         Hook current = hook;
-        return current != null && current.enabled() && !current.cluster();
+        return current != null && current.enabled();
     }
 
     private void run() {
@@ -118,33 +115,85 @@ final class MetaCas implements AutoCloseable {
         if (current == null || !current.enabled()) {
             return;
         }
-        connect(current);
+        Map<String, List<Update>> byNode = new LinkedHashMap<>();
         for (Update update : batch) {
-            writeCommand(List.of("EVALSHA".getBytes(StandardCharsets.US_ASCII), current.sha().getBytes(StandardCharsets.US_ASCII),
-                    "1".getBytes(StandardCharsets.US_ASCII), metaKey(current.pattern(), update.key()),
-                    Long.toString(update.ts()).getBytes(StandardCharsets.US_ASCII)));
+            byNode.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
         }
-        out.flush();
-        boolean noScript = false;
-        for (int i = 0; i < batch.size(); i++) {
-            String reply = readReply();
-            if (reply.startsWith("-NOSCRIPT")) {
-                noScript = true;
-            } else if (!reply.startsWith("-")) {
-                applied.incrementAndGet();
+        List<Update> redirected = new ArrayList<>();
+        for (Map.Entry<String, List<Update>> entry : byNode.entrySet()) {
+            redirected.addAll(sendToNode(current, entry.getKey(), entry.getValue(), true));
+        }
+        if (!redirected.isEmpty()) {
+            slots = null;
+            Map<String, List<Update>> again = new LinkedHashMap<>();
+            for (Update update : redirected) {
+                again.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
+            }
+            for (Map.Entry<String, List<Update>> entry : again.entrySet()) {
+                dropped.addAndGet(sendToNode(current, entry.getKey(), entry.getValue(), true).size());
             }
         }
-        if (noScript) {
+    }
+
+    /** Pipelines the updates to one node; returns those the node redirected (MOVED/ASK) elsewhere. */
+    private List<Update> sendToNode(Hook current, String node, List<Update> updates, boolean reloadOnNoScript) throws IOException {
+        RespConnection connection = connection(current, node);
+        for (Update update : updates) {
+            connection.write(List.of(RespConnection.bytes("EVALSHA"), RespConnection.bytes(current.sha()), RespConnection.bytes("1"),
+                    metaKey(current.pattern(), update.key()), RespConnection.bytes(Long.toString(update.ts()))));
+        }
+        connection.flush();
+        List<Update> redirected = new ArrayList<>();
+        boolean noScript = false;
+        for (Update update : updates) {
+            String reply = connection.readReply();
+            if (reply.startsWith("-NOSCRIPT")) {
+                noScript = true;
+            } else if (reply.startsWith("-MOVED") || reply.startsWith("-ASK")) {
+                redirected.add(update);
+            } else if (!reply.startsWith("-")) {
+                applied.incrementAndGet();
+            } else {
+                dropped.incrementAndGet();
+            }
+        }
+        if (noScript && reloadOnNoScript) {
             reloads.incrementAndGet();
-            writeCommand(List.of("SCRIPT".getBytes(StandardCharsets.US_ASCII), "LOAD".getBytes(StandardCharsets.US_ASCII),
-                    current.script().getBytes(StandardCharsets.UTF_8)));
-            out.flush();
-            String loaded = readReply();
+            connection.write(List.of(RespConnection.bytes("SCRIPT"), RespConnection.bytes("LOAD"), RespConnection.bytes(current.script())));
+            connection.flush();
+            String loaded = connection.readReply();
             if (loaded.startsWith("-")) {
                 throw new IOException("SCRIPT LOAD refused: " + loaded);
             }
-            send(batch);
+            return sendToNode(current, node, updates, false);
         }
+        return redirected;
+    }
+
+    /** host:port of the node that owns the meta key: the target itself, or the cluster master of its slot. */
+    private String node(Hook current, byte[] metaKey) throws IOException {
+        String seed = current.host() + ":" + current.port();
+        if (!current.cluster()) {
+            return seed;
+        }
+        if (slots == null) {
+            String nodes = connection(current, seed).roundTrip("CLUSTER", "NODES");
+            slots = ClusterSlots.parse(nodes.startsWith("$") ? nodes.substring(1) : nodes);
+        }
+        String owner = slots.owner(ClusterSlots.slot(metaKey));
+        return owner == null ? seed : owner;
+    }
+
+    private RespConnection connection(Hook current, String node) throws IOException {
+        RespConnection connection = connections.get(node);
+        if (connection != null && connection.open()) {
+            return connection;
+        }
+        int colon = node.lastIndexOf(':');
+        connection = new RespConnection(node.substring(0, colon), Integer.parseInt(node.substring(colon + 1)), current.user(),
+                current.password());
+        connections.put(node, connection);
+        return connection;
     }
 
     static byte[] metaKey(String pattern, byte[] key) {
@@ -159,82 +208,10 @@ final class MetaCas implements AutoCloseable {
         return meta;
     }
 
-    private void connect(Hook current) throws IOException {
-        if (socket != null && socket.isConnected() && !socket.isClosed()) {
-            return;
-        }
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(current.host(), current.port()), 2000);
-        socket.setSoTimeout(5000);
-        socket.setTcpNoDelay(true);
-        out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-        in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-        if (current.password() != null && !current.password().isEmpty()) {
-            List<byte[]> auth = new ArrayList<>();
-            auth.add("AUTH".getBytes(StandardCharsets.US_ASCII));
-            if (current.user() != null && !current.user().isEmpty()) {
-                auth.add(current.user().getBytes(StandardCharsets.UTF_8));
-            }
-            auth.add(current.password().getBytes(StandardCharsets.UTF_8));
-            writeCommand(auth);
-            out.flush();
-            String reply = readReply();
-            if (reply.startsWith("-")) {
-                throw new IOException("the target refused AUTH (check target.password)");
-            }
-        }
-    }
-
     private void closeConnection() {
-        try {
-            if (socket != null) {
-                socket.close();
-            }
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        socket = null;
-    }
-
-    private void writeCommand(List<byte[]> args) throws IOException {
-        out.write(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (byte[] arg : args) {
-            out.write(("$" + arg.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(arg);
-            out.write('\r');
-            out.write('\n');
-        }
-    }
-
-    /** Reads one reply and returns its first line ('+', '-', ':' replies; bulk/array replies are skipped over). */
-    private String readReply() throws IOException {
-        String line = readLine();
-        char type = line.charAt(0);
-        if (type == '$') {
-            int length = Integer.parseInt(line.substring(1));
-            if (length >= 0) {
-                in.readNBytes(length + 2);
-            }
-        } else if (type == '*') {
-            int count = Integer.parseInt(line.substring(1));
-            for (int i = 0; i < count; i++) {
-                readReply();
-            }
-        }
-        return line;
-    }
-
-    private String readLine() throws IOException {
-        StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) != '\r') {
-            if (c < 0) {
-                throw new IOException("connection closed by the target");
-            }
-            line.append((char) c);
-        }
-        in.read();
-        return line.toString();
+        connections.values().forEach(RespConnection::close);
+        connections.clear();
+        slots = null;
     }
 
     private void reloadHookIfChanged() {
