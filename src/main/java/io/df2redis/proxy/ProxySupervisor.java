@@ -64,6 +64,7 @@ public class ProxySupervisor {
     private volatile boolean stopping;
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile Instant healthySince;
+    private volatile MigrationConfig.MultiWriteMode multiWriteMode;
     private int restarts;
     private int outputEvents;
     private long pollTimer = -1;
@@ -128,6 +129,23 @@ public class ProxySupervisor {
                 });
     }
 
+    /**
+     * Restarts the proxy in another multi-write mode (Camellia reads it only at start), keeping its
+     * route: a planned stop (SIGTERM, in-flight writes answered) and a start, so no possible-loss
+     * window. Client connections are closed once and reconnect. From the first read cutover on the
+     * service uses a mode whose reply covers both sides.
+     */
+    public Uni<Map<String, Object>> switchMultiWriteMode(MigrationConfig.MultiWriteMode mode) {
+        return stop()
+                .invoke(() -> multiWriteMode = mode)
+                .chain(() -> start(RouteKind.DUAL_WRITE, true))
+                .invoke(info -> {
+                    store.update(s -> s.proxy.put("multiWriteMode", mode.name().toLowerCase().replace('_', '-')));
+                    events.emit("proxy.multi-write-mode", null, "proxy restarted in multi-write mode "
+                            + mode.name().toLowerCase().replace('_', '-'));
+                });
+    }
+
     /** Stops the proxy: SIGTERM, then SIGKILL after {@code proxy.stopGrace}; nothing is left running. */
     public Uni<Void> stop() {
         return Uni.createFrom().item(() -> {
@@ -170,6 +188,10 @@ public class ProxySupervisor {
     }
 
     private String settings(Path routeFile) {
+        return settings(routeFile, multiWriteMode == null ? config.proxy().multiWriteMode() : multiWriteMode);
+    }
+
+    private String settings(Path routeFile, MigrationConfig.MultiWriteMode mode) {
         MigrationConfig.Proxy proxy = config.proxy();
         String[] listen = hostPort(proxy.endpoint());
         Map<String, String> values = new LinkedHashMap<>();
@@ -187,7 +209,7 @@ public class ProxySupervisor {
         values.put("FENCE_MODE", proxy.fence().mode());
         values.put("FENCE_MESSAGE", proxy.fence().message());
         values.put("FENCE_MAX_HOLD_MS", String.valueOf(proxy.fence().maxHold().toMillis()));
-        values.put("MULTI_WRITE_MODE", proxy.multiWriteMode().name());
+        values.put("MULTI_WRITE_MODE", mode.name());
         values.put("HOOK_INFO_FILE", proxy.hookInfoFile().map(f -> paths.baseDir().resolve(f).toString())
                 .orElse(paths.walDir().resolve("hook.json").toString()));
         return Templates.render(Templates.load("proxy.properties.tmpl"), values);

@@ -324,6 +324,24 @@ class ProxyRuntimeTest {
 
     @Test
     @Order(10)
+    void switchingTheMultiWriteModeRestartsTheProxyOnItsRoute() throws Exception {
+        supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
+        int windows = store.read(s -> s.possibleLossWindows.size());
+        supervisor.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
+                .await().atMost(Duration.ofSeconds(90));
+        JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
+        assertEquals("ALL_RESOURCES_CHECK_ERROR", status.path("multiWriteMode").asText());
+        assertTrue(status.path("route").toString().startsWith("{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://******@"
+                + TwoRedisResource.target().address()), "the flipped route survives the restart: " + status.path("route"));
+        int windowsAfter = store.read(s -> s.possibleLossWindows.size());
+        assertEquals(windows, windowsAfter, "a planned restart opens no possible-loss window");
+        assertEquals("OK", app.command("SET", "p:after-switch", "1"));
+        assertEquals("1", TwoRedisResource.source().command("GET", "p:after-switch"));
+        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+    }
+
+    @Test
+    @Order(11)
     void aWriteTheJournalCannotTakeIsRefusedAndNeverForwarded() throws Exception {
         Path wal = TwoRedisResource.home().resolve("state/wal");
         try (Stream<Path> files = Files.walk(wal)) {
@@ -350,7 +368,7 @@ class ProxyRuntimeTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void stoppingLeavesNoProxyBehind() {
         long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
         supervisor.stop().await().atMost(Duration.ofSeconds(20));

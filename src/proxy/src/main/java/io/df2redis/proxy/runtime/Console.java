@@ -26,10 +26,12 @@ final class Console implements AutoCloseable {
     private final JournalPlugin plugin;
     private final DirtyKeyJournal journal;
     private final MetaCas metaCas;
+    private final String multiWriteMode;
 
     Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal, MetaCas metaCas)
             throws IOException {
         this.metaCas = metaCas;
+        this.multiWriteMode = settings.multiWriteMode;
         this.route = route;
         this.fence = fence;
         this.plugin = plugin;
@@ -64,7 +66,7 @@ final class Console implements AutoCloseable {
             compat.append('"').append(entry.getKey().replace("\"", "")).append("\":").append(entry.getValue());
         }
         compat.append('}');
-        return "{\"routeVersion\":" + route.version()
+        return "{\"routeVersion\":" + route.version() + ",\"multiWriteMode\":\"" + multiWriteMode + "\""
                 + ",\"route\":" + Secrets.maskUrls(route.currentJson())
                 + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
                 + ",\"autoLifts\":" + fence.autoLifts() + "}"
