@@ -267,7 +267,7 @@ class ProxyRuntimeTest {
     @Test
     @Order(8)
     void theMetaHookRecordsWriteTimesOnTheTargetAndSurvivesAScriptFlush() throws Exception {
-        io.df2redis.migration.engine.StageResult result = metaHook.run(new RecordingContext()).await().atMost(Duration.ofSeconds(10));
+        io.df2redis.migration.engine.StageResult result = metaHook.run(new io.df2redis.migration.engine.DetachedStageContext("meta-hook")).await().atMost(Duration.ofSeconds(10));
         assertEquals(io.df2redis.state.StageStatus.SUCCEEDED, result.status(), result.message());
         Path hook = TwoRedisResource.home().resolve("state/wal/hook.json");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(hook)), "hook.json holds the target password");
@@ -374,62 +374,6 @@ class ProxyRuntimeTest {
         supervisor.stop().await().atMost(Duration.ofSeconds(20));
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertFalse(Files.exists(supervisor.directory().resolve("proxy.pid")));
-    }
-
-    /** A stage context that keeps what it is told. */
-    static final class RecordingContext implements io.df2redis.migration.engine.StageContext {
-        final Map<String, Object> findings = new HashMap<>();
-
-        @Override
-        public String stage() {
-            return "test";
-        }
-
-        @Override
-        public Map<String, Object> checkpoint() {
-            return Map.of();
-        }
-
-        @Override
-        public io.smallrye.mutiny.Uni<Void> saveCheckpoint(Map<String, Object> checkpoint) {
-            return io.smallrye.mutiny.Uni.createFrom().voidItem();
-        }
-
-        @Override
-        public void progress(long done, Long total, String unit) {
-        }
-
-        @Override
-        public void finding(String name, Object value) {
-            findings.put(name, value);
-        }
-
-        @Override
-        public void metric(String name, double value) {
-        }
-
-        @Override
-        public void info(String message) {
-        }
-
-        @Override
-        public void warn(String message) {
-        }
-
-        @Override
-        public boolean cancelled() {
-            return false;
-        }
-
-        @Override
-        public int attempt() {
-            return 1;
-        }
-
-        @Override
-        public boolean resumed() {
-            return false;
-        }
     }
 
     private List<String[]> journal() throws IOException {
