@@ -1,0 +1,45 @@
+package io.df2redis.importer;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.function.Supplier;
+
+/**
+ * The embedded default importer ({@code migrate.importer: scan}): SCAN + pipelined DUMP/PTTL on the
+ * source, RESTORE on the target through the {@link TargetWriter}, {@code migrate.concurrency} batches in
+ * parallel, resumable from its checkpoint. See {@link ScanCopy} for one attempt.
+ */
+@ApplicationScoped
+public class ScanImporter implements Importer {
+
+    private final Supplier<RedisSide> source;
+    private final ScanSettings settings;
+
+    @Inject
+    public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths) {
+        this(redis::source, ScanSettings.from(config, paths));
+    }
+
+    public ScanImporter(Supplier<RedisSide> source, ScanSettings settings) {
+        this.source = source;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "scan";
+    }
+
+    @Override
+    public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
+        FailureLog failures = new FailureLog(settings.failuresFile());
+        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures).run())
+                .eventually(failures::close);
+    }
+}
