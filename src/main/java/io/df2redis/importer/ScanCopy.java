@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +40,13 @@ final class ScanCopy {
     private final FailureLog failureLog;
     private final ScanPosition position;
     private final Pacer pacer;
+    private final Function<List<byte[]>, Uni<Void>> afterScan;
     private long keysScanned;
     private long warned;
 
-    ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog) {
+    ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog,
+            Function<List<byte[]>, Uni<Void>> afterScan) {
+        this.afterScan = afterScan;
         this.source = source;
         this.writer = writer;
         this.settings = settings;
@@ -165,7 +169,8 @@ final class ScanCopy {
     /** Reads and writes one batch on an idle worker session. */
     private Uni<CopiedBatch> copyBatch(DatabaseScan scan, ScannedBatch batch) {
         WriterSession session = scan.idle.poll();
-        return readKeys(session, scan.db, batch.keys())
+        return afterScan.apply(batch.keys())
+                .chain(() -> readKeys(session, scan.db, batch.keys()))
                 .chain(read -> session.write(scan.db, read.records())
                         .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.expired())))
                 .call(copied -> logFailures(copied.report()))
@@ -240,6 +245,7 @@ final class ScanCopy {
         }
         if (position.failures > settings.maxFailures()) {
             return context.saveCheckpoint(position.toCheckpoint())
+                    .invoke(this::report)
                     .chain(() -> Uni.createFrom().failure(new TooManyFailuresException(position.failures
                             + " keys could not be copied, more than migrate.maxFailures (" + settings.maxFailures()
                             + "): see " + failureLog.file() + " (one JSON line per key with the reason)")));

@@ -8,6 +8,8 @@ import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +22,7 @@ public class ScanImporter implements Importer {
 
     private final Supplier<RedisSide> source;
     private final ScanSettings settings;
+    private Function<List<byte[]>, Uni<Void>> afterScan = keys -> Uni.createFrom().voidItem();
 
     @Inject
     public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths) {
@@ -31,6 +34,15 @@ public class ScanImporter implements Importer {
         this.settings = settings;
     }
 
+    /**
+     * Runs {@code hook} between the SCAN of a batch and the reads of its keys: lets a test change the
+     * source in exactly that window (a key expiring after it was listed).
+     */
+    ScanImporter afterScan(Function<List<byte[]>, Uni<Void>> hook) {
+        this.afterScan = hook;
+        return this;
+    }
+
     @Override
     public String name() {
         return "scan";
@@ -39,7 +51,7 @@ public class ScanImporter implements Importer {
     @Override
     public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
         FailureLog failures = new FailureLog(settings.failuresFile());
-        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures).run())
+        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures, afterScan).run())
                 .eventually(failures::close);
     }
 }

@@ -67,7 +67,11 @@ abstract class ImporterFixture {
     }
 
     static ScanSettings scanSettings(int concurrency) {
-        return new ScanSettings(40, concurrency, 1, 0, 0, Optional.empty(),
+        return scanSettings(concurrency, 0);
+    }
+
+    static ScanSettings scanSettings(int concurrency, long maxFailures) {
+        return new ScanSettings(40, concurrency, 1, 0, maxFailures, Optional.empty(),
                 new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"), home.resolve("state/failures.jsonl"));
     }
 

@@ -2,9 +2,22 @@ package io.df2redis.importer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 /** The scan importer against a real source and target. */
@@ -74,5 +87,109 @@ class ScanImporterTest extends ImporterFixture {
             assertFalse(stats.contains("cmdstat_" + write + ":"), "the import sent " + write + " to the source");
         }
         Keyspace.assertExactCopy(before, Keyspace.read(sourceServer.port(), 0));
+    }
+
+    /**
+     * Steps: 100 durable keys, 50 keys that get a 1 ms TTL right after SCAN listed them (before DUMP), and
+     * 20 keys with PEXPIRE 1 set just before the import; then the import. Only the durable keys arrive,
+     * and every key that vanished after SCAN is counted as expired.
+     */
+    @Test
+    void skipsKeysThatExpireBetweenScanAndDump() throws Exception {
+        try (RespClient client = sourceClient()) {
+            List<Object[]> commands = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                commands.add(new Object[] {"SET", "durable:" + i, "v" + i, "PX", 600_000});
+                if (i < 50) {
+                    commands.add(new Object[] {"SET", "volatile:" + i, "v" + i});
+                }
+                if (i < 20) {
+                    commands.add(new Object[] {"SET", "short:" + i, "v" + i, "PX", 1});
+                }
+            }
+            client.pipeline(commands);
+        }
+        ScanImporter importer = new ScanImporter(() -> source, scanSettings(2)).afterScan(ScanImporterTest::expireVolatileKeys);
+
+        ImportResult result = await(importer.run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertEquals(100, result.copied());
+        assertTrue(result.skippedExpired() >= 50, "expired between SCAN and DUMP: " + result.skippedExpired());
+        Map<String, Keyspace.Entry> copied = Keyspace.read(targetServer.port(), 0);
+        assertEquals(100, copied.size());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), copied);
+    }
+
+    private static Uni<Void> expireVolatileKeys(List<byte[]> keys) {
+        return Multi.createFrom().iterable(keys)
+                .select().where(key -> new String(key, StandardCharsets.UTF_8).startsWith("volatile:"))
+                .onItem().transformToUniAndConcatenate(key -> source.send(Request.cmd(Command.PEXPIRE).arg(key).arg(1), "PEXPIRE"))
+                .onItem().ignoreAsUni()
+                .onItem().delayIt().by(Duration.ofMillis(5));
+    }
+
+    /**
+     * Steps: 2,500 keys in two databases; an import cancelled after its tenth checkpoint; a second import
+     * from that checkpoint. The target is an exact copy and the second run did not start over.
+     */
+    @Test
+    void resumesFromItsCheckpointAfterCancellation() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "first", 2000, 31);
+            TestData.load(client, 2, "second", 500, 32);
+        }
+        targetServer.command("CONFIG", "RESETSTAT");
+        TestStageContext interrupted = new TestStageContext(Map.of(), 10);
+
+        assertThrows(CancellationException.class, () -> await(new ScanImporter(() -> source, scanSettings(2))
+                .run(interrupted, standaloneWriter(writerSettings()))));
+        Map<String, Object> checkpoint = interrupted.checkpoint();
+        assertEquals(0, ((Number) checkpoint.get("dbIndex")).intValue());
+        assertNotEquals("0", checkpoint.get("cursor"));
+        long restoredBefore = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
+        assertTrue(restoredBefore > 0 && restoredBefore < 2000, "restored before the cancellation: " + restoredBefore);
+
+        TestStageContext resumed = new TestStageContext(checkpoint, Integer.MAX_VALUE);
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(2)).run(resumed, standaloneWriter(writerSettings())));
+
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 2), Keyspace.read(targetServer.port(), 2));
+        long restoredTotal = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
+        assertTrue(restoredTotal < 2500 + 2 * 40 * 2, "the resumed import started over: " + restoredTotal + " RESTOREs");
+        assertTrue(result.copied() >= 2500, "copied " + result.copied());
+        assertEquals(2, result.databases());
+    }
+
+    /**
+     * Steps: three source keys already on the target, {@code conflictPolicy: fail}, {@code maxFailures: 1}.
+     * The import fails naming the count and failures.jsonl, which lists the keys (binary ones in base64 too).
+     */
+    @Test
+    void failsWithTheFailedKeysListedWhenMoreThanMaxFailures() throws Exception {
+        Files.deleteIfExists(home.resolve("state/failures.jsonl"));
+        byte[] binary = {'b', 0, (byte) 0xff};
+        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+            for (Object key : new Object[] {"taken:1", "taken:2", binary}) {
+                client.ok("SET", key, "source");
+                targetClient.ok("SET", key, "target");
+            }
+            client.ok("SET", "free", "source");
+        }
+        WriterSettings failOnConflict = writerSettings().withConflictPolicy(ConflictPolicy.FAIL);
+        TestStageContext context = new TestStageContext();
+
+        TooManyFailuresException failure = assertThrows(TooManyFailuresException.class,
+                () -> await(new ScanImporter(() -> source, scanSettings(1, 1)).run(context, standaloneWriter(failOnConflict))));
+
+        assertTrue(failure.getMessage().contains("3 keys could not be copied, more than migrate.maxFailures (1)"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("failures.jsonl"), failure.getMessage());
+        List<String> lines = Files.readAllLines(home.resolve("state/failures.jsonl"));
+        assertEquals(3, lines.size());
+        assertTrue(lines.stream().anyMatch(line -> line.contains("\"key\":\"taken:1\"") && line.contains("\"db\":0")
+                && line.contains("conflictPolicy: fail")), lines.toString());
+        assertTrue(lines.stream().anyMatch(line -> line.contains("\"keyBase64\":\"YgD/\"")), lines.toString());
+        assertEquals("target", targetServer.command("GET", "taken:1"));
+        assertEquals(3.0, context.metrics.get("import_failures"));
+        assertFalse(context.warnings.isEmpty());
     }
 }
