@@ -32,6 +32,10 @@ public record WriterSettings(int pipeline, MigrationConfig.ConflictPolicy confli
         return new WriterSettings(pipeline, policy, bigKeySlowpath, bigKeyBytes, chunkElements, chunkBytes, cluster, timeout);
     }
 
+    public WriterSettings clusterTarget() {
+        return new WriterSettings(pipeline, conflictPolicy, bigKeySlowpath, bigKeyBytes, chunkElements, chunkBytes, true, timeout);
+    }
+
     public WriterSettings withBigKeys(boolean slowpath, long bytes, int elements, int chunk) {
         return new WriterSettings(pipeline, conflictPolicy, slowpath, bytes, elements, chunk, cluster, timeout);
     }

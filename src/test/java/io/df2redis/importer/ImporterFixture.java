@@ -58,7 +58,7 @@ abstract class ImporterFixture {
     }
 
     static RedisSide side(String role, String address, boolean cluster) {
-        return new RedisSide(vertx, new RedisEndpoint(role, List.of(address), Optional.empty(), Optional.empty(), false, cluster),
+        return new RedisSide(vertx, new RedisEndpoint(role, List.of(address.split(",")), Optional.empty(), Optional.empty(), false, cluster),
                 Duration.ofSeconds(5), 4);
     }
 
