@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,6 +173,7 @@ final class ScanCopy {
         return afterScan.apply(batch.keys())
                 .chain(() -> readKeys(session, scan.db, batch.keys()))
                 .chain(read -> session.write(scan.db, read.records())
+                        .invoke(report -> read.failures().forEach(report::addFailure))
                         .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.expired())))
                 .call(copied -> logFailures(copied.report()))
                 .eventually(() -> scan.idle.add(session));
@@ -182,7 +184,7 @@ final class ScanCopy {
         for (int from = 0; from < keys.size(); from += READ_ROUND) {
             rounds.add(keys.subList(from, Math.min(keys.size(), from + READ_ROUND)));
         }
-        ReadKeys read = new ReadKeys(new ArrayList<>(keys.size()), new long[1]);
+        ReadKeys read = new ReadKeys(new ArrayList<>(keys.size()), new long[1], new ArrayList<>());
         return Multi.createFrom().iterable(rounds)
                 .onItem().transformToUniAndConcatenate(round -> readRound(session, db, round, read))
                 .onItem().ignoreAsUni()
@@ -192,30 +194,55 @@ final class ScanCopy {
     /**
      * DUMP + PTTL of each key in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil) expired
      * or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry at read time (the
-     * middle of the round trip) so that the copy expires when the original does.
+     * middle of the round trip) so that the copy expires when the original does. An error reply fails the
+     * whole pipelined round; the round is then read key by key so that only the keys at fault fail.
      */
     private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
+        long sentAt = System.currentTimeMillis();
+        return session.sourceBatch(db, dumpAndPttl(keys), "DUMP/PTTL db" + db)
+                .invoke(replies -> collect(keys, replies, sentAt, read))
+                .replaceWithVoid()
+                .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read));
+    }
+
+    private Uni<Void> readOneByOne(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
+        return Multi.createFrom().iterable(keys)
+                .onItem().transformToUniAndConcatenate(key -> readOne(session, db, key, read))
+                .onItem().ignoreAsUni();
+    }
+
+    private Uni<Void> readOne(WriterSession session, int db, byte[] key, ReadKeys read) {
+        long sentAt = System.currentTimeMillis();
+        return session.sourceBatch(db, dumpAndPttl(List.of(key)), "DUMP/PTTL db" + db)
+                .invoke(replies -> collect(List.of(key), replies, sentAt, read))
+                .replaceWithVoid()
+                .onFailure(ErrorType.class).recoverWithItem(error -> {
+                    read.failures().add(new KeyFailure(key, db, "the source refused DUMP: " + error.getMessage()));
+                    return null;
+                });
+    }
+
+    private static List<Request> dumpAndPttl(List<byte[]> keys) {
         List<Request> requests = new ArrayList<>(keys.size() * 2);
         for (byte[] key : keys) {
             requests.add(Request.cmd(Command.DUMP).arg(key));
             requests.add(Request.cmd(Command.PTTL).arg(key));
         }
-        long sentAt = System.currentTimeMillis();
-        return session.sourceBatch(db, requests, "DUMP/PTTL db" + db)
-                .invoke(replies -> {
-                    long readAt = (sentAt + System.currentTimeMillis()) / 2;
-                    for (int i = 0; i < keys.size(); i++) {
-                        Response payload = replies.get(2 * i);
-                        long pttl = replies.get(2 * i + 1).toLong();
-                        if (payload == null || pttl == -2) {
-                            read.expiredCounter()[0]++;
-                            continue;
-                        }
-                        long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : readAt + Math.max(1, pttl);
-                        read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
-                    }
-                })
-                .replaceWithVoid();
+        return requests;
+    }
+
+    private static void collect(List<byte[]> keys, List<Response> replies, long sentAt, ReadKeys read) {
+        long readAt = (sentAt + System.currentTimeMillis()) / 2;
+        for (int i = 0; i < keys.size(); i++) {
+            Response payload = replies.get(2 * i);
+            long pttl = replies.get(2 * i + 1).toLong();
+            if (payload == null || pttl == -2) {
+                read.expiredCounter()[0]++;
+                continue;
+            }
+            long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : readAt + Math.max(1, pttl);
+            read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
+        }
     }
 
     private Uni<Void> logFailures(WriteReport report) {
@@ -309,7 +336,7 @@ final class ScanCopy {
     private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired) {
     }
 
-    private record ReadKeys(List<KeyRecord> records, long[] expiredCounter) {
+    private record ReadKeys(List<KeyRecord> records, long[] expiredCounter, List<KeyFailure> failures) {
         long expired() {
             return expiredCounter[0];
         }

@@ -192,4 +192,37 @@ class ScanImporterTest extends ImporterFixture {
         assertEquals(3.0, context.metrics.get("import_failures"));
         assertFalse(context.warnings.isEmpty());
     }
+
+    /**
+     * Steps: a source user that may read only {@code ok:*} keys (ACL), 30 such keys and 3 others. The
+     * refused DUMPs fail one pipelined round, which is then read key by key: the 30 keys arrive, the 3
+     * are listed as failures with the source's reason.
+     */
+    @Test
+    void copiesTheRestWhenTheSourceRefusesSomeDumps() throws Exception {
+        sourceServer.command("ACL", "SETUSER", "reader", "on", ">reader-pw", "~ok:*", "+@all");
+        try (RespClient client = sourceClient()) {
+            for (int i = 0; i < 30; i++) {
+                client.ok("SET", "ok:" + i, "v" + i);
+            }
+            for (int i = 0; i < 3; i++) {
+                client.ok("SET", "secret:" + i, "s" + i);
+            }
+        }
+        io.df2redis.resp.RedisSide reader = new io.df2redis.resp.RedisSide(vertx, new io.df2redis.resp.RedisEndpoint("source",
+                List.of(sourceServer.address()), java.util.Optional.of("reader"), java.util.Optional.of("reader-pw"), false, false),
+                Duration.ofSeconds(5), 2);
+        try {
+            TargetWriter writer = new TargetWriter(reader, target, address -> null, writerSettings());
+            ImportResult result = await(new ScanImporter(() -> reader, scanSettings(2, 3)).run(new TestStageContext(), writer));
+
+            assertEquals(30, result.copied());
+            assertEquals(3, result.failures());
+            assertEquals(0L, targetServer.command("EXISTS", "secret:0", "secret:1", "secret:2"));
+            assertEquals("v7", targetServer.command("GET", "ok:7"));
+        } finally {
+            reader.close();
+            sourceServer.command("ACL", "DELUSER", "reader");
+        }
+    }
 }
