@@ -1,17 +1,19 @@
 package io.df2redis.importer;
 
 import io.df2redis.resp.RedisSide;
-import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import org.jboss.logging.Logger;
 
 /**
  * Which master of the target cluster owns each slot, read from {@code CLUSTER SLOTS} and corrected
  * by the {@code MOVED} replies the writer meets. Concurrent refreshes share one call.
  */
 final class ClusterTopology {
+
+    private static final Logger LOG = Logger.getLogger(ClusterTopology.class);
 
     private final RedisSide seed;
     private volatile String[] owners = new String[HashSlot.SLOTS];
@@ -40,7 +42,7 @@ final class ClusterTopology {
 
     /** Follows a {@code MOVED}: the slot now belongs to {@code node}; the rest of the map is read again. */
     Uni<Void> moved(int slot, String node) {
-        Log.debugf("slot %d moved to %s: refreshing the cluster slot map", slot, node);
+        LOG.debugf("slot %d moved to %s: refreshing the cluster slot map", slot, node);
         return refresh()
                 .invoke(() -> owners[slot] = node);
     }

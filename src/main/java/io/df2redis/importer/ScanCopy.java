@@ -193,9 +193,11 @@ final class ScanCopy {
 
     /**
      * DUMP + PTTL of each key in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil) expired
-     * or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry at read time (the
-     * middle of the round trip) so that the copy expires when the original does. An error reply fails the
-     * whole pipelined round; the round is then read key by key so that only the keys at fault fail.
+     * or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry counted from the
+     * moment the round was sent: the source ran PTTL after that, so the copy never outlives the original
+     * (it may expire earlier by the time the source took to reach the command, not by the time the reply
+     * took to come back, which grows with big payloads). An error reply fails the whole pipelined round;
+     * the round is then read key by key so that only the keys at fault fail.
      */
     private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
         long sentAt = System.currentTimeMillis();
@@ -232,7 +234,6 @@ final class ScanCopy {
     }
 
     private static void collect(List<byte[]> keys, List<Response> replies, long sentAt, ReadKeys read) {
-        long readAt = (sentAt + System.currentTimeMillis()) / 2;
         for (int i = 0; i < keys.size(); i++) {
             Response payload = replies.get(2 * i);
             long pttl = replies.get(2 * i + 1).toLong();
@@ -240,7 +241,7 @@ final class ScanCopy {
                 read.expiredCounter()[0]++;
                 continue;
             }
-            long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : readAt + Math.max(1, pttl);
+            long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : sentAt + Math.max(1, pttl);
             read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
         }
     }

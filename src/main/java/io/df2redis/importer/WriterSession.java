@@ -86,23 +86,42 @@ public final class WriterSession {
         for (KeyRecord record : records) {
             byNode.computeIfAbsent(nodeFor(HashSlot.of(record.key())), n -> new ArrayList<>()).add(record);
         }
-        return Multi.createFrom().iterable(byNode.values())
-                .onItem().transformToUniAndMerge(nodeRecords -> restorePipelined(db, nodeRecords, report))
+        return Multi.createFrom().iterable(byNode.entrySet())
+                .onItem().transformToUniAndMerge(node -> restorePipelined(db, node.getKey(), node.getValue(), report))
                 .onItem().ignoreAsUni();
     }
 
     /** One master's keys, {@code migrate.pipeline} commands in flight at a time. */
-    private Uni<Void> restorePipelined(int db, List<KeyRecord> records, WriteReport report) {
+    private Uni<Void> restorePipelined(int db, String node, List<KeyRecord> records, WriteReport report) {
         List<List<KeyRecord>> windows = new ArrayList<>();
         for (int from = 0; from < records.size(); from += settings.pipeline()) {
             windows.add(records.subList(from, Math.min(records.size(), from + settings.pipeline())));
         }
         return Multi.createFrom().iterable(windows)
-                .onItem().transformToUniAndConcatenate(window -> restoreWindow(db, window, report))
+                .onItem().transformToUniAndConcatenate(window -> restoreWindow(db, node, window, report))
                 .onItem().ignoreAsUni();
     }
 
-    private Uni<Void> restoreWindow(int db, List<KeyRecord> window, WriteReport report) {
+    /**
+     * With {@code replace}, a window goes out as one batch (one write, one reply list). A batch fails as a
+     * whole at its first error reply (a refused payload, a redirect); RESTORE ... REPLACE being idempotent,
+     * the window is then sent again command by command, which handles each key's own reply.
+     */
+    private Uni<Void> restoreWindow(int db, String node, List<KeyRecord> window, WriteReport report) {
+        if (settings.conflictPolicy() != ConflictPolicy.REPLACE || "unassigned".equals(node)) {
+            return restoreOneByOne(db, window, report);
+        }
+        List<Request> restores = new ArrayList<>(window.size());
+        window.forEach(record -> restores.add(restoreRequest(record)));
+        int targetDb = targetDb(db);
+        return call(() -> targetConnection(node, targetDb), () -> evictTarget(node, targetDb),
+                connection -> connection.batch(restores), writer.endpointOf(node), "RESTORE")
+                .invoke(replies -> window.forEach(record -> report.addCopied(record.payload().length)))
+                .replaceWithVoid()
+                .onFailure(ErrorType.class).recoverWithUni(() -> restoreOneByOne(db, window, report));
+    }
+
+    private Uni<Void> restoreOneByOne(int db, List<KeyRecord> window, WriteReport report) {
         List<Uni<Void>> restores = new ArrayList<>(window.size());
         for (KeyRecord record : window) {
             restores.add(restore(db, record, report));
@@ -111,7 +130,7 @@ public final class WriterSession {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> restore(int db, KeyRecord record, WriteReport report) {
+    private Request restoreRequest(KeyRecord record) {
         Request restore = Request.cmd(Command.RESTORE)
                 .arg(record.key())
                 .arg(record.expireAtMs())
@@ -119,8 +138,11 @@ public final class WriterSession {
         if (settings.conflictPolicy() == ConflictPolicy.REPLACE) {
             restore.arg("REPLACE");
         }
-        restore.arg("ABSTTL");
-        return targetCall(db, HashSlot.of(record.key()), restore, "RESTORE")
+        return restore.arg("ABSTTL");
+    }
+
+    private Uni<Void> restore(int db, KeyRecord record, WriteReport report) {
+        return targetCall(db, HashSlot.of(record.key()), restoreRequest(record), "RESTORE")
                 .invoke(ok -> report.addCopied(record.payload().length))
                 .replaceWithVoid()
                 .onFailure(ErrorType.class).recoverWithUni(refusal -> refused(db, record, refusal.getMessage(), report));

@@ -51,7 +51,7 @@ final class Keyspace {
         return keys;
     }
 
-    private static Entry entry(RespClient client, byte[] key) {
+    static Entry entry(RespClient client, byte[] key) {
         String type = RespClient.text(client.ok("TYPE", key));
         String value = switch (type) {
             case "none" -> null;
