@@ -5,6 +5,7 @@ import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
@@ -67,9 +68,18 @@ public class ImportStage implements Stage {
             return Uni.createFrom().item(StageResult.failed("importer " + name + " is not available in this version"
                     + " (available: " + String.join(", ", importers.keySet()) + "): set migrate.importer: scan"));
         }
-        TargetWriter writer = new TargetWriter(redis.source(), redis.target(), redis::targetNode, WriterSettings.from(config));
+        // Every writer session holds a source and a target connection: clients of their own, sized for the
+        // sessions, so that they never wait for a connection held by someone else.
+        int connections = config.migrate().concurrency() + 2;
+        RedisSide source = redis.source().withPoolSize(connections);
+        RedisSide target = redis.target().withPoolSize(connections);
+        TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
         return importer.run(context, writer)
                 .map(result -> StageResult.succeeded(result.summary()))
-                .onFailure(TooManyFailuresException.class).recoverWithItem(failure -> StageResult.failed(failure.getMessage()));
+                .onFailure(TooManyFailuresException.class).recoverWithItem(failure -> StageResult.failed(failure.getMessage()))
+                .eventually(() -> {
+                    source.close();
+                    target.close();
+                });
     }
 }

@@ -15,7 +15,9 @@ import java.util.function.Function;
  * keys. Shared by the importers and, later, by journal sync and repair.
  *
  * <p>Each worker writes through its own {@link WriterSession} (its own connections, so pipelines never
- * interleave); {@link #open()} once before the first session writes. The writer only reads the source
+ * interleave); {@link #open()} once before the first session writes. A session holds one connection of
+ * the source and one of the target (per master) while it is open: give the writer clients whose pools
+ * have room for every session ({@link RedisSide#withPoolSize}). The writer only reads the source
  * (invariant I2).
  */
 public final class TargetWriter {

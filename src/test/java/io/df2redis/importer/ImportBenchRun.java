@@ -24,9 +24,11 @@ public final class ImportBenchRun {
     public static void main(String[] args) throws Exception {
         Vertx vertx = Vertx.vertx();
         Duration timeout = Duration.ofSeconds(30);
-        RedisSide source = new RedisSide(vertx, endpoint("source", args[0]), timeout, 8);
-        RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, 8);
         int concurrency = Integer.getInteger("bench.concurrency", 4);
+        // As the import stage does: the scan on the service's client, the writer's sessions on clients of their own.
+        RedisSide scanSource = new RedisSide(vertx, endpoint("source", args[0]), timeout, 2);
+        RedisSide source = scanSource.withPoolSize(concurrency + 2);
+        RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
         WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
                 true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
         ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 1000), concurrency, 10, 0, 0,
@@ -36,12 +38,13 @@ public final class ImportBenchRun {
             throw new IllegalStateException("standalone target");
         }, writerSettings);
         long started = System.nanoTime();
-        ImportResult result = new ScanImporter(() -> source, scanSettings)
+        ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
                 .run(new TestStageContext(), writer)
                 .await().atMost(Duration.ofHours(2));
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.println("import: " + result.summary());
         System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d%n", result.copied(), result.bytes(), seconds, peakRssKb());
+        scanSource.close();
         source.close();
         target.close();
         vertx.closeAndAwait();

@@ -49,6 +49,15 @@ abstract class ImporterFixture {
         vertx.closeAndAwait();
         sourceServer.close();
         targetServer.close();
+        deleteTree(home);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind
+        }
     }
 
     @BeforeEach
@@ -59,7 +68,7 @@ abstract class ImporterFixture {
 
     static RedisSide side(String role, String address, boolean cluster) {
         return new RedisSide(vertx, new RedisEndpoint(role, List.of(address.split(",")), Optional.empty(), Optional.empty(), false, cluster),
-                Duration.ofSeconds(5), 4);
+                Duration.ofSeconds(5), 8);
     }
 
     static WriterSettings writerSettings() {
