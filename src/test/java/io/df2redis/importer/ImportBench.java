@@ -199,8 +199,12 @@ public final class ImportBench {
                 "-Xmx" + System.getProperty("bench.xmx", "1g"), "-cp", System.getProperty("java.class.path"),
                 ImportBenchRun.class.getName(), source.address(), target.address(), home.resolve("state").toString()));
         System.getProperties().stringPropertyNames().stream()
-                .filter(name -> name.startsWith("bench.") && !name.equals("bench.xmx"))
+                .filter(name -> name.startsWith("bench.") && !name.equals("bench.xmx") && !name.equals("bench.jvmArgs"))
                 .forEach(name -> command.add(1, "-D" + name + "=" + System.getProperty(name)));
+        String jvmArgs = System.getProperty("bench.jvmArgs", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            command.addAll(1, List.of(jvmArgs.split("\\s+")));
+        }
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.MINUTES) || process.exitValue() != 0) {
