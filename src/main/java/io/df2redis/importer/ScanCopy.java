@@ -192,16 +192,16 @@ final class ScanCopy {
     }
 
     /**
-     * DUMP + PTTL of each key in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil) expired
-     * or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry counted from the
-     * moment the round was sent: the source ran PTTL after that, so the copy never outlives the original
-     * (it may expire earlier by the time the source took to reach the command, not by the time the reply
-     * took to come back, which grows with big payloads). An error reply fails the whole pipelined round;
-     * the round is then read key by key so that only the keys at fault fail.
+     * PTTL then DUMP of each key, all in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil)
+     * expired or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry counted from
+     * the moment the round was sent; the PTTLs come first in the round so that the source runs them at
+     * once, before any slow DUMP of a big key: the copy expires when the original does, never later and
+     * earlier by no more than the round trip. An error reply fails the whole pipelined round; the round is
+     * then read key by key so that only the keys at fault fail.
      */
     private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
         long sentAt = System.currentTimeMillis();
-        return session.sourceBatch(db, dumpAndPttl(keys), "DUMP/PTTL db" + db)
+        return session.sourceBatch(db, pttlAndDump(keys), "PTTL/DUMP db" + db)
                 .invoke(replies -> collect(keys, replies, sentAt, read))
                 .replaceWithVoid()
                 .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read));
@@ -215,7 +215,7 @@ final class ScanCopy {
 
     private Uni<Void> readOne(WriterSession session, int db, byte[] key, ReadKeys read) {
         long sentAt = System.currentTimeMillis();
-        return session.sourceBatch(db, dumpAndPttl(List.of(key)), "DUMP/PTTL db" + db)
+        return session.sourceBatch(db, pttlAndDump(List.of(key)), "PTTL/DUMP db" + db)
                 .invoke(replies -> collect(List.of(key), replies, sentAt, read))
                 .replaceWithVoid()
                 .onFailure(ErrorType.class).recoverWithItem(error -> {
@@ -224,19 +224,21 @@ final class ScanCopy {
                 });
     }
 
-    private static List<Request> dumpAndPttl(List<byte[]> keys) {
+    private static List<Request> pttlAndDump(List<byte[]> keys) {
         List<Request> requests = new ArrayList<>(keys.size() * 2);
         for (byte[] key : keys) {
-            requests.add(Request.cmd(Command.DUMP).arg(key));
             requests.add(Request.cmd(Command.PTTL).arg(key));
+        }
+        for (byte[] key : keys) {
+            requests.add(Request.cmd(Command.DUMP).arg(key));
         }
         return requests;
     }
 
     private static void collect(List<byte[]> keys, List<Response> replies, long sentAt, ReadKeys read) {
         for (int i = 0; i < keys.size(); i++) {
-            Response payload = replies.get(2 * i);
-            long pttl = replies.get(2 * i + 1).toLong();
+            long pttl = replies.get(i).toLong();
+            Response payload = replies.get(keys.size() + i);
             if (payload == null || pttl == -2) {
                 read.expiredCounter()[0]++;
                 continue;
