@@ -77,6 +77,8 @@ public interface MigrationConfig {
 
     enum TargetNonEmptyPolicy { FAIL, ALLOW }
 
+    enum ConflictPolicy { REPLACE, SKIP_EXISTING, FAIL }
+
     interface Source {
         /** {@code dragonfly} or {@code redis}; checked against what {@code INFO} reports. */
         @WithDefault("dragonfly")
@@ -310,6 +312,14 @@ public interface MigrationConfig {
         /** What to do when the target already holds keys: {@code fail} or {@code allow}. */
         @WithDefault("fail")
         TargetNonEmptyPolicy targetNonEmpty();
+
+        /**
+         * What a copy does with a key the target already holds: {@code replace} it, {@code skip-existing}
+         * (keep the target's value and count the key as skipped) or {@code fail} the key (counted against
+         * {@code maxFailures}).
+         */
+        @WithDefault("replace")
+        ConflictPolicy conflictPolicy();
 
         /** Failed keys tolerated before the import stage fails. */
         @WithDefault("0")

@@ -1,6 +1,8 @@
 package io.df2redis.resp;
 
 import io.df2redis.config.MigrationConfig;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -26,11 +28,15 @@ public record RedisEndpoint(String role, List<String> addresses, Optional<String
                 t.type() == MigrationConfig.TargetType.REDIS_CLUSTER);
     }
 
-    /** A connection string without the password (that one goes into the client options only). */
+    /**
+     * A connection string without the password (that one goes into the client options only). The ACL user
+     * goes in the {@code user} query parameter: Vert.x reads {@code redis://name@host} as a password, not a
+     * user, and would log in as the default user.
+     */
     public String connectionString(String address, int db) {
         String scheme = tls ? "rediss://" : "redis://";
-        String userPart = user.map(u -> u + "@").orElse("");
-        return scheme + userPart + address + (db > 0 ? "/" + db : "");
+        String userPart = user.map(u -> "?user=" + URLEncoder.encode(u, StandardCharsets.UTF_8)).orElse("");
+        return scheme + address + (db > 0 ? "/" + db : "") + userPart;
     }
 
     /** The config key that holds this side's password, for messages that tell what to fix. */

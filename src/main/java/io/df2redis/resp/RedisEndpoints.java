@@ -57,6 +57,13 @@ public class RedisEndpoints {
                 });
     }
 
+    /** A standalone client of one node of the target cluster (host:port), with the target's credentials. */
+    public RedisSide targetNode(String address) {
+        RedisEndpoint endpoint = RedisEndpoint.target(config);
+        return sides.computeIfAbsent("target-node " + address, k -> side(new RedisEndpoint("target", List.of(address),
+                endpoint.user(), endpoint.password(), endpoint.tls(), false)));
+    }
+
     private RedisSide side(RedisEndpoint endpoint) {
         return new RedisSide(vertx, endpoint, config.engine().remoteTimeout(), Math.max(2, config.migrate().concurrency() * 2));
     }

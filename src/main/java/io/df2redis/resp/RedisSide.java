@@ -73,6 +73,15 @@ public class RedisSide implements AutoCloseable {
         return send(request, command.toString());
     }
 
+    /**
+     * Another client of the same side with its own pool of {@code poolSize} connections, for work that
+     * holds dedicated connections (each {@link #connect} takes one from the pool until it is closed, and a
+     * full pool makes the next connect wait). The caller closes it.
+     */
+    public RedisSide withPoolSize(int poolSize) {
+        return new RedisSide(vertx, endpoint, timeout, poolSize);
+    }
+
     /** One PING with the timeout and no retry: for health checks, which must answer quickly and truthfully. */
     public Uni<Response> ping() {
         return Uni.createFrom().deferred(() -> client.send(Request.cmd(Command.PING)))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmark of the scan importer against a reference measured in the same run: the same keys ingested by
+# the target as prepared RESTORE commands through redis-cli --pipe. Needs redis-server and redis-cli on PATH.
+#
+#   bench/run-import-bench.sh [N]          N keys (default 1000000)
+#
+# Options of the importer run: -Dbench.xmx=1g -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=1000
+# -Dbench.bigKeys=false (no big keys) -Dbench.jvmArgs="-XX:StartFlightRecording=filename=/tmp/import.jfr"
+# (pass them in BENCH_OPTS, e.g. BENCH_OPTS="-Dbench.concurrency=8" bench/run-import-bench.sh 200000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+for tool in redis-server redis-cli; do
+  command -v "$tool" >/dev/null || { echo "$tool is not on PATH" >&2; exit 2; }
+done
+./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+CP="target/classes:target/test-classes:$(cat target/bench.classpath)"
+# shellcheck disable=SC2086
+exec java ${BENCH_OPTS:-} -cp "$CP" io.df2redis.importer.ImportBench "$N"

@@ -1,0 +1,313 @@
+package io.df2redis.importer;
+
+import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Copies one key by value: read from the source with its type's commands in chunks (HSCAN, SSCAN,
+ * ZSCAN, LRANGE ranges, XRANGE pages, GETRANGE), written into a temporary key on the key's slot, which
+ * then replaces the real key with RENAME (RENAMENX unless {@code conflictPolicy: replace}) and gets its
+ * expiry. Memory is one chunk. Used when the target refuses a DUMP payload and for big keys.
+ *
+ * <p>The temporary key expires by itself ({@link #SAFETY_TTL_MS}, renewed after every chunk) so that an
+ * interrupted copy leaves nothing behind for long; the final PEXPIREAT or PERSIST replaces that TTL.
+ */
+final class ByValueCopy {
+
+    static final long SAFETY_TTL_MS = 3_600_000;
+    private static final int MAX_REPEATED_CURSOR = 3;
+
+    private final WriterSession session;
+    private final int db;
+    private final KeyRecord record;
+    private final boolean fallback;
+    private final WriteReport report;
+    private final int slot;
+    private final byte[] key;
+    private final String temp;
+    private final int chunk;
+
+    ByValueCopy(WriterSession session, int db, KeyRecord record, boolean fallback, WriteReport report) {
+        this.session = session;
+        this.db = db;
+        this.record = record;
+        this.fallback = fallback;
+        this.report = report;
+        this.key = record.key();
+        this.slot = HashSlot.of(key);
+        this.temp = session.writer().tempKey(slot);
+        this.chunk = session.settings().chunkElements();
+    }
+
+    /** Copies the key; the outcome goes into the report. */
+    Uni<Void> run() {
+        return source(Request.cmd(Command.TYPE).arg(key), "TYPE")
+                .map(Response::toString)
+                .chain(this::copyIfPresent)
+                .onFailure(ErrorType.class).recoverWithUni(this::refused);
+    }
+
+    private Uni<Void> copyIfPresent(String type) {
+        if ("none".equals(type)) {
+            report.addSkippedGone();
+            return Uni.createFrom().voidItem();
+        }
+        return targetFree()
+                .chain(free -> free ? copy(type) : conflict());
+    }
+
+    /** With {@code replace} the key is overwritten anyway; otherwise a key already there is not copied at all. */
+    private Uni<Boolean> targetFree() {
+        if (session.settings().conflictPolicy() == ConflictPolicy.REPLACE) {
+            return Uni.createFrom().item(true);
+        }
+        return target(Request.cmd(Command.EXISTS).arg(key), "EXISTS")
+                .map(exists -> exists.toLong() == 0);
+    }
+
+    private Uni<Void> conflict() {
+        session.conflict(db, record, report);
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> copy(String type) {
+        Uni<Void> copied = switch (type) {
+            case "string" -> copyString();
+            case "hash" -> copyScanned("HSCAN", Command.HSCAN, Command.HSET, false);
+            case "set" -> copyScanned("SSCAN", Command.SSCAN, Command.SADD, false);
+            case "zset" -> copyScanned("ZSCAN", Command.ZSCAN, Command.ZADD, true);
+            case "list" -> copyList();
+            case "stream" -> copyStream();
+            default -> null;
+        };
+        if (copied == null) {
+            report.addFailure(new KeyFailure(key, db, "type " + type + " cannot be copied by value"
+                    + (fallback ? " and the target refused its DUMP payload" : "")));
+            return Uni.createFrom().voidItem();
+        }
+        return copied
+                .chain(this::replaceRealKey)
+                .chain(placed -> placed ? expire().invoke(() -> counted(type)) : dropTemp().chain(this::conflict));
+    }
+
+    private void counted(String type) {
+        report.addCopied(record.payload() == null ? 0 : record.payload().length);
+        if (fallback) {
+            report.addFallback(type);
+        } else {
+            report.addBigKey();
+        }
+    }
+
+    // ---- strings: GETRANGE chunks, SET then APPEND ----
+
+    private Uni<Void> copyString() {
+        long[] offset = {0};
+        int bytes = session.settings().chunkBytes();
+        return source(Request.cmd(Command.STRLEN).arg(key), "STRLEN")
+                .map(Response::toLong)
+                .chain(length -> loop(() -> source(Request.cmd(Command.GETRANGE).arg(key).arg(offset[0]).arg(offset[0] + bytes - 1), "GETRANGE")
+                        .chain(part -> writeChunk(Request.cmd(offset[0] == 0 ? Command.SET : Command.APPEND).arg(temp).arg(part.toBytes())))
+                        .map(written -> {
+                            offset[0] += bytes;
+                            return offset[0] < length;
+                        })));
+    }
+
+    // ---- hashes, sets, sorted sets: cursor scans ----
+
+    private Uni<Void> copyScanned(String name, Command scan, Command add, boolean scoreFirst) {
+        String[] cursor = {"0"};
+        int[] repeated = {0};
+        return loop(() -> source(Request.cmd(scan).arg(key).arg(cursor[0]).arg("COUNT").arg(chunk), name)
+                .chain(reply -> {
+                    String next = reply.get(0).toString();
+                    guardCursor(name, cursor[0], next, repeated);
+                    cursor[0] = next;
+                    Request write = Request.cmd(add).arg(temp);
+                    Response items = reply.get(1);
+                    for (int i = 0; i + 1 < items.size() || !scoreFirst && i < items.size(); i += scoreFirst ? 2 : 1) {
+                        if (scoreFirst) {
+                            write.arg(items.get(i + 1).toBytes()).arg(items.get(i).toBytes());
+                        } else {
+                            write.arg(items.get(i).toBytes());
+                        }
+                    }
+                    Uni<Void> written = items.size() == 0 ? Uni.createFrom().voidItem() : writeChunk(write);
+                    return written.map(done -> !"0".equals(next));
+                }));
+    }
+
+    private void guardCursor(String name, String previous, String next, int[] repeated) {
+        if (!"0".equals(next) && next.equals(previous)) {
+            if (++repeated[0] >= MAX_REPEATED_CURSOR) {
+                throw new IllegalStateException(session.writer().source().endpoint() + " returned " + name + " cursor "
+                        + next + " " + repeated[0] + " times in a row (a known bug of older Dragonfly releases)");
+            }
+        } else {
+            repeated[0] = 0;
+        }
+    }
+
+    // ---- lists: LRANGE ranges, RPUSH ----
+
+    private Uni<Void> copyList() {
+        long[] start = {0};
+        return loop(() -> source(Request.cmd(Command.LRANGE).arg(key).arg(start[0]).arg(start[0] + chunk - 1), "LRANGE")
+                .chain(items -> {
+                    start[0] += items.size();
+                    if (items.size() == 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    Request push = Request.cmd(Command.RPUSH).arg(temp);
+                    items.forEach(item -> push.arg(item.toBytes()));
+                    return writeChunk(push).map(done -> items.size() == chunk);
+                }));
+    }
+
+    // ---- streams: XRANGE pages, XADD with the same IDs, then last ID and consumer groups ----
+
+    private Uni<Void> copyStream() {
+        String[] start = {"-"};
+        boolean[] any = {false};
+        return loop(() -> source(Request.cmd(Command.XRANGE).arg(key).arg(start[0]).arg("+").arg("COUNT").arg(chunk), "XRANGE")
+                .chain(entries -> {
+                    if (entries.size() == 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    any[0] = true;
+                    List<Uni<Response>> adds = new ArrayList<>(entries.size());
+                    String last = null;
+                    for (Response entry : entries) {
+                        last = entry.get(0).toString();
+                        Request add = Request.cmd(Command.XADD).arg(temp).arg(last);
+                        entry.get(1).forEach(part -> add.arg(part.toBytes()));
+                        adds.add(target(add, "XADD"));
+                    }
+                    start[0] = nextStreamId(last);
+                    return Uni.join().all(adds).andFailFast()
+                            .chain(() -> target(Request.cmd(Command.PEXPIRE).arg(temp).arg(SAFETY_TTL_MS), "PEXPIRE"))
+                            .map(done -> entries.size() == chunk);
+                }))
+                .chain(() -> any[0] ? Uni.createFrom().voidItem() : createEmptyStream())
+                .chain(this::copyStreamState);
+    }
+
+    private Uni<Void> createEmptyStream() {
+        return target(Request.cmd(Command.XGROUP).arg("CREATE").arg(temp).arg("df2redis-tmp").arg("0").arg("MKSTREAM"), "XGROUP CREATE")
+                .chain(() -> target(Request.cmd(Command.XGROUP).arg("DESTROY").arg(temp).arg("df2redis-tmp"), "XGROUP DESTROY"))
+                .chain(() -> target(Request.cmd(Command.PEXPIRE).arg(temp).arg(SAFETY_TTL_MS), "PEXPIRE"))
+                .replaceWithVoid();
+    }
+
+    /** The stream's last generated ID and its consumer groups' positions (pending entries are not copied). */
+    private Uni<Void> copyStreamState() {
+        return source(Request.cmd(Command.XINFO).arg("STREAM").arg(key), "XINFO STREAM")
+                .chain(info -> target(Request.cmd(Command.XSETID).arg(temp).arg(field(info, "last-generated-id").toString()), "XSETID"))
+                .chain(() -> source(Request.cmd(Command.XINFO).arg("GROUPS").arg(key), "XINFO GROUPS"))
+                .chain(groups -> {
+                    List<Uni<Response>> creates = new ArrayList<>();
+                    for (Response group : groups) {
+                        creates.add(target(Request.cmd(Command.XGROUP).arg("CREATE").arg(temp)
+                                .arg(field(group, "name").toBytes()).arg(field(group, "last-delivered-id").toString()), "XGROUP CREATE"));
+                    }
+                    return creates.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(creates).andFailFast().replaceWithVoid();
+                });
+    }
+
+    static String nextStreamId(String id) {
+        int dash = id.indexOf('-');
+        long ms = Long.parseLong(id.substring(0, dash));
+        long seq = Long.parseUnsignedLong(id.substring(dash + 1));
+        return seq == -1L ? Long.toUnsignedString(ms + 1) + "-0" : ms + "-" + Long.toUnsignedString(seq + 1);
+    }
+
+    /** A field of a RESP3 map or of a RESP2 flat name/value array. */
+    private static Response field(Response reply, String name) {
+        if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
+            return reply.get(name);
+        }
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            if (name.equals(reply.get(i).toString())) {
+                return reply.get(i + 1);
+            }
+        }
+        throw new IllegalStateException("the source's reply has no " + name);
+    }
+
+    // ---- the end: temp key over the real key, then the expiry ----
+
+    private Uni<Boolean> replaceRealKey() {
+        if (session.settings().conflictPolicy() == ConflictPolicy.REPLACE) {
+            return target(Request.cmd(Command.RENAME).arg(temp).arg(key), "RENAME")
+                    .map(ok -> true);
+        }
+        return target(Request.cmd(Command.RENAMENX).arg(temp).arg(key), "RENAMENX")
+                .map(renamed -> renamed.toLong() == 1);
+    }
+
+    private Uni<Void> expire() {
+        Request expiry = record.expires()
+                ? Request.cmd(Command.PEXPIREAT).arg(key).arg(record.expireAtMs())
+                : Request.cmd(Command.PERSIST).arg(key);
+        return target(expiry, expiry.command().toString())
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> dropTemp() {
+        return target(Request.cmd(Command.DEL).arg(temp), "DEL")
+                .replaceWithVoid();
+    }
+
+    /**
+     * An error reply while copying: the key changed type on the source mid-copy (journal sync copies it
+     * again) or the target refused a command. The temporary key is dropped either way.
+     */
+    private Uni<Void> refused(Throwable error) {
+        String message = String.valueOf(error.getMessage());
+        if (message.startsWith("WRONGTYPE")) {
+            report.addSkippedGone();
+        } else {
+            report.addFailure(new KeyFailure(key, db, "copy by value failed: " + message));
+        }
+        return dropTemp()
+                .onFailure(ErrorType.class).recoverWithNull();
+    }
+
+    // ---- helpers ----
+
+    private Uni<Void> writeChunk(Request write) {
+        return target(write, write.command().toString())
+                .chain(() -> target(Request.cmd(Command.PEXPIRE).arg(temp).arg(SAFETY_TTL_MS), "PEXPIRE"))
+                .replaceWithVoid();
+    }
+
+    private Uni<Response> source(Request request, String what) {
+        return session.sourceCall(db, request, what + " " + printable(key));
+    }
+
+    private Uni<Response> target(Request request, String what) {
+        return session.targetCall(db, slot, request, what);
+    }
+
+    private static Uni<Void> loop(Supplier<Uni<? extends Boolean>> step) {
+        return Multi.createBy().repeating()
+                .uni(step)
+                .whilst(more -> more)
+                .onItem().ignoreAsUni();
+    }
+
+    static String printable(byte[] key) {
+        String text = new String(key, StandardCharsets.UTF_8);
+        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    }
+}

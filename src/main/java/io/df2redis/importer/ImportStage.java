@@ -1,0 +1,85 @@
+package io.df2redis.importer;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.engine.Stage;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Phase 5 of the migration model: copies every key the source held at T0 into the target, with the
+ * importer named by {@code migrate.importer}. Two importers with the same name fail the service at
+ * start-up; a configured importer this version does not have fails the stage plainly.
+ */
+@ApplicationScoped
+public class ImportStage implements Stage {
+
+    private final Map<String, Importer> importers;
+    private final RedisEndpoints redis;
+    private final MigrationConfig config;
+
+    @Inject
+    public ImportStage(@Any Instance<Importer> importers, RedisEndpoints redis, MigrationConfig config) {
+        this(byName(importers), redis, config);
+    }
+
+    ImportStage(Map<String, Importer> importers, RedisEndpoints redis, MigrationConfig config) {
+        this.importers = importers;
+        this.redis = redis;
+        this.config = config;
+    }
+
+    /** The importers by name; a duplicate name is a packaging error and fails at once. */
+    public static Map<String, Importer> byName(Iterable<? extends Importer> provided) {
+        Map<String, Importer> byName = new TreeMap<>();
+        for (Importer importer : provided) {
+            Importer previous = byName.putIfAbsent(importer.name(), importer);
+            if (previous != null) {
+                throw new IllegalStateException("two importers are named '" + importer.name() + "': "
+                        + previous.getClass().getName() + " and " + importer.getClass().getName());
+            }
+        }
+        return Map.copyOf(byName);
+    }
+
+    @Override
+    public String name() {
+        return "import";
+    }
+
+    @Override
+    public String description() {
+        return "copy every key the source held at T0 into the target";
+    }
+
+    @Override
+    public Uni<StageResult> run(StageContext context) {
+        String name = config.migrate().importer().name().toLowerCase().replace('_', '-');
+        Importer importer = importers.get(name);
+        if (importer == null) {
+            return Uni.createFrom().item(StageResult.failed("importer " + name + " is not available in this version"
+                    + " (available: " + String.join(", ", importers.keySet()) + "): set migrate.importer: scan"));
+        }
+        // Every writer session holds a source and a target connection: clients of their own, sized for the
+        // sessions, so that they never wait for a connection held by someone else.
+        int connections = config.migrate().concurrency() + 2;
+        RedisSide source = redis.source().withPoolSize(connections);
+        RedisSide target = redis.target().withPoolSize(connections);
+        TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
+        return importer.run(context, writer)
+                .map(result -> StageResult.succeeded(result.summary()))
+                .onFailure(TooManyFailuresException.class).recoverWithItem(failure -> StageResult.failed(failure.getMessage()))
+                .eventually(() -> {
+                    source.close();
+                    target.close();
+                });
+    }
+}

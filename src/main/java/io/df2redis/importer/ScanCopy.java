@@ -1,0 +1,347 @@
+package io.df2redis.importer;
+
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.ServerInfo;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One attempt of the scan importer. Per source database: SCAN on a dedicated connection; each batch of
+ * keys is read with pipelined DUMP + PTTL and written by a {@link WriterSession}; up to
+ * {@code concurrency} batches are in flight (memory: that many batches). The checkpoint holds the cursor
+ * below which every batch is written, so a restart re-copies at most the batches that were in flight.
+ */
+final class ScanCopy {
+
+    static final int MAX_REPEATED_CURSOR = 3;
+    /** Keys per DUMP/PTTL round, so one round stays far below the client's limit of waiting replies. */
+    static final int READ_ROUND = 512;
+    private static final int WARNED_FAILURES = 10;
+
+    private final RedisSide source;
+    private final TargetWriter writer;
+    private final ScanSettings settings;
+    private final StageContext context;
+    private final FailureLog failureLog;
+    private final ScanPosition position;
+    private final Pacer pacer;
+    private final Function<List<byte[]>, Uni<Void>> afterScan;
+    private long keysScanned;
+    private long warned;
+
+    ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog,
+            Function<List<byte[]>, Uni<Void>> afterScan) {
+        this.afterScan = afterScan;
+        this.source = source;
+        this.writer = writer;
+        this.settings = settings;
+        this.context = context;
+        this.failureLog = failureLog;
+        this.position = ScanPosition.from(context.checkpoint());
+        this.pacer = new Pacer(settings.maxKeysPerSecond());
+    }
+
+    Uni<ImportResult> run() {
+        long started = System.nanoTime();
+        return planDatabases()
+                .invoke(this::checkClusterDatabases)
+                .chain(writer::open)
+                .chain(() -> context.saveCheckpoint(position.toCheckpoint()))
+                .chain(() -> repeat(this::copyNextDatabase))
+                .map(done -> finish(started));
+    }
+
+    private Uni<Void> planDatabases() {
+        if (!position.databases.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return source.send(Command.INFO, "keyspace")
+                .map(reply -> ServerInfo.parse(reply.toString()))
+                .invoke(info -> {
+                    List<Integer> dbs = settings.onlyDb()
+                            .map(db -> new ArrayList<>(List.of(db)))
+                            .orElseGet(() -> new ArrayList<>(new TreeMap<>(info.keysPerDb()).keySet()));
+                    if (dbs.isEmpty()) {
+                        dbs.add(0);
+                    }
+                    position.databases = dbs;
+                    position.expectedKeys = dbs.stream().mapToLong(db -> info.keysPerDb().getOrDefault(db, 0L)).sum();
+                })
+                .replaceWithVoid();
+    }
+
+    private void checkClusterDatabases() {
+        if (writer.cluster() && position.databases.size() > 1) {
+            throw new IllegalStateException("the source holds keys in databases " + position.databases
+                    + " but a Redis Cluster target has only database 0: set source.db to copy one of them");
+        }
+    }
+
+    /** Copies the current database to its end; true while databases remain. */
+    private Uni<Boolean> copyNextDatabase() {
+        if (position.dbIndex >= position.databases.size()) {
+            return Uni.createFrom().item(false);
+        }
+        int db = position.databases.get(position.dbIndex);
+        context.info((position.cursor.equals("0") ? "copying" : "continuing") + " database " + db
+                + (position.cursor.equals("0") ? "" : " from cursor " + position.cursor));
+        return source.connect(db)
+                .chain(connection -> copyDatabase(connection, db)
+                        .eventually(connection::close))
+                .chain(() -> {
+                    position.dbIndex++;
+                    position.cursor = "0";
+                    return context.saveCheckpoint(position.toCheckpoint());
+                })
+                .map(saved -> position.dbIndex < position.databases.size());
+    }
+
+    private Uni<Void> copyDatabase(RedisConnection scanConnection, int db) {
+        DatabaseScan scan = new DatabaseScan(db, position.cursor);
+        for (int i = 0; i < settings.concurrency(); i++) {
+            scan.idle.add(writer.session());
+        }
+        return Multi.createBy().repeating()
+                .uni(() -> scanBatch(scanConnection, scan))
+                .whilst(batch -> !batch.last())
+                .onItem().transformToUni(batch -> copyBatch(scan, batch)).merge(settings.concurrency())
+                .onItem().call(copied -> commit(scan, copied))
+                .onItem().ignoreAsUni()
+                .eventually(() -> closeSessions(scan));
+    }
+
+    private Uni<Void> closeSessions(DatabaseScan scan) {
+        return Multi.createFrom().iterable(new ArrayList<>(scan.idle))
+                .onItem().transformToUniAndMerge(WriterSession::close)
+                .onItem().ignoreAsUni();
+    }
+
+    /** One SCAN call (paced by the rate limit); the batch is last when the cursor comes back to 0. */
+    private Uni<ScannedBatch> scanBatch(RedisConnection connection, DatabaseScan scan) {
+        if (context.cancelled()) {
+            return Uni.createFrom().failure(new CancellationException("import cancelled"));
+        }
+        String cursor = scan.cursor;
+        Request request = Request.cmd(Command.SCAN).arg(cursor).arg("COUNT").arg(settings.scanCount());
+        return pacer.pace(keysScanned)
+                .chain(() -> source.send(connection, request, "SCAN db" + scan.db))
+                .map(reply -> scanned(scan, cursor, reply));
+    }
+
+    private ScannedBatch scanned(DatabaseScan scan, String cursor, Response reply) {
+        String next = reply.get(0).toString();
+        if (!"0".equals(next) && next.equals(cursor)) {
+            if (++scan.repeatedCursor >= MAX_REPEATED_CURSOR) {
+                throw new IllegalStateException(source.endpoint() + " returned SCAN cursor " + next + " "
+                        + scan.repeatedCursor + " times in a row (a known bug of older Dragonfly releases): "
+                        + "upgrade the source or report it; the import was stopped instead of looping");
+            }
+        } else {
+            scan.repeatedCursor = 0;
+        }
+        scan.cursor = next;
+        List<byte[]> keys = new ArrayList<>(reply.get(1).size());
+        for (Response key : reply.get(1)) {
+            byte[] bytes = key.toBytes();
+            if (!settings.ownKeys().isOwn(new String(bytes, StandardCharsets.UTF_8))) {
+                keys.add(bytes);
+            }
+        }
+        keysScanned += keys.size();
+        return new ScannedBatch(scan.sequence++, keys, next, "0".equals(next));
+    }
+
+    /** Reads and writes one batch on an idle worker session. */
+    private Uni<CopiedBatch> copyBatch(DatabaseScan scan, ScannedBatch batch) {
+        WriterSession session = scan.idle.poll();
+        return afterScan.apply(batch.keys())
+                .chain(() -> readKeys(session, scan.db, batch.keys()))
+                .chain(read -> session.write(scan.db, read.records())
+                        .invoke(report -> read.failures().forEach(report::addFailure))
+                        .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.expired())))
+                .call(copied -> logFailures(copied.report()))
+                .eventually(() -> scan.idle.add(session));
+    }
+
+    private Uni<ReadKeys> readKeys(WriterSession session, int db, List<byte[]> keys) {
+        List<List<byte[]>> rounds = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += READ_ROUND) {
+            rounds.add(keys.subList(from, Math.min(keys.size(), from + READ_ROUND)));
+        }
+        ReadKeys read = new ReadKeys(new ArrayList<>(keys.size()), new long[1], new ArrayList<>());
+        return Multi.createFrom().iterable(rounds)
+                .onItem().transformToUniAndConcatenate(round -> readRound(session, db, round, read))
+                .onItem().ignoreAsUni()
+                .replaceWith(read);
+    }
+
+    /**
+     * PTTL then DUMP of each key, all in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil)
+     * expired or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry counted from
+     * the moment the round was sent; the PTTLs come first in the round so that the source runs them at
+     * once, before any slow DUMP of a big key: the copy expires when the original does, never later and
+     * earlier by no more than the round trip. An error reply fails the whole pipelined round; the round is
+     * then read key by key so that only the keys at fault fail.
+     */
+    private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
+        long sentAt = System.currentTimeMillis();
+        return session.sourceBatch(db, pttlAndDump(keys), "PTTL/DUMP db" + db)
+                .invoke(replies -> collect(keys, replies, sentAt, read))
+                .replaceWithVoid()
+                .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read));
+    }
+
+    private Uni<Void> readOneByOne(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
+        return Multi.createFrom().iterable(keys)
+                .onItem().transformToUniAndConcatenate(key -> readOne(session, db, key, read))
+                .onItem().ignoreAsUni();
+    }
+
+    private Uni<Void> readOne(WriterSession session, int db, byte[] key, ReadKeys read) {
+        long sentAt = System.currentTimeMillis();
+        return session.sourceBatch(db, pttlAndDump(List.of(key)), "PTTL/DUMP db" + db)
+                .invoke(replies -> collect(List.of(key), replies, sentAt, read))
+                .replaceWithVoid()
+                .onFailure(ErrorType.class).recoverWithItem(error -> {
+                    read.failures().add(new KeyFailure(key, db, "the source refused DUMP: " + error.getMessage()));
+                    return null;
+                });
+    }
+
+    private static List<Request> pttlAndDump(List<byte[]> keys) {
+        List<Request> requests = new ArrayList<>(keys.size() * 2);
+        for (byte[] key : keys) {
+            requests.add(Request.cmd(Command.PTTL).arg(key));
+        }
+        for (byte[] key : keys) {
+            requests.add(Request.cmd(Command.DUMP).arg(key));
+        }
+        return requests;
+    }
+
+    private static void collect(List<byte[]> keys, List<Response> replies, long sentAt, ReadKeys read) {
+        for (int i = 0; i < keys.size(); i++) {
+            long pttl = replies.get(i).toLong();
+            Response payload = replies.get(keys.size() + i);
+            if (payload == null || pttl == -2) {
+                read.expiredCounter()[0]++;
+                continue;
+            }
+            long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : sentAt + Math.max(1, pttl);
+            read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
+        }
+    }
+
+    private Uni<Void> logFailures(WriteReport report) {
+        for (KeyFailure failure : report.failures()) {
+            if (warned++ < WARNED_FAILURES) {
+                context.warn("key " + ByValueCopy.printable(failure.key()) + " (db " + failure.db() + ") not copied: "
+                        + failure.reason() + (warned == WARNED_FAILURES ? " (further failures only in "
+                        + failureLog.file() + ")" : ""));
+            }
+        }
+        return failureLog.append(report.failures());
+    }
+
+    /**
+     * Batches finish out of order; the checkpoint's cursor only moves past a batch once it and every
+     * batch before it are written.
+     */
+    private Uni<Void> commit(DatabaseScan scan, CopiedBatch copied) {
+        scan.finished.put(copied.sequence(), copied);
+        CopiedBatch next;
+        while ((next = scan.finished.remove(scan.nextToCommit)) != null) {
+            position.add(next.report(), next.expired());
+            position.cursor = next.nextCursor();
+            position.batches++;
+            scan.nextToCommit++;
+            scan.sinceCheckpoint++;
+        }
+        if (position.failures > settings.maxFailures()) {
+            return context.saveCheckpoint(position.toCheckpoint())
+                    .invoke(this::report)
+                    .chain(() -> Uni.createFrom().failure(new TooManyFailuresException(position.failures
+                            + " keys could not be copied, more than migrate.maxFailures (" + settings.maxFailures()
+                            + "): see " + failureLog.file() + " (one JSON line per key with the reason)")));
+        }
+        Uni<Void> saved = Uni.createFrom().voidItem();
+        if (scan.sinceCheckpoint >= settings.checkpointEvery()) {
+            scan.sinceCheckpoint = 0;
+            saved = context.saveCheckpoint(position.toCheckpoint());
+        }
+        return saved
+                .invoke(this::report);
+    }
+
+    private void report() {
+        long done = position.handled();
+        context.progress(done, Math.max(position.expectedKeys, done), "keys");
+        context.metric("import_keys_copied", position.copied);
+        context.metric("import_bytes", position.bytes);
+        context.metric("import_skipped_expired", position.skippedExpired);
+        context.metric("import_skipped_existing", position.skippedExisting);
+        context.metric("import_big_keys", position.bigKeys);
+        context.metric("import_failures", position.failures);
+        position.fallbacks.forEach((type, n) -> context.metric("import_fallbacks_" + type, n));
+    }
+
+    private ImportResult finish(long startedNanos) {
+        report();
+        context.progress(position.handled(), position.handled(), "keys");
+        return new ImportResult(position.copied, position.bytes, position.skippedExpired, position.skippedExisting,
+                position.bigKeys, Map.copyOf(position.fallbacks), position.failures, position.databases.size(),
+                (System.nanoTime() - startedNanos) / 1e9);
+    }
+
+    private static Uni<Void> repeat(Supplier<Uni<? extends Boolean>> step) {
+        return Multi.createBy().repeating()
+                .uni(step)
+                .whilst(more -> more)
+                .onItem().ignoreAsUni();
+    }
+
+    /** The walk of one database: the SCAN cursor (ahead of the checkpoint) and the batches in flight. */
+    private static final class DatabaseScan {
+        final int db;
+        final ConcurrentLinkedQueue<WriterSession> idle = new ConcurrentLinkedQueue<>();
+        final Map<Long, CopiedBatch> finished = new HashMap<>();
+        String cursor;
+        long sequence;
+        long nextToCommit;
+        int sinceCheckpoint;
+        int repeatedCursor;
+
+        DatabaseScan(int db, String cursor) {
+            this.db = db;
+            this.cursor = cursor;
+        }
+    }
+
+    private record ScannedBatch(long sequence, List<byte[]> keys, String nextCursor, boolean last) {
+    }
+
+    private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired) {
+    }
+
+    private record ReadKeys(List<KeyRecord> records, long[] expiredCounter, List<KeyFailure> failures) {
+        long expired() {
+            return expiredCounter[0];
+        }
+    }
+}

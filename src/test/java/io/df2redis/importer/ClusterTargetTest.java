@@ -1,0 +1,197 @@
+package io.df2redis.importer;
+
+import org.awaitility.Awaitility;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.df2redis.local.LocalRedis;
+import io.df2redis.resp.RedisSide;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scan importer into a 3-master Redis Cluster ({@code redis-server --cluster-enabled yes} x3 joined by
+ * {@code redis-cli --cluster create}), with slots moving while it runs.
+ */
+class ClusterTargetTest extends ImporterFixture {
+
+    private static final List<LocalRedis> nodes = new ArrayList<>();
+    private static final Map<String, RedisSide> nodeSides = new ConcurrentHashMap<>();
+    private static RedisSide cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        assumeTrue(onPath("redis-cli"), "redis-cli is needed to create the test cluster");
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (int i = 0; i < 3; i++) {
+            LocalRedis node = LocalRedis.start(home.resolve("node-" + i), Optional.empty(), "--cluster-enabled", "yes",
+                    "--cluster-config-file", "nodes.conf", "--cluster-port", String.valueOf(LocalRedis.freePort()));
+            nodes.add(node);
+            create.add(node.address());
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Path log = home.resolve("cluster-create.log");
+        Process process = new ProcessBuilder(create).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, Files.readString(log));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> nodes.stream()
+                .allMatch(node -> info(node, "CLUSTER", "INFO").contains("cluster_state:ok")));
+        cluster = side("target", String.join(",", nodes.stream().map(LocalRedis::address).toList()), true);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        nodeSides.values().forEach(RedisSide::close);
+        if (cluster != null) {
+            cluster.close();
+        }
+        nodes.forEach(LocalRedis::close);
+    }
+
+    /**
+     * Steps: 600 mixed keys, two big keys and two families of keys on chosen slots in the source; the
+     * writer reads the slot map; then slot A starts migrating (MIGRATING/IMPORTING: the owner answers ASK)
+     * and slot M changes owner (SETSLOT NODE: the old owner answers MOVED); the import runs; slot A's
+     * migration is finished. Every key is on the target, exactly, and ASK and MOVED were met.
+     */
+    @Test
+    void copiesIntoAClusterWhileSlotsMove() throws Exception {
+        Random random = new Random(41);
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "c", 600, 42);
+            client.pipeline(TargetWriterTest.bigValue("hash", "{big}:hash".getBytes(StandardCharsets.UTF_8), random));
+            client.pipeline(TargetWriterTest.bigValue("list", "big:list".getBytes(StandardCharsets.UTF_8), random));
+            List<Object[]> family = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                family.add(new Object[] {"SET", "{ask}:" + i, "a" + i});
+                family.add(new Object[] {"HSET", "{moved}:" + i, "f", "m" + i});
+                family.add(new Object[] {"PEXPIRE", "{moved}:" + i, 500_000});
+            }
+            client.pipeline(family);
+        }
+        TargetWriter writer = new TargetWriter(source, cluster, ClusterTargetTest::nodeSide,
+                writerSettings().withBigKeys(true, 2048, 50, 1000).clusterTarget());
+        ImporterFixture.await(writer.open());
+
+        int askSlot = HashSlot.of("{ask}".getBytes(StandardCharsets.UTF_8));
+        LocalRedis askFrom = owner(askSlot);
+        LocalRedis askTo = other(askFrom);
+        askTo.command("CLUSTER", "SETSLOT", String.valueOf(askSlot), "IMPORTING", id(askFrom));
+        askFrom.command("CLUSTER", "SETSLOT", String.valueOf(askSlot), "MIGRATING", id(askTo));
+        int movedSlot = HashSlot.of("{moved}".getBytes(StandardCharsets.UTF_8));
+        LocalRedis movedFrom = owner(movedSlot);
+        LocalRedis movedTo = other(movedFrom);
+        AtomicBoolean slotMoved = new AtomicBoolean();
+        // After the importer has read the slot map, before the first keys are read: its map is stale from then on.
+        ScanImporter importer = new ScanImporter(() -> source, scanSettings(3)).afterScan(keys -> slotMoved.getAndSet(true)
+                ? Uni.createFrom().voidItem()
+                : Uni.createFrom().item(() -> assignSlot(movedSlot, movedTo))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .replaceWithVoid());
+
+        ImportResult result = ImporterFixture.await(importer.run(new TestStageContext(), writer));
+        assignSlot(askSlot, askTo);
+
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.readAll(nodes.stream().map(LocalRedis::port).toList()));
+        assertEquals(600 + 2 + 80, result.copied());
+        assertEquals(2, result.bigKeys());
+        assertEquals(40L, askTo.command("CLUSTER", "COUNTKEYSINSLOT", String.valueOf(askSlot)));
+        assertEquals(40L, movedTo.command("CLUSTER", "COUNTKEYSINSLOT", String.valueOf(movedSlot)));
+        assertTrue(info(askFrom, "INFO", "errorstats").contains("errorstat_ASK:count="), "no ASK met");
+        assertTrue(info(movedFrom, "INFO", "errorstats").contains("errorstat_MOVED:count="), "no MOVED met");
+    }
+
+    @Test
+    void refusesSeveralSourceDatabasesForAClusterTarget() throws Exception {
+        sourceServer.command("SET", "in-0", "x");
+        sourceServer.pipeline(List.of(List.of("SELECT", "4"), List.of("SET", "in-4", "y")));
+        TargetWriter writer = new TargetWriter(source, cluster, ClusterTargetTest::nodeSide, writerSettings().clusterTarget());
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> ImporterFixture.await(new ScanImporter(() -> source, scanSettings(1)).run(new TestStageContext(), writer)));
+
+        assertTrue(refused.getMessage().contains("only database 0: set source.db"), refused.getMessage());
+    }
+
+    private static RedisSide nodeSide(String address) {
+        return nodeSides.computeIfAbsent(address, a -> side("target", a, false));
+    }
+
+    /** Gives an empty slot to {@code owner} on every node, the new owner first. */
+    private static boolean assignSlot(int slot, LocalRedis owner) {
+        try {
+            assignSlotOrFail(slot, owner);
+            return true;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void assignSlotOrFail(int slot, LocalRedis owner) throws IOException {
+        String id = id(owner);
+        owner.command("CLUSTER", "SETSLOT", String.valueOf(slot), "NODE", id);
+        for (LocalRedis node : nodes) {
+            if (node != owner) {
+                Object reply = node.command("CLUSTER", "SETSLOT", String.valueOf(slot), "NODE", id);
+                assertEquals("OK", reply, "SETSLOT on " + node.address());
+            }
+        }
+    }
+
+    private static LocalRedis owner(int slot) throws IOException {
+        for (Object range : (List<?>) nodes.get(0).command("CLUSTER", "SLOTS")) {
+            List<?> fields = (List<?>) range;
+            if ((Long) fields.get(0) <= slot && slot <= (Long) fields.get(1)) {
+                long port = (Long) ((List<?>) fields.get(2)).get(1);
+                return nodes.stream().filter(node -> node.port() == port).findFirst().orElseThrow();
+            }
+        }
+        throw new IllegalStateException("no owner of slot " + slot);
+    }
+
+    private static LocalRedis other(LocalRedis node) {
+        return nodes.get((nodes.indexOf(node) + 1) % nodes.size());
+    }
+
+    private static String id(LocalRedis node) throws IOException {
+        return String.valueOf(node.command("CLUSTER", "MYID"));
+    }
+
+    private static String info(LocalRedis node, String... command) {
+        try {
+            return String.valueOf(node.command(command));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        try {
+            Process probe = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
+            probe.getInputStream().readAllBytes();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

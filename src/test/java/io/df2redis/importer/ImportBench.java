@@ -1,0 +1,288 @@
+package io.df2redis.importer;
+
+import io.df2redis.local.LocalRedis;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Benchmark of the scan importer against a reference measured in the same run (run it with
+ * {@code bench/run-import-bench.sh [N]}; not a unit test).
+ *
+ * <p>Steps: start a source and a target {@code redis-server} on free ports; write N keys into the source
+ * (70% strings of 16-512 bytes, 10% hashes of 5-50 fields, 8% lists, 6% sets, 6% zsets, 30% with a TTL,
+ * plus a few big keys); prepare the reference: every key as {@code RESTORE ... REPLACE ABSTTL} in a RESP
+ * file, timed while {@code redis-cli --pipe} feeds it to the empty target; empty the target; run the
+ * importer in a child JVM (so that its peak RSS is the importer's alone); verify the copy; print the figures.
+ */
+public final class ImportBench {
+
+    private ImportBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        Path home = Files.createTempDirectory("df2redis-bench-");
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+                LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            long started = System.nanoTime();
+            generate(source, keys, new Random(7));
+            System.out.printf("generated %d keys (+ big keys) in %.1f s; source used_memory %s%n", keys,
+                    seconds(started), field(source, "memory", "used_memory_human"));
+
+            Path reference = home.resolve("reference.resp");
+            long payloadBytes = writeReference(source, reference);
+            double referenceSeconds = pipe(target, reference);
+            long referenceKeys = (Long) target.command("DBSIZE");
+            System.out.printf("reference: redis-cli --pipe of %d prepared RESTOREs (%.1f MB payload): %.2f s%n",
+                    referenceKeys, payloadBytes / 1048576.0, referenceSeconds);
+            target.command("FLUSHALL");
+
+            ImportRun run = importInChildJvm(source, target, home);
+            long differences = verify(source, target);
+
+            long total = (Long) source.command("DBSIZE");
+            System.out.println();
+            System.out.printf("keys                %d%n", total);
+            System.out.printf("importer wall time  %.2f s  (%.0f keys/s, %.1f MB/s of DUMP payload)%n",
+                    run.seconds, run.keys / run.seconds, run.bytes / 1048576.0 / run.seconds);
+            System.out.printf("reference           %.2f s  (%.0f keys/s, %.1f MB/s)%n", referenceSeconds,
+                    referenceKeys / referenceSeconds, payloadBytes / 1048576.0 / referenceSeconds);
+            System.out.printf("ratio importer/ref  %.2f (time), %.0f%% of the reference's keys/s%n",
+                    run.seconds / referenceSeconds, 100 * referenceSeconds / run.seconds);
+            System.out.printf("importer peak RSS   %.0f MB (child JVM VmHWM)%n", run.peakRssKb / 1024.0);
+            System.out.printf("verification        %s%n", differences == 0 ? "exact copy (0 differences)" : differences + " DIFFERENCES");
+            if (differences != 0) {
+                System.exit(1);
+            }
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    // ---- data ----
+
+    static void generate(LocalRedis server, int keys, Random random) {
+        try (RespClient client = RespClient.connect(server.port())) {
+            List<Object[]> commands = new ArrayList<>();
+            for (int i = 0; i < keys; i++) {
+                String key = "bench:" + i;
+                int kind = random.nextInt(100);
+                if (kind < 70) {
+                    commands.add(new Object[] {"SET", key, TestData.bytes(random, 16 + random.nextInt(497))});
+                } else if (kind < 80) {
+                    commands.add(collection("HSET", key, 5 + random.nextInt(46), true, random));
+                } else if (kind < 88) {
+                    commands.add(collection("RPUSH", key, 5 + random.nextInt(46), false, random));
+                } else if (kind < 94) {
+                    commands.add(collection("SADD", key, 5 + random.nextInt(46), false, random));
+                } else {
+                    commands.add(zset(key, 5 + random.nextInt(46), random));
+                }
+                if (random.nextInt(100) < 30) {
+                    commands.add(new Object[] {"PEXPIRE", key, 3_600_000 + random.nextInt(3_600_000)});
+                }
+                if (commands.size() >= 2000) {
+                    client.pipeline(commands);
+                    commands.clear();
+                }
+            }
+            client.pipeline(commands);
+            commands.clear();
+            if (!Boolean.parseBoolean(System.getProperty("bench.bigKeys", "true"))) {
+                return;
+            }
+            for (int big = 0; big < 3; big++) {
+                for (int chunk = 0; chunk < 60; chunk++) {
+                    commands.add(collection("HSET", "bench:big-hash:" + big, 5000, true, random));
+                }
+                client.pipeline(commands);
+                commands.clear();
+            }
+            commands.add(new Object[] {"SET", "bench:big-string", TestData.bytes(random, 20 << 20)});
+            client.pipeline(commands);
+        }
+    }
+
+    private static Object[] collection(String command, String key, int elements, boolean pairs, Random random) {
+        List<Object> args = new ArrayList<>(List.of(command, key));
+        for (int i = 0; i < elements; i++) {
+            args.add(TestData.bytes(random, 8 + random.nextInt(9)));
+            if (pairs) {
+                args.add(TestData.bytes(random, 16 + random.nextInt(49)));
+            }
+        }
+        return args.toArray();
+    }
+
+    private static Object[] zset(String key, int elements, Random random) {
+        List<Object> args = new ArrayList<>(List.of("ZADD", key));
+        for (int i = 0; i < elements; i++) {
+            args.add(String.valueOf(random.nextDouble() * 1e6));
+            args.add(TestData.bytes(random, 8 + random.nextInt(9)));
+        }
+        return args.toArray();
+    }
+
+    // ---- reference: prepared RESTOREs through redis-cli --pipe ----
+
+    private static long writeReference(LocalRedis source, Path file) throws IOException {
+        long bytes = 0;
+        try (RespClient client = RespClient.connect(source.port());
+                OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            String cursor = "0";
+            do {
+                List<?> reply = (List<?>) client.ok("SCAN", cursor, "COUNT", 1000);
+                cursor = RespClient.text(reply.get(0));
+                List<?> keys = (List<?>) reply.get(1);
+                List<Object[]> reads = new ArrayList<>();
+                keys.forEach(key -> {
+                    reads.add(new Object[] {"DUMP", key});
+                    reads.add(new Object[] {"PTTL", key});
+                });
+                List<Object> replies = client.pipeline(reads);
+                long now = System.currentTimeMillis();
+                for (int i = 0; i < keys.size(); i++) {
+                    byte[] payload = (byte[]) replies.get(2 * i);
+                    long pttl = (Long) replies.get(2 * i + 1);
+                    bytes += payload.length;
+                    writeCommand(out, "RESTORE".getBytes(StandardCharsets.US_ASCII), (byte[]) keys.get(i),
+                            String.valueOf(pttl < 0 ? 0 : now + pttl).getBytes(StandardCharsets.US_ASCII), payload,
+                            "REPLACE".getBytes(StandardCharsets.US_ASCII), "ABSTTL".getBytes(StandardCharsets.US_ASCII));
+                }
+            } while (!"0".equals(cursor));
+        }
+        return bytes;
+    }
+
+    private static void writeCommand(OutputStream out, byte[]... args) throws IOException {
+        out.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (byte[] arg : args) {
+            out.write(("$" + arg.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(arg);
+            out.write('\r');
+            out.write('\n');
+        }
+    }
+
+    private static double pipe(LocalRedis target, Path file) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        Process process = new ProcessBuilder("redis-cli", "-p", String.valueOf(target.port()), "--pipe")
+                .redirectInput(file.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("redis-cli --pipe failed: " + output);
+        }
+        double seconds = seconds(started);
+        System.out.print(output.lines().filter(line -> line.startsWith("errors:")).findFirst().map(l -> "redis-cli " + l + "\n").orElse(""));
+        return seconds;
+    }
+
+    // ---- the importer, in its own JVM ----
+
+    private record ImportRun(long keys, long bytes, double seconds, long peakRssKb) {
+    }
+
+    private static ImportRun importInChildJvm(LocalRedis source, LocalRedis target, Path home) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + System.getProperty("bench.xmx", "1g"), "-cp", System.getProperty("java.class.path"),
+                ImportBenchRun.class.getName(), source.address(), target.address(), home.resolve("state").toString()));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("bench.") && !name.equals("bench.xmx") && !name.equals("bench.jvmArgs"))
+                .forEach(name -> command.add(1, "-D" + name + "=" + System.getProperty(name)));
+        String jvmArgs = System.getProperty("bench.jvmArgs", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            command.addAll(1, List.of(jvmArgs.split("\\s+")));
+        }
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("the import failed: " + output);
+        }
+        System.out.print(output);
+        String result = output.lines().filter(line -> line.startsWith("RESULT ")).findFirst().orElseThrow();
+        long[] values = Arrays.stream(result.substring(7).split(" ")).mapToLong(field -> (long) Double.parseDouble(field.split("=")[1]) ).toArray();
+        double seconds = Double.parseDouble(result.split("seconds=")[1].split(" ")[0]);
+        return new ImportRun(values[0], values[1], seconds, values[3]);
+    }
+
+    // ---- verification: equal payloads, or equal values when the payloads differ ----
+
+    private static long verify(LocalRedis source, LocalRedis target) {
+        long differences = 0;
+        long started = System.nanoTime();
+        try (RespClient from = RespClient.connect(source.port()); RespClient to = RespClient.connect(target.port())) {
+            if (!from.ok("DBSIZE").equals(to.ok("DBSIZE"))) {
+                System.out.println("DBSIZE differs: " + from.ok("DBSIZE") + " vs " + to.ok("DBSIZE"));
+                differences++;
+            }
+            String cursor = "0";
+            do {
+                List<?> reply = (List<?>) from.ok("SCAN", cursor, "COUNT", 1000);
+                cursor = RespClient.text(reply.get(0));
+                List<?> keys = (List<?>) reply.get(1);
+                List<Object[]> reads = new ArrayList<>();
+                keys.forEach(key -> {
+                    reads.add(new Object[] {"DUMP", key});
+                    reads.add(new Object[] {"PTTL", key});
+                });
+                List<Object> expected = from.pipeline(reads);
+                List<Object> actual = to.pipeline(reads);
+                for (int i = 0; i < keys.size(); i++) {
+                    byte[] key = (byte[]) keys.get(i);
+                    long ttlFrom = (Long) expected.get(2 * i + 1);
+                    long ttlTo = (Long) actual.get(2 * i + 1);
+                    boolean ttlOk = ttlFrom < 0 ? ttlFrom == ttlTo : ttlTo >= 0 && Math.abs(ttlFrom - ttlTo) <= Keyspace.TTL_TOLERANCE_MS;
+                    boolean valueOk = Arrays.equals((byte[]) expected.get(2 * i), (byte[]) actual.get(2 * i))
+                            || sameValue(from, to, key);
+                    if (!ttlOk || !valueOk) {
+                        differences++;
+                        if (differences <= 5) {
+                            System.out.println("difference: " + new String(key, StandardCharsets.UTF_8) + " ttl " + ttlFrom + "/" + ttlTo);
+                        }
+                    }
+                }
+            } while (!"0".equals(cursor));
+        }
+        System.out.printf("verified in %.1f s%n", seconds(started));
+        return differences;
+    }
+
+    private static boolean sameValue(RespClient from, RespClient to, byte[] key) {
+        Keyspace.Entry expected = Keyspace.entry(from, key);
+        Keyspace.Entry actual = Keyspace.entry(to, key);
+        return expected != null && actual != null && expected.type().equals(actual.type()) && expected.value().equals(actual.value());
+    }
+
+    // ---- helpers ----
+
+    private static String field(LocalRedis server, String section, String name) throws IOException {
+        for (String line : String.valueOf(server.command("INFO", section)).split("\r?\n")) {
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1);
+            }
+        }
+        return "?";
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}

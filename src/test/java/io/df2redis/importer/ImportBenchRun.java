@@ -1,0 +1,67 @@
+package io.df2redis.importer;
+
+import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.migration.stage.OwnKeys;
+import io.df2redis.resp.RedisEndpoint;
+import io.df2redis.resp.RedisSide;
+import io.vertx.mutiny.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The importer side of {@link ImportBench}, in its own JVM: copies source to target with the default
+ * settings of the migration file and prints one {@code RESULT} line with its own peak RSS.
+ * Arguments: source host:port, target host:port, state directory.
+ */
+public final class ImportBenchRun {
+
+    private ImportBenchRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Duration timeout = Duration.ofSeconds(30);
+        int concurrency = Integer.getInteger("bench.concurrency", 4);
+        // As the import stage does: the scan on the service's client, the writer's sessions on clients of their own.
+        RedisSide scanSource = new RedisSide(vertx, endpoint("source", args[0]), timeout, 2);
+        RedisSide source = scanSource.withPoolSize(concurrency + 2);
+        RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
+        WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
+                true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
+        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 1000), concurrency, 10, 0, 0,
+                Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
+                Path.of(args[2]).resolve("failures.jsonl"));
+        TargetWriter writer = new TargetWriter(source, target, address -> {
+            throw new IllegalStateException("standalone target");
+        }, writerSettings);
+        long started = System.nanoTime();
+        ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
+                .run(new TestStageContext(), writer)
+                .await().atMost(Duration.ofHours(2));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.println("import: " + result.summary());
+        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d%n", result.copied(), result.bytes(), seconds, peakRssKb());
+        scanSource.close();
+        source.close();
+        target.close();
+        vertx.closeAndAwait();
+        // Mutiny's timer threads are not daemons outside Quarkus.
+        System.exit(0);
+    }
+
+    private static RedisEndpoint endpoint(String role, String address) {
+        return new RedisEndpoint(role, List.of(address), Optional.empty(), Optional.empty(), false, false);
+    }
+
+    private static long peakRssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}

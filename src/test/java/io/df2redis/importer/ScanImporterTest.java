@@ -1,0 +1,228 @@
+package io.df2redis.importer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+/** The scan importer against a real source and target. */
+class ScanImporterTest extends ImporterFixture {
+
+    @Test
+    void copiesEveryTypeWithTtlsAndBinaryKeysExactly() {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "k", 600, 1);
+        }
+        TestStageContext context = new TestStageContext();
+
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(3)).run(context, standaloneWriter(writerSettings())));
+
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+        assertEquals(600, result.copied());
+        assertEquals(0, result.failures());
+        assertEquals(600, context.done);
+        assertEquals(600.0, context.metrics.get("import_keys_copied"));
+        assertTrue(result.bytes() > 0);
+    }
+
+    @Test
+    void copiesSeveralDatabasesIntoTheSameDatabases() {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "zero", 50, 2);
+            TestData.load(client, 3, "three", 70, 3);
+            TestData.load(client, 9, "nine", 30, 4);
+        }
+
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(2))
+                .run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        for (int db : new int[] {0, 3, 9}) {
+            Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), db), Keyspace.read(targetServer.port(), db));
+        }
+        assertEquals(150, result.copied());
+        assertEquals(3, result.databases());
+    }
+
+    @Test
+    void leavesOutItsOwnKeys() throws Exception {
+        sourceServer.command("SET", "MIGRATE_BASE_TS", "123");
+        sourceServer.command("SET", "meta:{user:1}", "7");
+        sourceServer.command("SET", "user:1", "ann");
+
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(1))
+                .run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertEquals(1, result.copied());
+        assertEquals(0L, targetServer.command("EXISTS", "MIGRATE_BASE_TS", "meta:{user:1}"));
+        assertEquals("ann", targetServer.command("GET", "user:1"));
+    }
+
+    @Test
+    void neverWritesToTheSource() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "k", 200, 5);
+        }
+        Map<String, Keyspace.Entry> before = Keyspace.read(sourceServer.port(), 0);
+        sourceServer.command("CONFIG", "RESETSTAT");
+
+        await(new ScanImporter(() -> source, scanSettings(2)).run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        String stats = String.valueOf(sourceServer.command("INFO", "commandstats"));
+        for (String write : new String[] {"set", "del", "restore", "hset", "rpush", "sadd", "zadd", "xadd", "pexpire", "pexpireat", "rename"}) {
+            assertFalse(stats.contains("cmdstat_" + write + ":"), "the import sent " + write + " to the source");
+        }
+        Keyspace.assertExactCopy(before, Keyspace.read(sourceServer.port(), 0));
+    }
+
+    /**
+     * Steps: 100 durable keys, 50 keys that get a 1 ms TTL right after SCAN listed them (before DUMP), and
+     * 20 keys with PEXPIRE 1 set just before the import; then the import. Only the durable keys arrive,
+     * and every key that vanished after SCAN is counted as expired.
+     */
+    @Test
+    void skipsKeysThatExpireBetweenScanAndDump() throws Exception {
+        try (RespClient client = sourceClient()) {
+            List<Object[]> commands = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                commands.add(new Object[] {"SET", "durable:" + i, "v" + i, "PX", 600_000});
+                if (i < 50) {
+                    commands.add(new Object[] {"SET", "volatile:" + i, "v" + i});
+                }
+                if (i < 20) {
+                    commands.add(new Object[] {"SET", "short:" + i, "v" + i, "PX", 1});
+                }
+            }
+            client.pipeline(commands);
+        }
+        ScanImporter importer = new ScanImporter(() -> source, scanSettings(2)).afterScan(ScanImporterTest::expireVolatileKeys);
+
+        ImportResult result = await(importer.run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertEquals(100, result.copied());
+        assertTrue(result.skippedExpired() >= 50, "expired between SCAN and DUMP: " + result.skippedExpired());
+        Map<String, Keyspace.Entry> copied = Keyspace.read(targetServer.port(), 0);
+        assertEquals(100, copied.size());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), copied);
+    }
+
+    private static Uni<Void> expireVolatileKeys(List<byte[]> keys) {
+        return Multi.createFrom().iterable(keys)
+                .select().where(key -> new String(key, StandardCharsets.UTF_8).startsWith("volatile:"))
+                .onItem().transformToUniAndConcatenate(key -> source.send(Request.cmd(Command.PEXPIRE).arg(key).arg(1), "PEXPIRE"))
+                .onItem().ignoreAsUni()
+                .onItem().delayIt().by(Duration.ofMillis(5));
+    }
+
+    /**
+     * Steps: 2,500 keys in two databases; an import cancelled after its tenth checkpoint; a second import
+     * from that checkpoint. The target is an exact copy and the second run did not start over.
+     */
+    @Test
+    void resumesFromItsCheckpointAfterCancellation() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "first", 2000, 31);
+            TestData.load(client, 2, "second", 500, 32);
+        }
+        targetServer.command("CONFIG", "RESETSTAT");
+        TestStageContext interrupted = new TestStageContext(Map.of(), 10);
+
+        assertThrows(CancellationException.class, () -> await(new ScanImporter(() -> source, scanSettings(2))
+                .run(interrupted, standaloneWriter(writerSettings()))));
+        Map<String, Object> checkpoint = interrupted.checkpoint();
+        assertEquals(0, ((Number) checkpoint.get("dbIndex")).intValue());
+        assertNotEquals("0", checkpoint.get("cursor"));
+        long restoredBefore = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
+        assertTrue(restoredBefore > 0 && restoredBefore < 2000, "restored before the cancellation: " + restoredBefore);
+
+        TestStageContext resumed = new TestStageContext(checkpoint, Integer.MAX_VALUE);
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(2)).run(resumed, standaloneWriter(writerSettings())));
+
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 2), Keyspace.read(targetServer.port(), 2));
+        long restoredTotal = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
+        assertTrue(restoredTotal < 2500 + 2 * 40 * 2, "the resumed import started over: " + restoredTotal + " RESTOREs");
+        assertTrue(result.copied() >= 2500, "copied " + result.copied());
+        assertEquals(2, result.databases());
+    }
+
+    /**
+     * Steps: three source keys already on the target, {@code conflictPolicy: fail}, {@code maxFailures: 1}.
+     * The import fails naming the count and failures.jsonl, which lists the keys (binary ones in base64 too).
+     */
+    @Test
+    void failsWithTheFailedKeysListedWhenMoreThanMaxFailures() throws Exception {
+        Files.deleteIfExists(home.resolve("state/failures.jsonl"));
+        byte[] binary = {'b', 0, (byte) 0xff};
+        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+            for (Object key : new Object[] {"taken:1", "taken:2", binary}) {
+                client.ok("SET", key, "source");
+                targetClient.ok("SET", key, "target");
+            }
+            client.ok("SET", "free", "source");
+        }
+        WriterSettings failOnConflict = writerSettings().withConflictPolicy(ConflictPolicy.FAIL);
+        TestStageContext context = new TestStageContext();
+
+        TooManyFailuresException failure = assertThrows(TooManyFailuresException.class,
+                () -> await(new ScanImporter(() -> source, scanSettings(1, 1)).run(context, standaloneWriter(failOnConflict))));
+
+        assertTrue(failure.getMessage().contains("3 keys could not be copied, more than migrate.maxFailures (1)"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("failures.jsonl"), failure.getMessage());
+        List<String> lines = Files.readAllLines(home.resolve("state/failures.jsonl"));
+        assertEquals(3, lines.size());
+        assertTrue(lines.stream().anyMatch(line -> line.contains("\"key\":\"taken:1\"") && line.contains("\"db\":0")
+                && line.contains("conflictPolicy: fail")), lines.toString());
+        assertTrue(lines.stream().anyMatch(line -> line.contains("\"keyBase64\":\"YgD/\"")), lines.toString());
+        assertEquals("target", targetServer.command("GET", "taken:1"));
+        assertEquals(3.0, context.metrics.get("import_failures"));
+        assertFalse(context.warnings.isEmpty());
+    }
+
+    /**
+     * Steps: a source user that may read only {@code ok:*} keys (ACL), 30 such keys and 3 others. The
+     * refused DUMPs fail one pipelined round, which is then read key by key: the 30 keys arrive, the 3
+     * are listed as failures with the source's reason.
+     */
+    @Test
+    void copiesTheRestWhenTheSourceRefusesSomeDumps() throws Exception {
+        sourceServer.command("ACL", "SETUSER", "reader", "on", ">reader-pw", "~ok:*", "+@all");
+        try (RespClient client = sourceClient()) {
+            for (int i = 0; i < 30; i++) {
+                client.ok("SET", "ok:" + i, "v" + i);
+            }
+            for (int i = 0; i < 3; i++) {
+                client.ok("SET", "secret:" + i, "s" + i);
+            }
+        }
+        io.df2redis.resp.RedisSide reader = new io.df2redis.resp.RedisSide(vertx, new io.df2redis.resp.RedisEndpoint("source",
+                List.of(sourceServer.address()), java.util.Optional.of("reader"), java.util.Optional.of("reader-pw"), false, false),
+                Duration.ofSeconds(5), 2);
+        try {
+            TargetWriter writer = new TargetWriter(reader, target, address -> null, writerSettings());
+            ImportResult result = await(new ScanImporter(() -> reader, scanSettings(2, 3)).run(new TestStageContext(), writer));
+
+            assertEquals(30, result.copied());
+            assertEquals(3, result.failures());
+            assertEquals(0L, targetServer.command("EXISTS", "secret:0", "secret:1", "secret:2"));
+            assertEquals("v7", targetServer.command("GET", "ok:7"));
+        } finally {
+            reader.close();
+            sourceServer.command("ACL", "DELUSER", "reader");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.df2redis.importer;
+
+import io.df2redis.migration.engine.StageContext;
+import io.smallrye.mutiny.Uni;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** An in-memory stage context: the checkpoint, progress, metrics and events a stage reports. */
+final class TestStageContext implements StageContext {
+
+    private volatile Map<String, Object> checkpoint;
+    private final boolean resumed;
+    private final int cancelAfterSaves;
+    volatile int saves;
+    volatile long done;
+    volatile Long total;
+    final Map<String, Double> metrics = new ConcurrentHashMap<>();
+    final List<String> warnings = new CopyOnWriteArrayList<>();
+    final List<String> infos = new CopyOnWriteArrayList<>();
+
+    /** A fresh start. */
+    TestStageContext() {
+        this(Map.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param checkpoint       what an earlier attempt saved (empty: a fresh start)
+     * @param cancelAfterSaves {@link #cancelled()} turns true once this many checkpoints were saved
+     */
+    TestStageContext(Map<String, Object> checkpoint, int cancelAfterSaves) {
+        this.checkpoint = new LinkedHashMap<>(checkpoint);
+        this.resumed = !checkpoint.isEmpty();
+        this.cancelAfterSaves = cancelAfterSaves;
+    }
+
+    @Override
+    public String stage() {
+        return "import";
+    }
+
+    @Override
+    public Map<String, Object> checkpoint() {
+        return new LinkedHashMap<>(checkpoint);
+    }
+
+    @Override
+    public Uni<Void> saveCheckpoint(Map<String, Object> checkpoint) {
+        this.checkpoint = new LinkedHashMap<>(checkpoint);
+        saves++;
+        return Uni.createFrom().voidItem();
+    }
+
+    @Override
+    public void progress(long done, Long total, String unit) {
+        this.done = done;
+        this.total = total;
+    }
+
+    @Override
+    public void finding(String name, Object value) {
+    }
+
+    @Override
+    public void metric(String name, double value) {
+        metrics.put(name, value);
+    }
+
+    @Override
+    public void info(String message) {
+        infos.add(message);
+    }
+
+    @Override
+    public void warn(String message) {
+        warnings.add(message);
+    }
+
+    @Override
+    public boolean cancelled() {
+        return saves >= cancelAfterSaves;
+    }
+
+    @Override
+    public int attempt() {
+        return 1;
+    }
+
+    @Override
+    public boolean resumed() {
+        return resumed;
+    }
+}
