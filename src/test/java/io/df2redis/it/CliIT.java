@@ -137,7 +137,8 @@ class CliIT {
         assertEquals(0, run.exit(), run.all());
         assertTrue(run.stdout().contains("[precheck] stage.succeeded"), run.stdout());
         assertTrue(run.stdout().contains("[baseline] stage.succeeded"), run.stdout());
-        assertTrue(run.stdout().contains("incomplete: every stage this version has succeeded; not available yet: import"), run.stdout());
+        assertTrue(run.stdout().contains("[import] stage.succeeded"), run.stdout());
+        assertTrue(run.stdout().contains("succeeded: all stages succeeded"), run.stdout());
         assertFalse(run.stdout().contains("INFO"), "logs stay on stderr");
         assertTrue(run.stderr().contains("INFO"), "logs go to stderr");
 
@@ -147,7 +148,7 @@ class CliIT {
 
         Df2redisProcess.Run json = Df2redisProcess.run(home, Map.of(), "status", "--json", "--config", file.toString());
         JsonNode parsed = StatusJson.MAPPER.readTree(json.stdout());
-        assertEquals("incomplete", parsed.path("status").asText());
+        assertEquals("succeeded", parsed.path("status").asText());
         assertEquals(20 * 15 + 4, parsed.path("stages").get(1).path("findings").path("inventory").path("keys").asLong());
         assertEquals(String.valueOf(parsed.path("stages").get(1).path("findings").path("t0").asLong()),
                 target.command("GET", "MIGRATE_BASE_TS"), "T0 written on the target");

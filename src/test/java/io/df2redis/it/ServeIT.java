@@ -79,7 +79,7 @@ class ServeIT {
             assertEquals("pending", StatusFiles.stage(stopped, "baseline").path("status").asText());
 
             try (Df2redisProcess second = Df2redisProcess.start(home, env, "serve")) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> "incomplete".equals(
+                await().atMost(Duration.ofSeconds(90)).until(() -> "succeeded".equals(
                         StatusJson.MAPPER.readTree(statusFile.toFile()).path("status").asText()));
                 JsonNode done = StatusJson.MAPPER.readTree(statusFile.toFile());
                 assertEquals(1, StatusFiles.stage(done, "baseline").path("resumes").asInt());
