@@ -99,7 +99,7 @@ class ControlApiTest {
      */
     @Test
     @Order(5)
-    void anOperatorAbortsRestartsPausesAndResumesAMigration() {
+    void anOperatorAbortsRestartsPausesAndResumesAMigration() throws Exception {
         api().contentType("application/json").body("{}").post("/api/v1/migration")
                 .then().statusCode(202).body("status", equalTo("running"));
         await().atMost(Duration.ofSeconds(20)).until(() -> baselineCheckpointKeys() > 0);
