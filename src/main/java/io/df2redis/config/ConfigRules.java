@@ -61,10 +61,10 @@ final class ConfigRules {
     private static void checkImporter(MigrationConfig config, List<ConfigProblem> problems) {
         MigrationConfig.Importer importer = config.migrate().importer();
         if ((importer == MigrationConfig.Importer.RDB || importer == MigrationConfig.Importer.RDB_CLI)
-                && config.migrate().snapshotPath().isEmpty()) {
+                && config.migrate().snapshotPath().isEmpty() && !config.migrate().snapshot().trigger()) {
             problems.add(new ConfigProblem("migrate.snapshotPath",
                     "required with importer " + importer.name().toLowerCase().replace('_', '-')
-                            + ": write the path of the RDB snapshot file"));
+                            + ": write the path of the RDB snapshot file, or set migrate.snapshot.trigger: true"));
         }
         if (importer == MigrationConfig.Importer.RDB_CLI && config.migrate().rdbToolBinary().isEmpty()) {
             problems.add(new ConfigProblem("migrate.rdbToolBinary",

@@ -296,8 +296,12 @@ public interface MigrationConfig {
         @Valid
         Throttle throttle();
 
-        /** RDB snapshot file for the {@code rdb} and {@code rdb-cli} importers. */
+        /** RDB snapshot file for the {@code rdb} and {@code rdb-cli} importers (also where a triggered snapshot is read). */
         Optional<String> snapshotPath();
+
+        /** Making the RDB snapshot for the {@code rdb} and {@code rdb-cli} importers. */
+        @Valid
+        Snapshot snapshot();
 
         /** Path of redis-rdb-cli's {@code rmt} for the {@code rdb-cli} importer. */
         Optional<String> rdbToolBinary();
@@ -329,6 +333,23 @@ public interface MigrationConfig {
         /** Progressive read cutover. */
         @Valid
         Cutover cutover();
+    }
+
+    interface Snapshot {
+        /** Ask the source for an RDB snapshot (Dragonfly: {@code BGSAVE RDB <name>}; Redis: {@code BGSAVE}) before the import. */
+        @WithDefault("false")
+        boolean trigger();
+
+        /** Snapshot name for Dragonfly (no extension); default {@code df2redis-<T0>}. */
+        Optional<String> name();
+
+        /** Longest the save may take. */
+        @WithDefault("30m")
+        Duration timeout();
+
+        /** How often INFO persistence is polled while the source saves. */
+        @WithDefault("1s")
+        Duration pollInterval();
     }
 
     interface Throttle {

@@ -83,12 +83,13 @@ public class MigrationRuntime {
 
     static Map<String, List<String>> plans(MigrationConfig config) {
         Map<String, List<String>> plans = new LinkedHashMap<>();
-        if (config.migrate().mode() == MigrationConfig.Mode.LIVE) {
-            plans.put(MIGRATE, List.of("precheck", "meta-hook", "start-proxy", "baseline", "import", "sync", "verify",
-                    "cutover", "fence", "cleanup"));
-        } else {
-            plans.put(MIGRATE, List.of("precheck", "baseline", "import"));
+        List<String> migrate = new java.util.ArrayList<>(config.migrate().mode() == MigrationConfig.Mode.LIVE
+                ? List.of("precheck", "meta-hook", "start-proxy", "baseline", "import", "sync", "verify", "cutover", "fence", "cleanup")
+                : List.of("precheck", "baseline", "import"));
+        if (config.migrate().importer() != MigrationConfig.Importer.SCAN) {
+            migrate.add(migrate.indexOf("import"), "snapshot");
         }
+        plans.put(MIGRATE, List.copyOf(migrate));
         plans.put(ROLLBACK, List.of(ROLLBACK));
         return plans;
     }
