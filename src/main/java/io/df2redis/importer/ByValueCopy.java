@@ -135,12 +135,13 @@ final class ByValueCopy {
                     cursor[0] = next;
                     Request write = Request.cmd(add).arg(temp);
                     Response items = reply.get(1);
-                    for (int i = 0; i + 1 < items.size() || !scoreFirst && i < items.size(); i += scoreFirst ? 2 : 1) {
-                        if (scoreFirst) {
+                    if (scoreFirst) {
+                        // ZSCAN answers member, score; ZADD takes score, member.
+                        for (int i = 0; i + 1 < items.size(); i += 2) {
                             write.arg(items.get(i + 1).toBytes()).arg(items.get(i).toBytes());
-                        } else {
-                            write.arg(items.get(i).toBytes());
                         }
+                    } else {
+                        items.forEach(item -> write.arg(item.toBytes()));
                     }
                     Uni<Void> written = items.size() == 0 ? Uni.createFrom().voidItem() : writeChunk(write);
                     return written.map(done -> !"0".equals(next));

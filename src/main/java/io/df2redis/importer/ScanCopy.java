@@ -2,6 +2,7 @@ package io.df2redis.importer;
 
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.RemoteFailure;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -44,6 +45,8 @@ final class ScanCopy {
     private final Function<List<byte[]>, Uni<Void>> afterScan;
     private long keysScanned;
     private long warned;
+    /** The source answers PEXPIRETIME (Redis 7+): expiries are read as absolute times, exactly. */
+    private boolean absoluteExpiry;
 
     ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog,
             Function<List<byte[]>, Uni<Void>> afterScan) {
@@ -61,6 +64,7 @@ final class ScanCopy {
         long started = System.nanoTime();
         return planDatabases()
                 .invoke(this::checkClusterDatabases)
+                .chain(this::probeAbsoluteExpiry)
                 .chain(writer::open)
                 .chain(() -> context.saveCheckpoint(position.toCheckpoint()))
                 .chain(() -> repeat(this::copyNextDatabase))
@@ -84,6 +88,13 @@ final class ScanCopy {
                     position.expectedKeys = dbs.stream().mapToLong(db -> info.keysPerDb().getOrDefault(db, 0L)).sum();
                 })
                 .replaceWithVoid();
+    }
+
+    private Uni<Void> probeAbsoluteExpiry() {
+        return source.send(Request.cmd(Command.PEXPIRETIME).arg("df2redis:probe"), "PEXPIRETIME")
+                .invoke(reply -> absoluteExpiry = true)
+                .replaceWithVoid()
+                .onFailure(failure -> !RemoteFailure.transientFailure(failure)).recoverWithNull();
     }
 
     private void checkClusterDatabases() {
@@ -192,17 +203,17 @@ final class ScanCopy {
     }
 
     /**
-     * PTTL then DUMP of each key, all in one pipelined write. A key whose PTTL is -2 (or whose DUMP is nil)
-     * expired or was deleted since SCAN listed it. The relative TTL becomes an absolute expiry counted from
-     * the moment the round was sent; the PTTLs come first in the round so that the source runs them at
-     * once, before any slow DUMP of a big key: the copy expires when the original does, never later and
-     * earlier by no more than the round trip. An error reply fails the whole pipelined round; the round is
+     * The expiry then the DUMP of each key, all in one pipelined write. A key whose expiry reads -2 (or whose
+     * DUMP is nil) expired or was deleted since SCAN listed it. The expiry is read with PEXPIRETIME when the
+     * source has it (an absolute time: exact). Otherwise PTTL's relative TTL is counted from the moment the
+     * round went out; the TTLs come first in the round so that the source answers them at once, before any
+     * slow DUMP of a big key: the copy never outlives the original and expires earlier by no more than the
+     * time the round took to reach the source. An error reply fails the whole pipelined round; the round is
      * then read key by key so that only the keys at fault fail.
      */
     private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
-        long sentAt = System.currentTimeMillis();
-        return session.sourceBatch(db, pttlAndDump(keys), "PTTL/DUMP db" + db)
-                .invoke(replies -> collect(keys, replies, sentAt, read))
+        return session.sourceBatch(db, expiryAndDump(keys), "DUMP db" + db)
+                .invoke(replies -> collect(keys, replies, read))
                 .replaceWithVoid()
                 .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read));
     }
@@ -214,9 +225,8 @@ final class ScanCopy {
     }
 
     private Uni<Void> readOne(WriterSession session, int db, byte[] key, ReadKeys read) {
-        long sentAt = System.currentTimeMillis();
-        return session.sourceBatch(db, pttlAndDump(List.of(key)), "PTTL/DUMP db" + db)
-                .invoke(replies -> collect(List.of(key), replies, sentAt, read))
+        return session.sourceBatch(db, expiryAndDump(List.of(key)), "DUMP db" + db)
+                .invoke(replies -> collect(List.of(key), replies, read))
                 .replaceWithVoid()
                 .onFailure(ErrorType.class).recoverWithItem(error -> {
                     read.failures().add(new KeyFailure(key, db, "the source refused DUMP: " + error.getMessage()));
@@ -224,10 +234,11 @@ final class ScanCopy {
                 });
     }
 
-    private static List<Request> pttlAndDump(List<byte[]> keys) {
+    private List<Request> expiryAndDump(List<byte[]> keys) {
         List<Request> requests = new ArrayList<>(keys.size() * 2);
+        Command expiry = absoluteExpiry ? Command.PEXPIRETIME : Command.PTTL;
         for (byte[] key : keys) {
-            requests.add(Request.cmd(Command.PTTL).arg(key));
+            requests.add(Request.cmd(expiry).arg(key));
         }
         for (byte[] key : keys) {
             requests.add(Request.cmd(Command.DUMP).arg(key));
@@ -235,15 +246,23 @@ final class ScanCopy {
         return requests;
     }
 
-    private static void collect(List<byte[]> keys, List<Response> replies, long sentAt, ReadKeys read) {
+    private void collect(List<byte[]> keys, WriterSession.TimedReplies timed, ReadKeys read) {
+        List<Response> replies = timed.replies();
         for (int i = 0; i < keys.size(); i++) {
-            long pttl = replies.get(i).toLong();
+            long expiry = replies.get(i).toLong();
             Response payload = replies.get(keys.size() + i);
-            if (payload == null || pttl == -2) {
+            if (payload == null || expiry == -2) {
                 read.expiredCounter()[0]++;
                 continue;
             }
-            long expireAt = pttl < 0 ? KeyRecord.NO_EXPIRY : sentAt + Math.max(1, pttl);
+            long expireAt;
+            if (expiry == -1) {
+                expireAt = KeyRecord.NO_EXPIRY;
+            } else if (absoluteExpiry) {
+                expireAt = Math.max(1, expiry);
+            } else {
+                expireAt = timed.sentAtMs() + Math.max(1, expiry);
+            }
             read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
         }
     }

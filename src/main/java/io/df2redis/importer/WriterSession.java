@@ -273,10 +273,20 @@ public final class WriterSession {
                 connection -> connection.send(request), writer.source().endpoint(), what);
     }
 
-    /** Pipelined reads (e.g. DUMP and PTTL of a batch) from database {@code db} of the source, in one write. */
-    public Uni<List<Response>> sourceBatch(int db, List<Request> requests, String what) {
+    /** The replies of a pipelined read, and when it went out (the base of the relative TTLs it read). */
+    public record TimedReplies(List<Response> replies, long sentAtMs) {
+    }
+
+    /** Pipelined reads (e.g. PTTL and DUMP of a batch) from database {@code db} of the source, in one write. */
+    public Uni<TimedReplies> sourceBatch(int db, List<Request> requests, String what) {
         return call(() -> sourceConnection(db), () -> closeQuietly(sourceConnections.remove(db)),
-                connection -> connection.batch(requests), writer.source().endpoint(), what);
+                connection -> sentNow(connection, requests), writer.source().endpoint(), what);
+    }
+
+    private static Uni<TimedReplies> sentNow(RedisConnection connection, List<Request> requests) {
+        long sentAt = System.currentTimeMillis();
+        return connection.batch(requests)
+                .map(replies -> new TimedReplies(replies, sentAt));
     }
 
     private Uni<RedisConnection> sourceConnection(int db) {

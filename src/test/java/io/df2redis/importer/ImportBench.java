@@ -32,6 +32,7 @@ public final class ImportBench {
     public static void main(String[] args) throws Exception {
         int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         Path home = Files.createTempDirectory("df2redis-bench-");
+        long differences;
         try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
                 LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
             long started = System.nanoTime();
@@ -48,7 +49,7 @@ public final class ImportBench {
             target.command("FLUSHALL");
 
             ImportRun run = importInChildJvm(source, target, home);
-            long differences = verify(source, target);
+            differences = verify(source, target);
 
             long total = (Long) source.command("DBSIZE");
             System.out.println();
@@ -61,12 +62,11 @@ public final class ImportBench {
                     run.seconds / referenceSeconds, 100 * referenceSeconds / run.seconds);
             System.out.printf("importer peak RSS   %.0f MB (child JVM VmHWM)%n", run.peakRssKb / 1024.0);
             System.out.printf("verification        %s%n", differences == 0 ? "exact copy (0 differences)" : differences + " DIFFERENCES");
-            if (differences != 0) {
-                System.exit(1);
-            }
         } finally {
             deleteTree(home);
         }
+        // Only now: the servers above are stopped by then.
+        System.exit(differences == 0 ? 0 : 1);
     }
 
     // ---- data ----

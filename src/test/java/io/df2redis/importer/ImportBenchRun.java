@@ -21,7 +21,18 @@ public final class ImportBenchRun {
     private ImportBenchRun() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            System.exit(1);
+        }
+        // Mutiny's timer threads are not daemons outside Quarkus.
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         Vertx vertx = Vertx.vertx();
         Duration timeout = Duration.ofSeconds(30);
         int concurrency = Integer.getInteger("bench.concurrency", 4);
@@ -48,8 +59,6 @@ public final class ImportBenchRun {
         source.close();
         target.close();
         vertx.closeAndAwait();
-        // Mutiny's timer threads are not daemons outside Quarkus.
-        System.exit(0);
     }
 
     private static RedisEndpoint endpoint(String role, String address) {

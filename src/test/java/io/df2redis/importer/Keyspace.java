@@ -17,7 +17,8 @@ final class Keyspace {
     static final long TTL_TOLERANCE_MS = 1000;
     private static final HexFormat HEX = HexFormat.of();
 
-    record Entry(String type, String value, long pttl) {
+    /** @param expireAt absolute expiry in Unix ms (PEXPIRETIME), -1 for none: comparable whenever each side was read */
+    record Entry(String type, String value, long expireAt) {
     }
 
     private Keyspace() {
@@ -66,7 +67,7 @@ final class Keyspace {
         if (value == null) {
             return null;
         }
-        return new Entry(type, value, (Long) client.ok("PTTL", key));
+        return new Entry(type, value, (Long) client.ok("PEXPIRETIME", key));
     }
 
     private static String stream(RespClient client, byte[] key) {
@@ -102,14 +103,14 @@ final class Keyspace {
         return hex;
     }
 
-    /** The target holds exactly the source's keys: same type, value, and TTL within the tolerance. */
+    /** The target holds exactly the source's keys: same type, value, and expiry within the tolerance. */
     static void assertExactCopy(Map<String, Entry> source, Map<String, Entry> target) {
         assertEquals(source.keySet(), target.keySet(), "the target holds other keys than the source");
         source.forEach((key, expected) -> {
             Entry actual = target.get(key);
             assertEquals(expected.type(), actual.type(), "type of " + key);
             assertEquals(expected.value(), actual.value(), "value of " + key);
-            assertTtl(key, expected.pttl(), actual.pttl());
+            assertTtl(key, expected.expireAt(), actual.expireAt());
         });
     }
 
@@ -117,7 +118,7 @@ final class Keyspace {
         if (expected < 0 || actual < 0) {
             assertEquals(expected, actual, "TTL of " + key);
         } else if (Math.abs(expected - actual) > TTL_TOLERANCE_MS) {
-            fail("TTL of " + key + ": " + actual + " ms on the target, " + expected + " ms on the source");
+            fail("expiry of " + key + ": " + actual + " on the target, " + expected + " on the source (Unix ms)");
         }
     }
 }

@@ -225,4 +225,24 @@ class ScanImporterTest extends ImporterFixture {
             sourceServer.command("ACL", "DELUSER", "reader");
         }
     }
+
+    @Test
+    void keepsTheReadRateUnderMaxOpsPerMaster() throws Exception {
+        try (RespClient client = sourceClient()) {
+            List<Object[]> commands = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                commands.add(new Object[] {"SET", "paced:" + i, "v"});
+            }
+            client.pipeline(commands);
+        }
+        ScanSettings paced = new ScanSettings(40, 2, 1, 1000, 0, java.util.Optional.empty(),
+                scanSettings(1).ownKeys(), scanSettings(1).failuresFile());
+        long started = System.nanoTime();
+
+        ImportResult result = await(new ScanImporter(() -> source, paced).run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(300, result.copied());
+        assertTrue(seconds >= 0.2, "300 keys at 1000 keys/s took only " + seconds + " s");
+    }
 }
