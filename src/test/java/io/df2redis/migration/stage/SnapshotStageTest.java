@@ -76,11 +76,33 @@ class SnapshotStageTest {
         }
     }
 
+    @Test
+    void onDragonflyItAsksForTheRdbFormAndReadsTheSavedFileFromInfo() throws Exception {
+        Path saved = home.resolve("df2redis-base.rdb");
+        byte[] minimal = new byte[18];
+        System.arraycopy("REDIS0011".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, minimal, 0, 9);
+        minimal[9] = (byte) 0xFF;
+        Files.write(saved, minimal);
+        try (RecordedDragonfly dragonfly = new RecordedDragonfly(saved.toString())) {
+            DetachedStageContext context = new DetachedStageContext("snapshot");
+            StageResult result = stage(dragonfly.address(), "trigger: true, name: df2redis-base", null).run(context)
+                    .await().atMost(Duration.ofSeconds(30));
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertTrue(dragonfly.received.stream().anyMatch(c -> c.size() == 3 && c.get(0).equalsIgnoreCase("BGSAVE")
+                    && c.get(1).equals("RDB") && c.get(2).equals("df2redis-base")), dragonfly.received.toString());
+            assertEquals(saved.toString(), context.findings().get("path"));
+        }
+    }
+
     private SnapshotStage stage(LocalRedis source, String snapshot) throws Exception {
-        return stage(source, snapshot, null);
+        return stage(source.address(), snapshot, null);
     }
 
     private SnapshotStage stage(LocalRedis source, String snapshot, Path snapshotPath) throws Exception {
+        return stage(source.address(), snapshot, snapshotPath);
+    }
+
+    private SnapshotStage stage(String sourceAddress, String snapshot, Path snapshotPath) throws Exception {
         Path file = home.resolve("migrate-" + System.nanoTime() + ".yaml");
         Files.writeString(file, """
                 source: {type: redis, addr: "%s"}
@@ -90,7 +112,7 @@ class SnapshotStageTest {
                   importer: rdb
                   %s
                   snapshot: {%s, pollInterval: 100ms, timeout: 20s}
-                """.formatted(source.address(), snapshotPath == null ? "" : "snapshotPath: " + snapshotPath, snapshot));
+                """.formatted(sourceAddress, snapshotPath == null ? "" : "snapshotPath: " + snapshotPath, snapshot));
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
         MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
         return new SnapshotStage(new RedisEndpoints(vertx, config), config, paths);
