@@ -93,8 +93,9 @@ public class RdbCliImporter implements Importer {
         if (config.target().type() != MigrationConfig.TargetType.REDIS_CLUSTER) {
             return Uni.createFrom().item(Optional.empty());
         }
+        String seedHost = config.target().seed().split(",")[0].trim().replaceAll(":\\d+$", "");
         return redis.target().send(Command.CLUSTER, "NODES")
-                .map(reply -> reply.toString())
+                .map(reply -> withHosts(reply.toString(), seedHost))
                 .chain(nodes -> Uni.createFrom().item(() -> {
                             try {
                                 Path file = Files.createDirectories(paths.stateDir().resolve("rmt")).resolve("nodes.conf");
@@ -106,6 +107,19 @@ public class RdbCliImporter implements Importer {
                         })
                         // File I/O: off the event loop.
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+    }
+
+    /** A node that never learned its own address lists itself as ":port": rmt needs the host, which is the seed's. */
+    static String withHosts(String clusterNodes, String seedHost) {
+        StringBuilder out = new StringBuilder();
+        for (String line : clusterNodes.split("\\R")) {
+            String[] fields = line.split(" ", 3);
+            if (fields.length == 3 && fields[1].startsWith(":")) {
+                line = fields[0] + " " + seedHost + fields[1] + " " + fields[2];
+            }
+            out.append(line).append('\n');
+        }
+        return out.toString();
     }
 
     RmtPlan plan(StageContext context, ServerInfo target, Optional<Path> nodesConf) {

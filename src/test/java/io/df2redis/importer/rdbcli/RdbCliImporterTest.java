@@ -131,6 +131,35 @@ class RdbCliImporterTest {
     }
 
     @Test
+    void aClusterTargetIsGivenAsANodesConfWrittenFromClusterNodes() throws Exception {
+        try (LocalRedis node = LocalRedis.start(home.resolve("cluster-node"), Optional.empty(), "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf")) {
+            node.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+            await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(node.command("CLUSTER", "INFO")).contains("cluster_state:ok"));
+            Path rmt = standIn("cluster");
+            Path file = home.resolve("migrate-cluster.yaml");
+            Files.write(home.resolve("dump.rdb"), new byte[2_000_000]);
+            Files.writeString(file, """
+                    source: {addr: "127.0.0.1:1"}
+                    target: {type: redis-cluster, seed: "%s"}
+                    stateDir: state-cluster
+                    migrate: {mode: snapshot, importer: rdb-cli, snapshotPath: %s, rdbToolBinary: %s}
+                    """.formatted(node.address(), home.resolve("dump.rdb"), rmt));
+            MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
+            StatusStore store = StatusStore.open(home.resolve("state-cluster/status.json"));
+            MigrationPaths paths = new MigrationPaths(home, home.resolve("state-cluster"), store.file(), home.resolve("state-cluster/wal"));
+            new RdbCliImporter(config, paths, new RedisEndpoints(vertx, config), store).run(new Recording(false), null)
+                    .await().atMost(Duration.ofSeconds(30));
+
+            List<String> args = Files.readAllLines(rmt.getParent().getParent().resolve("args.txt"));
+            Path nodesConf = home.resolve("state-cluster/rmt/nodes.conf");
+            assertEquals(List.of("-s", home.resolve("dump.rdb").toString(), "-c", nodesConf.toString(), "-r"), args);
+            String conf = Files.readString(nodesConf);
+            assertTrue(conf.contains(node.address()) && conf.contains("master") && conf.contains("0-16383"), conf);
+        }
+    }
+
+    @Test
     void theRealRmtLoadsASnapshotWhenOneIsInstalled() throws Exception {
         String real = System.getenv("DF2REDIS_RMT");
         assumeTrue(real != null && Files.isExecutable(Path.of(real)),
