@@ -43,14 +43,16 @@ final class ScanCopy {
     private final ScanPosition position;
     private final Pacer pacer;
     private final Function<List<byte[]>, Uni<Void>> afterScan;
+    private final MetaGuard guard;
     private long keysScanned;
     private long warned;
     /** The source answers PEXPIRETIME (Redis 7+): expiries are read as absolute times, exactly. */
     private boolean absoluteExpiry;
 
     ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog,
-            Function<List<byte[]>, Uni<Void>> afterScan) {
+            Function<List<byte[]>, Uni<Void>> afterScan, MetaGuard guard) {
         this.afterScan = afterScan;
+        this.guard = guard;
         this.source = source;
         this.writer = writer;
         this.settings = settings;
@@ -183,11 +185,19 @@ final class ScanCopy {
         WriterSession session = scan.idle.poll();
         return afterScan.apply(batch.keys())
                 .chain(() -> readKeys(session, scan.db, batch.keys()))
-                .chain(read -> session.write(scan.db, read.records())
+                .chain(read -> guard.filter(session, scan.db, read.records())
+                        .invoke(() -> reportSkippedNewer())
+                        .chain(records -> session.write(scan.db, records))
                         .invoke(report -> read.failures().forEach(report::addFailure))
                         .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.expired())))
                 .call(copied -> logFailures(copied.report()))
                 .eventually(() -> scan.idle.add(session));
+    }
+
+    private void reportSkippedNewer() {
+        if (guard.skipped() > 0) {
+            context.metric("import_skipped_newer_than_t0", guard.skipped());
+        }
     }
 
     private Uni<ReadKeys> readKeys(WriterSession session, int db, List<byte[]> keys) {

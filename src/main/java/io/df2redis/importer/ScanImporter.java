@@ -23,10 +23,18 @@ public class ScanImporter implements Importer {
     private final Supplier<RedisSide> source;
     private final ScanSettings settings;
     private Function<List<byte[]>, Uni<Void>> afterScan = keys -> Uni.createFrom().voidItem();
+    private MetaGuard guard = MetaGuard.OFF;
 
     @Inject
     public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths) {
         this(redis::source, ScanSettings.from(config, paths));
+        this.guard = MetaGuard.from(config);
+    }
+
+    /** Skips keys whose meta time on the target is newer than T0 (see {@link MetaGuard}). */
+    ScanImporter guard(MetaGuard metaGuard) {
+        this.guard = metaGuard;
+        return this;
     }
 
     public ScanImporter(Supplier<RedisSide> source, ScanSettings settings) {
@@ -51,7 +59,7 @@ public class ScanImporter implements Importer {
     @Override
     public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
         FailureLog failures = new FailureLog(settings.failuresFile());
-        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures, afterScan).run())
+        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures, afterScan, guard).run())
                 .eventually(failures::close);
     }
 }
