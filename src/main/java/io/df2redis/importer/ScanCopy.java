@@ -10,7 +10,6 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.impl.types.ErrorType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +31,6 @@ final class ScanCopy {
 
     static final int MAX_REPEATED_CURSOR = 3;
     /** Keys per DUMP/PTTL round, so one round stays far below the client's limit of waiting replies. */
-    static final int READ_ROUND = 512;
     private static final int WARNED_FAILURES = 10;
 
     private final RedisSide source;
@@ -189,7 +187,7 @@ final class ScanCopy {
                         .invoke(() -> reportSkippedNewer())
                         .chain(records -> session.write(scan.db, records))
                         .invoke(report -> read.failures().forEach(report::addFailure))
-                        .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.expired())))
+                        .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.gone().size())))
                 .call(copied -> logFailures(copied.report()))
                 .eventually(() -> scan.idle.add(session));
     }
@@ -200,81 +198,8 @@ final class ScanCopy {
         }
     }
 
-    private Uni<ReadKeys> readKeys(WriterSession session, int db, List<byte[]> keys) {
-        List<List<byte[]>> rounds = new ArrayList<>();
-        for (int from = 0; from < keys.size(); from += READ_ROUND) {
-            rounds.add(keys.subList(from, Math.min(keys.size(), from + READ_ROUND)));
-        }
-        ReadKeys read = new ReadKeys(new ArrayList<>(keys.size()), new long[1], new ArrayList<>());
-        return Multi.createFrom().iterable(rounds)
-                .onItem().transformToUniAndConcatenate(round -> readRound(session, db, round, read))
-                .onItem().ignoreAsUni()
-                .replaceWith(read);
-    }
-
-    /**
-     * The expiry then the DUMP of each key, all in one pipelined write. A key whose expiry reads -2 (or whose
-     * DUMP is nil) expired or was deleted since SCAN listed it. The expiry is read with PEXPIRETIME when the
-     * source has it (an absolute time: exact). Otherwise PTTL's relative TTL is counted from the moment the
-     * round went out; the TTLs come first in the round so that the source answers them at once, before any
-     * slow DUMP of a big key: the copy never outlives the original and expires earlier by no more than the
-     * time the round took to reach the source. An error reply fails the whole pipelined round; the round is
-     * then read key by key so that only the keys at fault fail.
-     */
-    private Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
-        return session.sourceBatch(db, expiryAndDump(keys), "DUMP db" + db)
-                .invoke(replies -> collect(keys, replies, read))
-                .replaceWithVoid()
-                .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read));
-    }
-
-    private Uni<Void> readOneByOne(WriterSession session, int db, List<byte[]> keys, ReadKeys read) {
-        return Multi.createFrom().iterable(keys)
-                .onItem().transformToUniAndConcatenate(key -> readOne(session, db, key, read))
-                .onItem().ignoreAsUni();
-    }
-
-    private Uni<Void> readOne(WriterSession session, int db, byte[] key, ReadKeys read) {
-        return session.sourceBatch(db, expiryAndDump(List.of(key)), "DUMP db" + db)
-                .invoke(replies -> collect(List.of(key), replies, read))
-                .replaceWithVoid()
-                .onFailure(ErrorType.class).recoverWithItem(error -> {
-                    read.failures().add(new KeyFailure(key, db, "the source refused DUMP: " + error.getMessage()));
-                    return null;
-                });
-    }
-
-    private List<Request> expiryAndDump(List<byte[]> keys) {
-        List<Request> requests = new ArrayList<>(keys.size() * 2);
-        Command expiry = absoluteExpiry ? Command.PEXPIRETIME : Command.PTTL;
-        for (byte[] key : keys) {
-            requests.add(Request.cmd(expiry).arg(key));
-        }
-        for (byte[] key : keys) {
-            requests.add(Request.cmd(Command.DUMP).arg(key));
-        }
-        return requests;
-    }
-
-    private void collect(List<byte[]> keys, WriterSession.TimedReplies timed, ReadKeys read) {
-        List<Response> replies = timed.replies();
-        for (int i = 0; i < keys.size(); i++) {
-            long expiry = replies.get(i).toLong();
-            Response payload = replies.get(keys.size() + i);
-            if (payload == null || expiry == -2) {
-                read.expiredCounter()[0]++;
-                continue;
-            }
-            long expireAt;
-            if (expiry == -1) {
-                expireAt = KeyRecord.NO_EXPIRY;
-            } else if (absoluteExpiry) {
-                expireAt = Math.max(1, expiry);
-            } else {
-                expireAt = timed.sentAtMs() + Math.max(1, expiry);
-            }
-            read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
-        }
+    private Uni<KeyReads.Result> readKeys(WriterSession session, int db, List<byte[]> keys) {
+        return KeyReads.read(session, db, keys, absoluteExpiry);
     }
 
     private Uni<Void> logFailures(WriteReport report) {
@@ -368,9 +293,4 @@ final class ScanCopy {
     private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired) {
     }
 
-    private record ReadKeys(List<KeyRecord> records, long[] expiredCounter, List<KeyFailure> failures) {
-        long expired() {
-            return expiredCounter[0];
-        }
-    }
 }
