@@ -54,7 +54,7 @@ final class Demo {
             cli.showPort().ifPresent(port -> out.println("demo: REST/SSE on http://127.0.0.1:" + port
                     + "/api/v1/migration (token in " + file + ")"));
             CliArgs migrate = new CliArgs("migrate", Optional.of(file), false, cli.showPort(), cli.json());
-            DemoWriter writer = DemoWriter.start(proxyPort);
+            DemoWriter writer = DemoWriter.start(proxyPort, home.resolve("state/status.json"));
             int exit = Df2redisMain.boot(migrate, config, err);
             writer.stop();
             out.println("demo: " + writer.report(source, target));

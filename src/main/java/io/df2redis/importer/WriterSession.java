@@ -203,7 +203,7 @@ public final class WriterSession {
      * owns it, following {@code MOVED} and {@code ASK} up to {@link #MAX_REDIRECTS} times. Error replies
      * other than redirects fail with the {@link ErrorType}; unreachable servers with a worded failure.
      */
-    Uni<Response> targetCall(int db, int slot, Request request, String what) {
+    public Uni<Response> targetCall(int db, int slot, Request request, String what) {
         return routed(targetDb(db), slot, request, what, 0);
     }
 

@@ -30,7 +30,6 @@ public class MigrationRuntime {
     /** Stages of the migration model that later versions provide; until then each says so when it runs. */
     static final Map<String, String> NOT_YET_BUILT = Map.of(
             "import", "copy every key the source held at T0 into the target",
-            "sync", "drain the dirty-key journal into the target",
             "verify", "compare both sides and repair differences",
             "cutover", "move reads to the target in batches",
             "fence", "hold writes briefly and flip the primary to the target",

@@ -23,8 +23,9 @@ class DemoIT {
         java.util.regex.Matcher holds = java.util.regex.Pattern.compile("source holds (\\d+) keys").matcher(run.stdout());
         assertTrue(holds.find() && Long.parseLong(holds.group(1)) >= 1520, "the inventory counts the dataset: " + run.stdout());
         assertTrue(run.stdout().contains("[start-proxy] stage.succeeded"), run.stdout());
-        assertTrue(run.stdout().contains("writes acknowledged through the proxy during the migration; the source holds every one of them"),
+        assertTrue(run.stdout().contains("writes acknowledged through the proxy during the migration; the source holds every one of them; so does the target"),
                 run.stdout());
+        assertTrue(run.stdout().contains("[sync] stage.succeeded: journal drained"), run.stdout());
         assertTrue(run.stdout().contains("[import] stage.succeeded"), run.stdout());
         assertTrue(run.stdout().contains("proxy.stopped"), "the demo leaves no proxy behind");
         assertTrue(run.stdout().contains("demo: migrate exited 0"), run.stdout());
