@@ -176,7 +176,7 @@ public class RdbCliImporter implements Importer {
     }
 
     /** The RDB version the target loads: 10 for Redis 7.0, 11 for 7.2, 12 for 7.4 and 8; -1 (rmt's default) otherwise. */
-    static int rdbVersion(ServerInfo target) {
+    public static int rdbVersion(ServerInfo target) {
         String version = target.fields().getOrDefault("redis_version", "");
         String[] parts = version.split("\\.");
         if (parts.length < 2 || target.dragonfly()) {

@@ -1,0 +1,277 @@
+package io.df2redis.importer.rdb;
+
+import com.moilioncircle.redis.replicator.RedisReplicator;
+import com.moilioncircle.redis.replicator.Replicator;
+import com.moilioncircle.redis.replicator.rdb.datatype.AuxField;
+import com.moilioncircle.redis.replicator.rdb.datatype.ExpiredType;
+import com.moilioncircle.redis.replicator.rdb.dump.DumpRdbVisitor;
+import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.Importer;
+import io.df2redis.importer.KeyRecord;
+import io.df2redis.importer.TargetWriter;
+import io.df2redis.importer.WriterSession;
+import io.df2redis.importer.rdbcli.RdbCliImporter;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.stage.OwnKeys;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.ServerInfo;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.redis.client.Command;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded {@code rdb} importer: reads the snapshot with redis-replicator, each key as a DUMP
+ * payload in the target's RDB version, and writes it through the shared target writer (pipelines,
+ * Cluster, by-value fallback, conflict policy).
+ *
+ * <p>A preflight pass first reads the whole file without writing anything: RDB version, keys per
+ * type; a key of a type no Redis can load (Dragonfly's JSON, field-expiry hashes, Bloom ... type
+ * bytes 30-37) stops the parser, and the stage fails naming the key read before it. The copy pass
+ * hands keys to the writer through a bounded queue (memory stays one queue long); keys already
+ * written by an earlier attempt (the checkpoint's count) are skipped on restart.
+ */
+@ApplicationScoped
+public class RdbFileImporter implements Importer {
+
+    static final int QUEUE = 4096;
+    static final int BATCH = 512;
+
+    private final MigrationConfig config;
+    private final MigrationPaths paths;
+    private final RedisEndpoints redis;
+    private final StatusStore store;
+
+    public RdbFileImporter(MigrationConfig config, MigrationPaths paths, RedisEndpoints redis, StatusStore store) {
+        this.config = config;
+        this.paths = paths;
+        this.redis = redis;
+        this.store = store;
+    }
+
+    @Override
+    public String name() {
+        return "rdb";
+    }
+
+    @Override
+    public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
+        long started = System.nanoTime();
+        long alreadyWritten = number(context.checkpoint().get("written"));
+        return redis.target().send(Command.INFO, "server")
+                .map(reply -> RdbCliImporter.rdbVersion(ServerInfo.parse(reply.toString())))
+                .chain(version -> Uni.createFrom().item(() -> preflight(context, snapshot(), version))
+                        // Parsing a file: a worker thread.
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .chain(preflight -> writer.open().replaceWith(preflight))
+                        .chain(preflight -> copy(context, writer, snapshot(), version, alreadyWritten, preflight)))
+                .map(copied -> new ImportResult(copied.written, copied.bytes, copied.expired, 0, 0, Map.of(), 0,
+                        copied.databases, (System.nanoTime() - started) / 1e9));
+    }
+
+    /** What the preflight found. */
+    record Preflight(String rdbVersion, long keys, Map<Integer, Long> perType) {
+    }
+
+    Preflight preflight(StageContext context, Path file, int version) {
+        Map<Integer, Long> perType = new TreeMap<>();
+        String[] rdbVersion = {"unknown"};
+        byte[][] lastKey = {null};
+        long[] keys = {0};
+        Replicator replicator = replicator(file, version);
+        replicator.addEventListener((rep, event) -> {
+            if (event instanceof AuxField aux && "redis-ver".equals(aux.getAuxKey())) {
+                rdbVersion[0] = aux.getAuxValue();
+            }
+            if (event instanceof DumpKeyValuePair pair) {
+                perType.merge(pair.getValueRdbType(), 1L, Long::sum);
+                lastKey[0] = pair.getKey();
+                keys[0]++;
+            }
+        });
+        try {
+            replicator.open();
+        } catch (Exception | AssertionError e) {
+            throw new IllegalStateException("the snapshot " + file + " holds a key this importer cannot read"
+                    + (lastKey[0] == null ? " (at its start)" : " (right after key '" + new String(lastKey[0], java.nio.charset.StandardCharsets.UTF_8) + "')")
+                    + ": " + e.getMessage() + ". Types 30-37 (Dragonfly JSON, field-expiry hashes, Bloom, ...) load in no Redis: "
+                    + "remove those keys from the source or migrate with the scan importer", e);
+        } finally {
+            close(replicator);
+        }
+        Preflight preflight = new Preflight(rdbVersion[0], keys[0], perType);
+        context.finding("snapshot", Map.of("file", file.toString(), "writtenBy", rdbVersion[0], "keys", keys[0],
+                "keysPerRdbType", perType));
+        context.info("preflight of " + file + ": " + keys[0] + " keys, per RDB type " + perType);
+        return preflight;
+    }
+
+    /** Counts of the copy pass. */
+    static final class Copied {
+        long written;
+        long bytes;
+        long expired;
+        int databases;
+    }
+
+    private record Item(int db, KeyRecord record, Throwable failure, boolean end) {
+    }
+
+    private Uni<Copied> copy(StageContext context, TargetWriter writer, Path file, int version, long alreadyWritten,
+            Preflight preflight) {
+        BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE);
+        Copied copied = new Copied();
+        copied.written = alreadyWritten;
+        OwnKeys own = new OwnKeys(config.consistency());
+        Thread parser = new Thread(() -> parse(file, version, alreadyWritten, own, queue, copied), "df2redis-rdb-reader");
+        parser.setDaemon(true);
+        parser.start();
+        WriterSession session = writer.session();
+        return Multi.createBy().repeating()
+                .uni(() -> Uni.createFrom().item(() -> take(queue))
+                        // Waiting for the parser: a worker thread.
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .chain(batch -> write(context, session, batch, copied, preflight)))
+                .until(more -> !more)
+                .collect().last()
+                .eventually(session::close)
+                .onCancellation().invoke(parser::interrupt)
+                .replaceWith(copied);
+    }
+
+    private void parse(Path file, int version, long skip, OwnKeys own, BlockingQueue<Item> queue, Copied copied) {
+        long[] seen = {0};
+        java.util.Set<Long> databases = new java.util.HashSet<>();
+        Replicator replicator = replicator(file, version);
+        replicator.addEventListener((rep, event) -> {
+            if (!(event instanceof DumpKeyValuePair pair)) {
+                return;
+            }
+            if (seen[0]++ < skip || own.isOwn(new String(pair.getKey(), java.nio.charset.StandardCharsets.UTF_8))) {
+                return;
+            }
+            long expireAt = expiry(pair);
+            if (expireAt != KeyRecord.NO_EXPIRY && expireAt <= System.currentTimeMillis()) {
+                copied.expired++;
+                return;
+            }
+            databases.add(pair.getDb().getDbNumber());
+            put(queue, new Item((int) pair.getDb().getDbNumber(), new KeyRecord(pair.getKey(), pair.getValue(), expireAt, null), null, false));
+        });
+        try {
+            replicator.open();
+            copied.databases = databases.size();
+            put(queue, new Item(0, null, null, true));
+        } catch (Exception | AssertionError e) {
+            put(queue, new Item(0, null, e, true));
+        } finally {
+            close(replicator);
+        }
+    }
+
+    private static long expiry(DumpKeyValuePair pair) {
+        if (pair.getExpiredType() == null || pair.getExpiredType() == ExpiredType.NONE || pair.getExpiredValue() == null) {
+            return KeyRecord.NO_EXPIRY;
+        }
+        return pair.getExpiredType() == ExpiredType.SECOND ? pair.getExpiredValue() * 1000 : pair.getExpiredValue();
+    }
+
+    private static void put(BlockingQueue<Item> queue, Item item) {
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("rdb import cancelled", e);
+        }
+    }
+
+    /** Up to BATCH items; blocks for the first one. */
+    private static List<Item> take(BlockingQueue<Item> queue) {
+        List<Item> batch = new ArrayList<>(BATCH);
+        try {
+            Item first = queue.poll(10, TimeUnit.MINUTES);
+            if (first == null) {
+                throw new IllegalStateException("the RDB reader produced nothing for 10 minutes");
+            }
+            batch.add(first);
+            if (!first.end()) {
+                queue.drainTo(batch, BATCH - 1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("rdb import cancelled", e);
+        }
+        return batch;
+    }
+
+    /** Writes a batch; false once the end of the file was reached. */
+    private Uni<Boolean> write(StageContext context, WriterSession session, List<Item> batch, Copied copied, Preflight preflight) {
+        Optional<Item> end = batch.stream().filter(Item::end).findFirst();
+        if (end.isPresent() && end.get().failure() != null) {
+            return Uni.createFrom().failure(new IllegalStateException("reading the snapshot failed: " + end.get().failure().getMessage(),
+                    end.get().failure()));
+        }
+        Map<Integer, List<KeyRecord>> byDb = new TreeMap<>();
+        for (Item item : batch) {
+            if (!item.end()) {
+                byDb.computeIfAbsent(item.db(), db -> new ArrayList<>()).add(item.record());
+            }
+        }
+        return Multi.createFrom().iterable(byDb.entrySet())
+                .onItem().transformToUniAndConcatenate(entry -> session.write(entry.getKey(), entry.getValue())
+                        .invoke(report -> entry.getValue().forEach(r -> copied.bytes += r.payload().length)))
+                .onItem().ignoreAsUni()
+                .invoke(() -> copied.written += byDb.values().stream().mapToLong(List::size).sum())
+                .chain(() -> context.saveCheckpoint(Map.of("written", copied.written)))
+                .invoke(() -> context.progress(copied.written, preflight.keys(), "keys"))
+                .map(saved -> end.isEmpty());
+    }
+
+    private Path snapshot() {
+        Optional<String> fromSnapshotStage = store.read(s -> s.stage("snapshot")
+                .map(st -> st.findings.get("path"))
+                .map(String::valueOf));
+        Path file = paths.baseDir().resolve(fromSnapshotStage.orElseGet(() -> config.migrate().snapshotPath().orElseThrow()));
+        if (!Files.isReadable(file)) {
+            throw new IllegalStateException("the snapshot " + file + " is not readable: check migrate.snapshotPath");
+        }
+        return file;
+    }
+
+    private static Replicator replicator(Path file, int version) {
+        try {
+            Replicator replicator = new RedisReplicator("redis://" + file.toAbsolutePath());
+            replicator.setRdbVisitor(new DumpRdbVisitor(replicator, version));
+            return replicator;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the snapshot " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void close(Replicator replicator) {
+        try {
+            replicator.close();
+        } catch (Exception ignored) {
+            // closing a finished file replicator
+        }
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : value == null ? 0 : Long.parseLong(String.valueOf(value));
+    }
+}
