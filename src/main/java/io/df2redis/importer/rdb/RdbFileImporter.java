@@ -11,9 +11,11 @@ import io.df2redis.config.MigrationPaths;
 import io.df2redis.importer.ImportResult;
 import io.df2redis.importer.Importer;
 import io.df2redis.importer.KeyRecord;
+import io.df2redis.importer.SnapshotFile;
 import io.df2redis.importer.TargetWriter;
 import io.df2redis.importer.WriterSession;
 import io.df2redis.importer.rdbcli.RdbCliImporter;
+import io.df2redis.migration.engine.Checkpoints;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoints;
@@ -24,7 +26,6 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,20 +73,23 @@ public class RdbFileImporter implements Importer {
     @Override
     public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
         long started = System.nanoTime();
-        long alreadyWritten = number(context.checkpoint().get("written"));
+        long alreadyWritten = Checkpoints.number(context.checkpoint().get("written"));
         return redis.target().send(Command.INFO, "server")
                 .map(reply -> RdbCliImporter.rdbVersion(ServerInfo.parse(reply.toString())))
-                .chain(version -> Uni.createFrom().item(() -> preflight(context, snapshot(), version))
+                .chain(version -> Uni.createFrom().item(() -> {
+                            Path file = SnapshotFile.resolve(store, config, paths);
+                            return preflight(context, file, version);
+                        })
                         // Parsing a file: a worker thread.
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .chain(preflight -> writer.open().replaceWith(preflight))
-                        .chain(preflight -> copy(context, writer, snapshot(), version, alreadyWritten, preflight)))
+                        .chain(preflight -> copy(context, writer, preflight.file(), version, alreadyWritten, preflight)))
                 .map(copied -> new ImportResult(copied.written, copied.bytes, copied.expired, 0, 0, Map.of(), 0,
                         copied.databases, (System.nanoTime() - started) / 1e9));
     }
 
     /** What the preflight found. */
-    record Preflight(String rdbVersion, long keys, Map<Integer, Long> perType) {
+    record Preflight(Path file, String rdbVersion, long keys, Map<Integer, Long> perType) {
     }
 
     Preflight preflight(StageContext context, Path file, int version) {
@@ -114,7 +118,7 @@ public class RdbFileImporter implements Importer {
         } finally {
             close(replicator);
         }
-        Preflight preflight = new Preflight(rdbVersion[0], keys[0], perType);
+        Preflight preflight = new Preflight(file, rdbVersion[0], keys[0], perType);
         context.finding("snapshot", Map.of("file", file.toString(), "writtenBy", rdbVersion[0], "keys", keys[0],
                 "keysPerRdbType", perType));
         context.info("preflight of " + file + ": " + keys[0] + " keys, per RDB type " + perType);
@@ -242,17 +246,6 @@ public class RdbFileImporter implements Importer {
                 .map(saved -> end.isEmpty());
     }
 
-    private Path snapshot() {
-        Optional<String> fromSnapshotStage = store.read(s -> s.stage("snapshot")
-                .map(st -> st.findings.get("path"))
-                .map(String::valueOf));
-        Path file = paths.baseDir().resolve(fromSnapshotStage.orElseGet(() -> config.migrate().snapshotPath().orElseThrow()));
-        if (!Files.isReadable(file)) {
-            throw new IllegalStateException("the snapshot " + file + " is not readable: check migrate.snapshotPath");
-        }
-        return file;
-    }
-
     private static Replicator replicator(Path file, int version) {
         try {
             Replicator replicator = new RedisReplicator("redis://" + file.toAbsolutePath());
@@ -269,9 +262,5 @@ public class RdbFileImporter implements Importer {
         } catch (Exception ignored) {
             // closing a finished file replicator
         }
-    }
-
-    private static long number(Object value) {
-        return value instanceof Number n ? n.longValue() : value == null ? 0 : Long.parseLong(String.valueOf(value));
     }
 }

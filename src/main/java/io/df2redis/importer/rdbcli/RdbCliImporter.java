@@ -128,7 +128,7 @@ public class RdbCliImporter implements Importer {
             throw new IllegalStateException("migrate.rdbToolBinary " + rmt + " is not an executable: install redis-rdb-cli "
                     + "and point the key at its bin/rmt");
         }
-        Path snapshot = snapshotPath();
+        Path snapshot = io.df2redis.importer.SnapshotFile.resolve(store, config, paths);
         List<String> args = new ArrayList<>(List.of(rmt.toString(), "-s", snapshot.toString()));
         if (nodesConf.isPresent()) {
             args.addAll(List.of("-c", nodesConf.get().toString()));
@@ -147,19 +147,6 @@ public class RdbCliImporter implements Importer {
         Path log = rmt.getParent().getParent().resolve("log").resolve("redis-rdb-cli.log");
         long offset = Files.exists(log) ? size(log) : 0;
         return new RmtPlan(rmt, snapshot, List.copyOf(args), options, log, offset);
-    }
-
-    private Path snapshotPath() {
-        Optional<String> fromSnapshotStage = store.read(s -> s.stage("snapshot")
-                .map(st -> st.findings.get("path"))
-                .map(String::valueOf));
-        Path snapshot = Path.of(fromSnapshotStage.orElseGet(() -> config.migrate().snapshotPath().orElseThrow()));
-        snapshot = paths.baseDir().resolve(snapshot);
-        if (!Files.isReadable(snapshot)) {
-            throw new IllegalStateException("the snapshot " + snapshot + " is not readable: check migrate.snapshotPath "
-                    + "or let the snapshot stage make one (migrate.snapshot.trigger: true)");
-        }
-        return snapshot;
     }
 
     private String targetUri() {

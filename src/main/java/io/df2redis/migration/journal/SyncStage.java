@@ -7,6 +7,7 @@ import io.df2redis.importer.KeyReads;
 import io.df2redis.importer.TargetWriter;
 import io.df2redis.importer.WriterSession;
 import io.df2redis.importer.WriterSettings;
+import io.df2redis.migration.engine.Checkpoints;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
@@ -65,7 +66,7 @@ public class SyncStage implements Stage {
 
     @Override
     public Uni<StageResult> run(StageContext context) {
-        Drain drain = new Drain(context, new JournalReader(paths.walDir()), number(context.checkpoint().get("applied")));
+        Drain drain = new Drain(context, new JournalReader(paths.walDir()), Checkpoints.number(context.checkpoint().get("applied")));
         TargetWriter writer = new TargetWriter(redis.source().withPoolSize(4), redis.target().withPoolSize(4), redis::targetNode,
                 WriterSettings.from(config).withConflictPolicy(MigrationConfig.ConflictPolicy.REPLACE));
         return writer.open()
@@ -181,9 +182,5 @@ public class SyncStage implements Stage {
                 return 0;
             }
         }
-    }
-
-    private static long number(Object value) {
-        return value instanceof Number n ? n.longValue() : value == null ? 0 : Long.parseLong(String.valueOf(value));
     }
 }

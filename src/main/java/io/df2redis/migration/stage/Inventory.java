@@ -1,5 +1,6 @@
 package io.df2redis.migration.stage;
 
+import io.df2redis.migration.engine.Checkpoints;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,20 +25,20 @@ final class Inventory {
         if (checkpoint.isEmpty()) {
             return inventory;
         }
-        inventory.t0 = number(checkpoint.get("t0"));
+        inventory.t0 = Checkpoints.number(checkpoint.get("t0"));
         if (checkpoint.get("databases") instanceof List<?> dbs) {
-            dbs.forEach(db -> inventory.databases.add((int) number(db)));
+            dbs.forEach(db -> inventory.databases.add((int) Checkpoints.number(db)));
         }
-        inventory.dbIndex = (int) number(checkpoint.get("dbIndex"));
+        inventory.dbIndex = (int) Checkpoints.number(checkpoint.get("dbIndex"));
         inventory.cursor = String.valueOf(checkpoint.getOrDefault("cursor", "0"));
-        inventory.keys = number(checkpoint.get("keys"));
-        inventory.expectedKeys = number(checkpoint.get("expectedKeys"));
-        inventory.batches = number(checkpoint.get("batches"));
+        inventory.keys = Checkpoints.number(checkpoint.get("keys"));
+        inventory.expectedKeys = Checkpoints.number(checkpoint.get("expectedKeys"));
+        inventory.batches = Checkpoints.number(checkpoint.get("batches"));
         if (checkpoint.get("counts") instanceof Map<?, ?> counts) {
             counts.forEach((db, types) -> {
                 Map<String, Long> perType = new TreeMap<>();
                 if (types instanceof Map<?, ?> typeMap) {
-                    typeMap.forEach((type, n) -> perType.put(String.valueOf(type), number(n)));
+                    typeMap.forEach((type, n) -> perType.put(String.valueOf(type), Checkpoints.number(n)));
                 }
                 inventory.counts.put(Integer.parseInt(String.valueOf(db)), perType);
             });
@@ -69,12 +70,5 @@ final class Inventory {
         Map<String, Long> total = new TreeMap<>();
         counts.values().forEach(types -> types.forEach((type, n) -> total.merge(type, n, Long::sum)));
         return total;
-    }
-
-    private static long number(Object value) {
-        if (value instanceof Number n) {
-            return n.longValue();
-        }
-        return value == null ? 0 : Long.parseLong(String.valueOf(value));
     }
 }
