@@ -12,6 +12,9 @@ import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import io.df2redis.migration.cutover.CutoverControl;
+import io.df2redis.migration.engine.PipelineBusyException;
+import io.df2redis.state.PipelineStatus;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -21,12 +24,15 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 public class MigrationResource {
 
+    private final CutoverControl control;
+
     private final PipelineEngine engine;
     private final StatusStore store;
     private final DryRun dryRun;
     private final ObjectMapper json;
 
-    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json) {
+    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control) {
+        this.control = control;
         this.engine = engine;
         this.store = store;
         this.dryRun = dryRun;
@@ -61,10 +67,44 @@ public class MigrationResource {
         return accepted();
     }
 
+    /** Resumes a paused plan, or starts a blocked one again from the stage that blocked. */
     @POST
     @Path("/resume")
     public Response resume() {
+        if (!engine.active() && store.read(s -> s.status == PipelineStatus.BLOCKED)) {
+            engine.start(store.read(s -> s.plan));
+            return accepted();
+        }
         engine.resume();
+        return accepted();
+    }
+
+    /** Lets a waiting cutover step go on: the next read batch (cutover.auto off) or the end of cleanup's observation. */
+    @POST
+    @Path("/cutover/advance")
+    public Response advance() {
+        String advanced = control.advance();
+        if (advanced == null) {
+            throw new PipelineBusyException("no cutover step is waiting for an advance (with migrate.cutover.auto: false "
+                    + "a read batch waits; during cleanup.observeFor the cleanup waits)");
+        }
+        return accepted();
+    }
+
+    /**
+     * Starts the rollback plan: a running plan is aborted first (its checkpoint kept), then reads and
+     * writes return to the side that was authoritative before the last flip.
+     */
+    @POST
+    @Path("/rollback")
+    public Response rollback() {
+        if (engine.active()) {
+            if (MigrationRuntime.ROLLBACK.equals(store.read(s -> s.plan))) {
+                throw new PipelineBusyException("a rollback is already running");
+            }
+            engine.abort();
+        }
+        engine.start(MigrationRuntime.ROLLBACK);
         return accepted();
     }
 

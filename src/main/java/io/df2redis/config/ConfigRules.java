@@ -12,6 +12,7 @@ final class ConfigRules {
     static List<ConfigProblem> check(MigrationConfig config) {
         List<ConfigProblem> problems = new ArrayList<>();
         checkBatches(config, problems);
+        checkFence(config, problems);
         checkImporter(config, problems);
         checkTargetSeed(config, problems);
         checkMetaPattern(config, problems);
@@ -55,6 +56,14 @@ final class ConfigRules {
             if (batch.duration().isNegative()) {
                 problems.add(new ConfigProblem(key + ".duration", "must not be negative: write e.g. 5m"));
             }
+        }
+    }
+
+    private static void checkFence(MigrationConfig config, List<ConfigProblem> problems) {
+        MigrationConfig.Fence fence = config.proxy().fence();
+        if (fence.maxPause().compareTo(fence.maxHold()) >= 0) {
+            problems.add(new ConfigProblem("proxy.fence.maxPause", "must be below proxy.fence.maxHold (" + fence.maxHold()
+                    + "): the proxy lifts a fence held longer by itself, so the cutover must give up first"));
         }
     }
 

@@ -67,6 +67,82 @@ public interface MigrationConfig {
     @Valid
     Engine engine();
 
+    /** The journal drain (phase 6): when it counts as caught up. */
+    @Valid
+    Sync sync();
+
+    /** Verification of both sides (phase 7): rounds, TTL tolerance, the mode of the verify stage. */
+    @Valid
+    Verify verify();
+
+    /** After the write cutover (phase 10). */
+    @Valid
+    Cleanup cleanup();
+
+    /** Returning to the side that was authoritative before the last flip. */
+    @Valid
+    Rollback rollback();
+
+    enum VerifyMode { SAMPLE, FULL, DIRTY }
+
+    interface Sync {
+        /** Journal records at most unapplied for the drain to count as caught up. */
+        @WithDefault("100")
+        @Min(value = 0, message = "must be 0 or more (journal records)")
+        long readyBacklog();
+
+        /** How long the backlog must stay under {@code readyBacklog} before the sync stage reports caught up. */
+        @WithDefault("2s")
+        Duration readyFor();
+
+        /** Journal intents read per drain batch (keys deduplicated within a batch). */
+        @WithDefault("1000")
+        @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")
+        int batch();
+
+        /**
+         * How long an intent may wait for its commit record before the drain copies its key anyway
+         * (the proxy died between forwarding and the reply; the key is read as the source has it).
+         */
+        @WithDefault("10s")
+        Duration commitGrace();
+    }
+
+    interface Verify {
+        /** Mode of the verify stage: {@code sample} (consistency.sampleRate), {@code full}, or {@code dirty}. */
+        @WithDefault("sample")
+        VerifyMode mode();
+
+        /** Re-checks of a difference (after the drain passed the key) before it counts as a mismatch; a repair runs between them. */
+        @WithDefault("3")
+        @Min(value = 1, message = "must be at least 1") @Max(value = 20, message = "must be at most 20")
+        int rounds();
+
+        /** TTL difference tolerated between the two sides. */
+        @WithDefault("2s")
+        Duration ttlTolerance();
+
+        /** Longest a re-check waits for the drain to pass a key's latest journal record. */
+        @WithDefault("30s")
+        Duration recheckTimeout();
+    }
+
+    interface Cleanup {
+        /** How long to watch the flipped migration before cleaning up ({@code POST .../cutover/advance} ends it early). */
+        @WithDefault("0s")
+        Duration observeFor();
+
+        /** Keep mirroring writes to the source after the cleanup (a longer way back); otherwise the proxy passes through to the target. */
+        @WithDefault("false")
+        boolean keepMirror();
+    }
+
+    interface Rollback {
+        /** On a rollback before the write flip, delete the migrated keys from the target. */
+        @WithDefault("false")
+        boolean purgeTarget();
+    }
+
     enum SourceType { DRAGONFLY, REDIS }
 
     enum TargetType { REDIS_STANDALONE, REDIS_CLUSTER }
@@ -236,6 +312,18 @@ public interface MigrationConfig {
         @WithDefault("TRYAGAIN fenced for cutover")
         String message();
 
+        /**
+         * Longest pause of the write cutover: fence on, in-flight writes done, journal drained, dirty keys
+         * verified, route flipped. Past it the fence lifts with the old primary kept. Must be below {@code maxHold}.
+         */
+        @WithDefault("1500ms")
+        Duration maxPause();
+
+        /** Write cutover attempts before the fence stage blocks. */
+        @WithDefault("3")
+        @Min(value = 1, message = "must be at least 1") @Max(value = 20, message = "must be at most 20")
+        int attempts();
+
         /** Longest a write is held before it is refused. */
         @WithDefault("2s")
         Duration maxHold();
@@ -371,6 +459,19 @@ public interface MigrationConfig {
     interface Cutover {
         /** Read batches, in increasing percentage order. */
         List<@Valid Batch> batches();
+
+        /** Advance from batch to batch by itself; {@code false} waits for {@code POST /api/v1/migration/cutover/advance}. */
+        @WithDefault("true")
+        boolean auto();
+
+        /** Journal backlog (records) a batch tolerates; above it the batch stops and reads return to the source. */
+        @WithDefault("10000")
+        @Min(value = 0, message = "must be 0 or more (journal records)")
+        long maxBacklog();
+
+        /** How often a holding batch verifies the keys dirtied since its last pass. */
+        @WithDefault("1s")
+        Duration checkEvery();
     }
 
     interface Batch {

@@ -9,6 +9,7 @@ import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageRegistry;
 import io.df2redis.migration.engine.UnavailableStage;
 import io.df2redis.migration.event.EventHub;
+import io.df2redis.migration.rollback.RollbackStages;
 import io.df2redis.state.StatusStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -29,12 +30,7 @@ public class MigrationRuntime {
 
     /** Stages of the migration model that later versions provide; until then each says so when it runs. */
     static final Map<String, String> NOT_YET_BUILT = Map.of(
-            "import", "copy every key the source held at T0 into the target",
-            "verify", "compare both sides and repair differences",
-            "cutover", "move reads to the target in batches",
-            "fence", "hold writes briefly and flip the primary to the target",
-            "cleanup", "stop mirroring, remove meta keys and write the final report",
-            ROLLBACK, "return reads and writes to the side that was authoritative before the last flip");
+            "import", "copy every key the source held at T0 into the target");
 
     @Produces
     @Singleton
@@ -84,12 +80,12 @@ public class MigrationRuntime {
         Map<String, List<String>> plans = new LinkedHashMap<>();
         List<String> migrate = new java.util.ArrayList<>(config.migrate().mode() == MigrationConfig.Mode.LIVE
                 ? List.of("precheck", "meta-hook", "start-proxy", "baseline", "import", "sync", "verify", "cutover", "fence", "cleanup")
-                : List.of("precheck", "baseline", "import"));
+                : List.of("precheck", "baseline", "import", "verify"));
         if (config.migrate().importer() != MigrationConfig.Importer.SCAN) {
             migrate.add(migrate.indexOf("import"), "snapshot");
         }
         plans.put(MIGRATE, List.copyOf(migrate));
-        plans.put(ROLLBACK, List.of(ROLLBACK));
+        plans.put(ROLLBACK, List.of(RollbackStages.DRAIN, RollbackStages.ROUTE, RollbackStages.PURGE));
         return plans;
     }
 }

@@ -41,6 +41,11 @@ public final class ProxyConsoleClient {
         return call(HttpRequest.newBuilder(base.resolve(query)).POST(HttpRequest.BodyPublishers.noBody()), "POST /fence");
     }
 
+    /** The fence now: on, mode, writes in flight, journal head. */
+    public Uni<JsonNode> fenceState() {
+        return call(HttpRequest.newBuilder(base.resolve("/fence")).GET(), "GET /fence");
+    }
+
     private Uni<JsonNode> call(HttpRequest.Builder request, String what) {
         return Uni.createFrom().completionStage(() -> http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString()))
                 .ifNoItem().after(timeout.plusSeconds(1)).fail()

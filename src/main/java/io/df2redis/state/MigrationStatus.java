@@ -33,6 +33,12 @@ public class MigrationStatus {
      * record, so a full verify must run before any cutover step.
      */
     public List<Map<String, Object>> possibleLossWindows = new ArrayList<>();
+    /** The journal drain: applied sequence, direction (which side is read), verified-through sequence, state. */
+    public Map<String, Object> drain = new LinkedHashMap<>();
+    /** The read cutover: batch, share, gate state and reason; {@code writesFlipped} once the target is primary. */
+    public Map<String, Object> cutover = new LinkedHashMap<>();
+    /** The write cutover's attempts: pause per attempt, outcome, reason. */
+    public Map<String, Object> fence = new LinkedHashMap<>();
     public List<MigrationEvent> recentEvents = new ArrayList<>();
     public long eventCount;
 

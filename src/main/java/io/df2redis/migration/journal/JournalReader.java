@@ -44,48 +44,131 @@ public final class JournalReader {
         }
     }
 
+    /** Every intent after {@code applied}, committed or not (used for the keys dirtied in a range). */
     public Batch next(long applied, int maxIntents) throws IOException {
-        Map<String, DirtyKey> keys = new LinkedHashMap<>();
+        return next(applied, maxIntents, Long.MAX_VALUE, 0);
+    }
+
+    /**
+     * The intents after {@code applied} whose write the primary has answered, at most {@code maxIntents},
+     * their keys deduplicated. The batch ends before the first intent that has no commit record yet,
+     * unless that intent is older than {@code commitGraceMillis} (its proxy died: the key is then read as
+     * the primary holds it). A drain reading the primary after such a batch therefore sees every write
+     * the batch covers.
+     */
+    public Batch next(long applied, int maxIntents, long commitGraceMillis, long nowMillis) throws IOException {
+        List<Record> records = new ArrayList<>();
+        java.util.Set<Long> committed = new java.util.HashSet<>();
         int intents = 0;
-        long last = applied;
-        long oldest = 0;
+        int lookahead = Math.max(1024, maxIntents * 4);
+        read:
         for (Path segment : segmentsFrom(applied + 1)) {
             try (BufferedReader lines = Files.newBufferedReader(segment, StandardCharsets.US_ASCII)) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     String[] fields = line.split(" ");
-                    long seq;
-                    try {
-                        seq = fields.length >= 4 ? Long.parseLong(fields[1]) : -1;
-                    } catch (NumberFormatException e) {
-                        seq = -1;
-                    }
+                    long seq = sequence(fields);
                     if (seq < 0) {
-                        return new Batch(List.copyOf(keys.values()), intents, last, oldest);
+                        break read;
                     }
                     if (seq <= applied) {
                         continue;
                     }
-                    if (fields[0].equals("I")) {
+                    if (fields[0].equals("C") && fields.length >= 4) {
+                        committed.add(parseOr(fields[3], -1));
+                        if (intents < maxIntents) {
+                            records.add(new Record(seq, 0, -1, null));
+                        }
+                    } else if (fields[0].equals("I")) {
                         if (intents == maxIntents) {
-                            return new Batch(List.copyOf(keys.values()), intents, last, oldest);
+                            if (--lookahead <= 0) {
+                                break read;
+                            }
+                            continue;
                         }
                         intents++;
-                        if (oldest == 0) {
-                            oldest = Long.parseLong(fields[2]);
-                        }
-                        int db = Integer.parseInt(fields[3]);
-                        for (int i = 5; i < fields.length; i++) {
-                            keys.remove(db + ":" + fields[i]);
-                            keys.put(db + ":" + fields[i], new DirtyKey(db, Base64.getDecoder().decode(fields[i])));
-                        }
+                        records.add(new Record(seq, parseOr(fields[2], 0), (int) parseOr(fields[3], 0), fields));
                     }
-                    last = seq;
                 }
             } catch (NoSuchFileException e) {
                 // pruned meanwhile: the next segment goes on
             }
         }
-        return new Batch(List.copyOf(keys.values()), intents, last, oldest);
+        Map<String, DirtyKey> keys = new LinkedHashMap<>();
+        int taken = 0;
+        long last = applied;
+        long oldest = 0;
+        for (Record record : records) {
+            if (record.fields() != null) {
+                boolean answered = committed.contains(record.seq()) || nowMillis - record.millis() > commitGraceMillis;
+                if (!answered) {
+                    break;
+                }
+                taken++;
+                if (oldest == 0) {
+                    oldest = record.millis();
+                }
+                for (int i = 5; i < record.fields().length; i++) {
+                    String id = record.db() + ":" + record.fields()[i];
+                    keys.remove(id);
+                    keys.put(id, new DirtyKey(record.db(), Base64.getDecoder().decode(record.fields()[i])));
+                }
+            }
+            last = record.seq();
+        }
+        return new Batch(List.copyOf(keys.values()), taken, last, oldest);
+    }
+
+    private record Record(long seq, long millis, int db, String[] fields) {
+    }
+
+    private static long sequence(String[] fields) {
+        try {
+            return fields.length >= 4 ? Long.parseLong(fields[1]) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static long parseOr(String text, long fallback) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** The sequence number of the last complete record in the journal (0 when empty). */
+    public long head() throws IOException {
+        List<Path> all = segments();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            long last = lastSequenceOf(all.get(i));
+            if (last > 0) {
+                return last;
+            }
+        }
+        return 0;
+    }
+
+    private static long lastSequenceOf(Path segment) throws IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment)) {
+            long size = channel.size();
+            int tail = (int) Math.min(size, 64 * 1024);
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(tail);
+            channel.read(buffer, size - tail);
+            String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+            int end = text.lastIndexOf('\n');
+            while (end > 0) {
+                int start = text.lastIndexOf('\n', end - 1) + 1;
+                long seq = sequence(text.substring(start, end).split(" "));
+                if (seq > 0) {
+                    return seq;
+                }
+                end = start - 1;
+            }
+            return 0;
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
     }
 
     /** Deletes segments whose every record is at or before {@code applied}; the newest segment stays. */

@@ -20,6 +20,11 @@ public final class OwnKeys {
         this.metaPrefix = hole <= 0 ? null : metaKeyPattern.substring(0, hole);
     }
 
+    /** A SCAN MATCH pattern of the meta keys, empty when the pattern has no fixed prefix. */
+    public java.util.Optional<String> metaMatch() {
+        return java.util.Optional.ofNullable(metaPrefix).map(p -> p.replace("*", "\\*").replace("?", "\\?").replace("[", "\\[") + "*");
+    }
+
     public boolean isOwn(String key) {
         return key.equals(baselineKey) || key.equals(fenceKey) || metaPrefix != null && key.startsWith(metaPrefix);
     }

@@ -1,0 +1,514 @@
+package io.df2redis.migration.journal;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.importer.HashSlot;
+import io.df2redis.importer.KeyReads;
+import io.df2redis.importer.TargetWriter;
+import io.df2redis.importer.WriterSession;
+import io.df2redis.importer.WriterSettings;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.state.StatusStore;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The journal drain, phase 6 of the migration model, running in the background from the sync stage
+ * until the cleanup (or a rollback) stops it. One loop, one batch at a time: read the journal after
+ * the applied sequence (only intents the primary has answered), read those keys from the
+ * authoritative side ({@code DUMP}+{@code PTTL}, or gone) and write them to the other side
+ * ({@code RESTORE ... REPLACE}, or {@code DEL}); then persist the applied sequence and delete
+ * segments that are applied and verified.
+ *
+ * <p>The direction is a setting, not a second code path: {@link Direction#FORWARD} reads the source
+ * (before the write cutover), {@link Direction#REVERSE} reads the target (after it, and for a rollback).
+ * Repairs requested by verification go through the same loop, so a repair and a drain of the same key
+ * never race: the later read of the authoritative side always writes last (invariant I2/I3).
+ */
+@ApplicationScoped
+public class JournalDrain {
+
+    /** Which side is authoritative: the drain reads it and writes the other. */
+    public enum Direction {
+        FORWARD, REVERSE;
+
+        public String json() {
+            return name().toLowerCase();
+        }
+    }
+
+    private static final Duration IDLE_POLL = Duration.ofMillis(50);
+    private static final Duration EAGER_POLL = Duration.ofMillis(2);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final int REPAIR_BATCH = 500;
+
+    private final MigrationConfig config;
+    private final MigrationPaths paths;
+    private final io.df2redis.resp.RedisEndpoints redis;
+    private final StatusStore store;
+    private final EventHub events;
+    private final JournalReader reader;
+    private final ConcurrentLinkedQueue<Repair> repairs = new ConcurrentLinkedQueue<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    private volatile boolean running;
+    private volatile long applied;
+    private volatile long head;
+    private volatile Direction direction = Direction.FORWARD;
+    private volatile String lastError;
+    private Cancellable loop;
+    private CompletableFuture<Void> stopped = CompletableFuture.completedFuture(null);
+    private Sides sides;
+    private long keysCopied;
+    private long keysDeleted;
+    private long consecutiveFailures;
+    private long rateMark;
+    private long rateKeys;
+
+    public JournalDrain(MigrationConfig config, MigrationPaths paths, io.df2redis.resp.RedisEndpoints redis,
+            StatusStore store, EventHub events) {
+        this.config = config;
+        this.paths = paths;
+        this.redis = redis;
+        this.store = store;
+        this.events = events;
+        this.reader = new JournalReader(paths.walDir());
+    }
+
+    /** A key to copy again from the authoritative side, and who waits for it. */
+    private record Repair(int db, byte[] key, CompletableFuture<Void> done) {
+    }
+
+    private record Waiter(long seq, CompletableFuture<Long> done) {
+    }
+
+    /** The reading and writing sessions of one direction. */
+    private record Sides(Direction direction, TargetWriter writer, WriterSession session, List<RedisSide> clients) {
+    }
+
+    public boolean running() {
+        return running;
+    }
+
+    public long applied() {
+        return applied;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    /** Journal records not applied yet, as of the last look at the journal. */
+    public long backlog() {
+        return Math.max(0, head - applied);
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    /**
+     * Starts the loop unless it runs, from the persisted applied sequence (or {@code fallbackApplied},
+     * the sync stage's checkpoint of an older run) in the persisted direction.
+     */
+    public synchronized Uni<Void> ensureRunning(long fallbackApplied) {
+        if (running) {
+            return Uni.createFrom().voidItem();
+        }
+        Map<String, Object> persisted = store.read(s -> new LinkedHashMap<>(s.drain));
+        applied = Math.max(fallbackApplied, number(persisted.get("applied")));
+        direction = "reverse".equals(persisted.get("direction")) ? Direction.REVERSE : Direction.FORWARD;
+        running = true;
+        stopped = new CompletableFuture<>();
+        CompletableFuture<Void> whenStopped = stopped;
+        publish("running");
+        events.emit("sync.drain", "sync", "journal drain running (" + direction.json() + ": reads the "
+                + authoritative() + ", writes the " + other() + ") from sequence " + applied);
+        loop = Multi.createBy().repeating().uni(this::step)
+                .whilst(more -> running)
+                .onCompletion().invoke(() -> closeSides())
+                .onTermination().invoke(() -> whenStopped.complete(null))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(ignored -> { }, failure -> {
+                    running = false;
+                    lastError = failure.getMessage();
+                    publish("stopped: " + failure.getMessage());
+                    events.emit("sync.drain.stopped", "sync", "journal drain stopped: " + failure.getMessage());
+                    whenStopped.complete(null);
+                });
+        return Uni.createFrom().voidItem();
+    }
+
+    /** Stops the loop after its current batch; completes once it stopped. */
+    public Uni<Void> stop() {
+        CompletableFuture<Void> done;
+        synchronized (this) {
+            if (!running) {
+                return Uni.createFrom().voidItem();
+            }
+            running = false;
+            done = stopped;
+        }
+        return Uni.createFrom().completionStage(done)
+                .ifNoItem().after(config.engine().remoteTimeout().multipliedBy(4)).recoverWithItem(() -> {
+                    synchronized (this) {
+                        if (loop != null) {
+                            loop.cancel();
+                        }
+                    }
+                    closeSides();
+                    return null;
+                })
+                .invoke(() -> publish("stopped"));
+    }
+
+    /**
+     * Switches the side the drain reads. Called with writes fenced and the journal drained, at the
+     * write flip (and its reverse); persisted before it is used.
+     */
+    public Uni<Void> switchDirection(Direction next) {
+        return Uni.createFrom().item(() -> {
+                    synchronized (this) {
+                        direction = next;
+                        closeSides();
+                        store.update(s -> s.drain.put("direction", next.json()));
+                    }
+                    return null;
+                })
+                .chain(() -> Uni.createFrom().completionStage(store::durable))
+                .invoke(() -> events.emit("sync.direction", null, "journal drain now reads the " + authoritative()
+                        + " and writes the " + other()));
+    }
+
+    /** Completes with the applied sequence once it reached {@code seq}; fails after {@code timeout}. */
+    public Uni<Long> awaitApplied(long seq, Duration timeout) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        synchronized (waiters) {
+            if (applied >= seq) {
+                return Uni.createFrom().item(applied);
+            }
+            waiters.add(new Waiter(seq, done));
+        }
+        return Uni.createFrom().completionStage(done)
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("the journal drain did not reach sequence "
+                        + seq + " within " + timeout + " (applied " + applied + (lastError == null ? "" : "; last error: " + lastError) + ")"));
+    }
+
+    /** The journal's head now (blocking file read: call off the event loop). */
+    public long readHead() {
+        try {
+            head = Math.max(head, reader.head());
+        } catch (IOException e) {
+            lastError = "cannot read the journal head: " + e.getMessage();
+        }
+        return head;
+    }
+
+    /** Copies these keys again from the authoritative side, through the loop; completes once written. */
+    public Uni<Void> repair(int db, List<byte[]> keys) {
+        if (!running) {
+            return Uni.createFrom().failure(new IllegalStateException("the journal drain is not running: nothing can repair"));
+        }
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (byte[] key : keys) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            repairs.add(new Repair(db, key, done));
+            all.add(done);
+        }
+        return Uni.createFrom().completionStage(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)))
+                .ifNoItem().after(config.verify().recheckTimeout())
+                .failWith(() -> new TimeoutException("repairs not written within " + config.verify().recheckTimeout()));
+    }
+
+    /** The side the drain reads now. */
+    public String authoritative() {
+        return direction == Direction.FORWARD ? "source" : "target";
+    }
+
+    public String other() {
+        return direction == Direction.FORWARD ? "target" : "source";
+    }
+
+    /** Marks the journal verified through {@code seq}: segments up to there may be deleted once applied. */
+    public void verifiedThrough(long seq) {
+        store.update(s -> s.drain.put("verifiedThrough", Math.max(seq, number(s.drain.get("verifiedThrough")))));
+    }
+
+    public long verifiedThrough() {
+        return store.read(s -> number(s.drain.get("verifiedThrough")));
+    }
+
+    // ---- the loop ----
+
+    private Uni<Boolean> step() {
+        return sides()
+                .chain(current -> repairs.isEmpty() ? drainBatch(current) : repairBatch(current))
+                .invoke(worked -> {
+                    if (consecutiveFailures > 0) {
+                        events.emit("sync.recovered", "sync", "journal drain going again after " + consecutiveFailures + " failed tries");
+                        publish("running");
+                    }
+                    consecutiveFailures = 0;
+                    lastError = null;
+                })
+                .chain(worked -> worked ? Uni.createFrom().item(true)
+                        : Uni.createFrom().item(true).onItem().delayIt().by(hasWaiters() ? EAGER_POLL : IDLE_POLL))
+                .onFailure().recoverWithUni(this::backOff);
+    }
+
+    private Uni<Boolean> backOff(Throwable failure) {
+        consecutiveFailures++;
+        lastError = failure.getMessage();
+        closeSides();
+        long millis = Math.min(MAX_BACKOFF.toMillis(), 200L << Math.min(6, consecutiveFailures - 1));
+        publish("retrying: " + failure.getMessage());
+        if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
+            events.emit("sync.retrying", "sync", "journal drain failed (try " + consecutiveFailures + ", next in "
+                    + millis + " ms): " + failure.getMessage());
+        }
+        return Uni.createFrom().item(true).onItem().delayIt().by(Duration.ofMillis(millis));
+    }
+
+    private boolean hasWaiters() {
+        synchronized (waiters) {
+            return !waiters.isEmpty();
+        }
+    }
+
+    private Uni<Boolean> drainBatch(Sides current) {
+        return Uni.createFrom().item(this::readBatch)
+                // Journal files: off the event loop.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(batch -> batch.lastSeq() == applied ? idle()
+                        : copy(current, batch.keys())
+                                .chain(() -> persistApplied(batch))
+                                .replaceWith(true));
+    }
+
+    private JournalReader.Batch readBatch() {
+        try {
+            head = Math.max(head, reader.head());
+            return reader.next(applied, config.sync().batch(), config.sync().commitGrace().toMillis(), System.currentTimeMillis());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Uni<Boolean> idle() {
+        metrics(0);
+        return Uni.createFrom().item(false);
+    }
+
+    private Uni<Boolean> repairBatch(Sides current) {
+        List<Repair> taken = new ArrayList<>();
+        for (Iterator<Repair> it = repairs.iterator(); it.hasNext() && taken.size() < REPAIR_BATCH; ) {
+            taken.add(it.next());
+            it.remove();
+        }
+        List<JournalReader.DirtyKey> keys = taken.stream().map(r -> new JournalReader.DirtyKey(r.db(), r.key())).toList();
+        return copy(current, keys)
+                .invoke(() -> taken.forEach(r -> r.done().complete(null)))
+                .onFailure().invoke(failure -> taken.forEach(r -> r.done().completeExceptionally(failure)))
+                .replaceWith(true);
+    }
+
+    private Uni<Void> copy(Sides current, List<JournalReader.DirtyKey> keys) {
+        Map<Integer, List<byte[]>> byDb = new TreeMap<>();
+        keys.forEach(k -> byDb.computeIfAbsent(k.db(), db -> new ArrayList<>()).add(k.key()));
+        return Multi.createFrom().iterable(byDb.entrySet())
+                .onItem().transformToUniAndConcatenate(entry -> copyDb(current, entry.getKey(), entry.getValue()))
+                .onItem().ignoreAsUni();
+    }
+
+    private Uni<Void> copyDb(Sides current, int db, List<byte[]> keys) {
+        return readAuthoritative(current, db, keys)
+                .chain(read -> current.session().write(db, read.records())
+                        .invoke(() -> keysCopied += read.records().size())
+                        .chain(() -> deleteGone(current, db, read.gone())));
+    }
+
+    /**
+     * Reads the authoritative side. A cluster is read slot by slot (a pipelined read of one slot goes
+     * to one node); a standalone side in rounds.
+     */
+    private Uni<KeyReads.Result> readAuthoritative(Sides current, int db, List<byte[]> keys) {
+        boolean clusterRead = current.direction() == Direction.REVERSE
+                && config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
+        if (!clusterRead) {
+            return KeyReads.read(current.session(), db, keys, false);
+        }
+        Map<Integer, List<byte[]>> bySlot = new TreeMap<>();
+        keys.forEach(k -> bySlot.computeIfAbsent(HashSlot.of(k), s -> new ArrayList<>()).add(k));
+        KeyReads.Result all = new KeyReads.Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        return Multi.createFrom().iterable(bySlot.values())
+                .onItem().transformToUniAndConcatenate(slotKeys -> KeyReads.read(current.session(), db, slotKeys, false)
+                        .invoke(read -> {
+                            all.records().addAll(read.records());
+                            all.gone().addAll(read.gone());
+                            all.failures().addAll(read.failures());
+                        }))
+                .onItem().ignoreAsUni()
+                .replaceWith(all);
+    }
+
+    private Uni<Void> deleteGone(Sides current, int db, List<byte[]> gone) {
+        return Multi.createFrom().iterable(gone)
+                .onItem().transformToUniAndConcatenate(key -> current.session().targetCall(db, HashSlot.of(key),
+                        Request.cmd(Command.DEL).arg(key), "DEL"))
+                .onItem().ignoreAsUni()
+                .invoke(() -> keysDeleted += gone.size());
+    }
+
+    private Uni<Void> persistApplied(JournalReader.Batch batch) {
+        store.update(s -> {
+            s.drain.put("applied", batch.lastSeq());
+            s.drain.put("direction", direction.json());
+        });
+        return Uni.createFrom().completionStage(store::durable)
+                .invoke(() -> {
+                    applied = batch.lastSeq();
+                    releaseWaiters();
+                    metrics(batch.oldestMillis() == 0 ? 0 : System.currentTimeMillis() - batch.oldestMillis());
+                })
+                .chain(() -> Uni.createFrom().item(this::prune)
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .replaceWithVoid();
+    }
+
+    private void releaseWaiters() {
+        synchronized (waiters) {
+            waiters.removeIf(w -> {
+                if (applied >= w.seq()) {
+                    w.done().complete(applied);
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    private int prune() {
+        long verified = verifiedThrough();
+        try {
+            return reader.deleteApplied(Math.min(applied, verified));
+        } catch (IOException e) {
+            events.emit("sync.warning", "sync", "cannot delete applied journal segments: " + e.getMessage());
+            return 0;
+        }
+    }
+
+    private void metrics(long lagMillis) {
+        long now = System.currentTimeMillis();
+        double rate = Double.NaN;
+        if (rateMark == 0) {
+            rateMark = now;
+            rateKeys = keysCopied;
+        } else if (now - rateMark >= 1000) {
+            rate = (keysCopied - rateKeys) * 1000.0 / (now - rateMark);
+            rateMark = now;
+            rateKeys = keysCopied;
+        }
+        double keysPerSecond = rate;
+        store.update(s -> {
+            s.metrics.put("sync_applied_seq", (double) applied);
+            s.metrics.put("sync_head_seq", (double) head);
+            s.metrics.put("sync_backlog_records", (double) backlog());
+            s.metrics.put("sync_lag_ms", (double) Math.max(0, lagMillis));
+            s.metrics.put("sync_keys_copied", (double) keysCopied);
+            s.metrics.put("sync_keys_deleted", (double) keysDeleted);
+            if (!Double.isNaN(keysPerSecond)) {
+                s.metrics.put("sync_keys_per_second", keysPerSecond);
+            }
+        });
+    }
+
+    private void publish(String state) {
+        store.update(s -> {
+            s.drain.put("state", state);
+            s.drain.put("direction", direction.json());
+            s.drain.put("applied", applied);
+        });
+    }
+
+    // ---- sides ----
+
+    private synchronized Uni<Sides> sides() {
+        if (sides != null && sides.direction() == direction) {
+            return Uni.createFrom().item(sides);
+        }
+        closeSides();
+        Sides next = open(direction);
+        return next.writer().open()
+                .invoke(() -> {
+                    synchronized (this) {
+                        sides = next;
+                    }
+                })
+                .onFailure().invoke(() -> next.clients().forEach(RedisSide::close))
+                .replaceWith(next);
+    }
+
+    private Sides open(Direction which) {
+        WriterSettings base = WriterSettings.from(config).withConflictPolicy(MigrationConfig.ConflictPolicy.REPLACE);
+        RedisSide source = redis.source().withPoolSize(4);
+        RedisSide target = redis.target().withPoolSize(4);
+        TargetWriter writer;
+        if (which == Direction.FORWARD) {
+            writer = new TargetWriter(source, target, redis::targetNode, base);
+        } else {
+            // The source is never a cluster: writes to it need no slot routing.
+            WriterSettings toSource = new WriterSettings(base.pipeline(), base.conflictPolicy(), base.bigKeySlowpath(),
+                    base.bigKeyBytes(), base.chunkElements(), base.chunkBytes(), false, base.timeout());
+            writer = new TargetWriter(target, source, address -> source, toSource);
+        }
+        return new Sides(which, writer, writer.session(), List.of(source, target));
+    }
+
+    private synchronized void closeSides() {
+        Sides current = sides;
+        sides = null;
+        if (current != null) {
+            current.session().close().subscribe().with(ok -> current.clients().forEach(RedisSide::close),
+                    failure -> current.clients().forEach(RedisSide::close));
+        }
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        running = false;
+        synchronized (this) {
+            if (loop != null) {
+                loop.cancel();
+            }
+        }
+        closeSides();
+    }
+
+    static long number(Object value) {
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        if (value instanceof String text && !text.isBlank()) {
+            return Long.parseLong(text.trim());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package io.df2redis.migration.rollback;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.cutover.WriteFlip;
+import io.df2redis.migration.engine.Stage;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.RouteKind;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.time.Duration;
+
+/**
+ * The rollback plan: {@code rollback-drain → rollback-route → rollback-purge}. Before the write flip
+ * the source is still primary and holds every acknowledged write: reads and writes go back to it
+ * (pass-through), the drain stops, and {@code rollback.purgeTarget} removes the migrated keys from the
+ * target. After the flip the journal records keys dirtied on the target: the drain, reversed, copies
+ * them into the source until caught up, then a fenced flip makes the source primary again, so it
+ * holds every write acknowledged while the target was primary (I6). Same engine, sides swapped.
+ */
+@ApplicationScoped
+public class RollbackStages {
+
+    public static final String DRAIN = "rollback-drain";
+    public static final String ROUTE = "rollback-route";
+    public static final String PURGE = "rollback-purge";
+
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final MigrationConfig config;
+    private final ProxySupervisor proxy;
+    private final JournalDrain drain;
+    private final WriteFlip flip;
+    private final StatusStore store;
+    private final TargetPurge purge;
+
+    public RollbackStages(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, WriteFlip flip,
+            StatusStore store, TargetPurge purge) {
+        this.config = config;
+        this.proxy = proxy;
+        this.drain = drain;
+        this.flip = flip;
+        this.store = store;
+        this.purge = purge;
+    }
+
+    boolean flipped() {
+        return Boolean.TRUE.equals(store.read(s -> s.cutover.get("writesFlipped")));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Stage drainStage() {
+        return stage(DRAIN, "after the write flip: drain the keys dirtied on the target into the source; before: stop the drain",
+                context -> flipped() ? reverseCatchUp(context) : drain.stop()
+                        .replaceWith(StageResult.succeeded("the source is still primary: drain stopped, nothing to copy back")));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Stage routeStage() {
+        return stage(ROUTE, "return reads and writes to the source (a fenced flip back when the target was primary)",
+                context -> (flipped() ? flipBack(context, 1) : Uni.createFrom().item((String) null))
+                        .chain(failure -> failure != null ? Uni.createFrom().item(StageResult.blocked(failure))
+                                : proxy.applyRoute(RouteKind.SOURCE, 0)
+                                        .chain(() -> drain.stop())
+                                        .invoke(() -> store.update(s -> {
+                                            s.cutover.put("state", "rolled-back");
+                                            s.cutover.put("writesFlipped", false);
+                                            s.metrics.put("cutover_read_percentage", 0.0);
+                                        }))
+                                        .replaceWith(StageResult.succeeded("reads and writes go to the source only (pass-through)"))));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Stage purgeStage() {
+        return stage(PURGE, "with rollback.purgeTarget: delete the migrated keys from the target",
+                context -> !config.rollback().purgeTarget()
+                        ? Uni.createFrom().item(StageResult.skipped("rollback.purgeTarget is off: the target keeps its keys"))
+                        : purge.run(context).map(n -> StageResult.succeeded(n + " migrated keys deleted from the target")));
+    }
+
+    private Uni<StageResult> reverseCatchUp(StageContext context) {
+        long[] smallSince = {0};
+        return drain.ensureRunning(0)
+                .chain(() -> Multi.createBy().repeating().uni(() -> Uni.createFrom().item(drain::readHead)
+                                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                                .map(head -> {
+                                    if (context.cancelled()) {
+                                        throw new java.util.concurrent.CancellationException("rollback cancelled");
+                                    }
+                                    context.progress(drain.applied(), head, "journal records");
+                                    if (drain.backlog() > config.sync().readyBacklog()) {
+                                        smallSince[0] = 0;
+                                        return false;
+                                    }
+                                    if (smallSince[0] == 0) {
+                                        smallSince[0] = System.currentTimeMillis();
+                                    }
+                                    return System.currentTimeMillis() - smallSince[0] >= config.sync().readyFor().toMillis();
+                                })
+                                .chain(ready -> ready ? Uni.createFrom().item(true)
+                                        : Uni.createFrom().item(false).onItem().delayIt().by(POLL)))
+                        .until(ready -> ready)
+                        .collect().last())
+                .replaceWith(StageResult.succeeded("the source caught up with the writes made on the target (sequence "
+                        + drain.applied() + ")"));
+    }
+
+    /** Null when the source is primary again; otherwise why the last attempt kept the target. */
+    private Uni<String> flipBack(StageContext context, int number) {
+        return flip.attempt(context, RouteKind.DUAL_WRITE, JournalDrain.Direction.FORWARD)
+                .invoke(a -> flip.record("rollback", a))
+                .chain(a -> {
+                    if (a.flipped()) {
+                        context.info("source is primary again; pause " + a.pauseMillis() + " ms");
+                        return Uni.createFrom().nullItem();
+                    }
+                    if (number >= config.proxy().fence().attempts()) {
+                        return Uni.createFrom().item(number + " attempts to flip back kept the target primary; last: " + a.reason()
+                                + ". The target stays primary and mirrored to the source; resume the rollback to try again");
+                    }
+                    return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofSeconds(1))
+                            .chain(() -> flipBack(context, number + 1));
+                });
+    }
+
+    private static Stage stage(String name, String description, java.util.function.Function<StageContext, Uni<StageResult>> body) {
+        return new Stage() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public Uni<StageResult> run(StageContext context) {
+                return body.apply(context);
+            }
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package io.df2redis.migration.rollback;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.importer.HashSlot;
+import io.df2redis.importer.TargetWriter;
+import io.df2redis.importer.WriterSession;
+import io.df2redis.importer.WriterSettings;
+import io.df2redis.migration.cutover.OwnKeyRemoval;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.ServerInfo;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+
+/**
+ * Deletes the migrated keys from the target after a rollback before the write flip: every key the
+ * source holds (the target got them from the import, the drain or the mirror), then df2redis's own
+ * keys. Keys the target held before the migration under other names are left alone. Reads the
+ * source only (I2).
+ */
+@ApplicationScoped
+public class TargetPurge {
+
+    private static final int PAGE = 1000;
+
+    private final MigrationConfig config;
+    private final RedisEndpoints redis;
+    private final OwnKeyRemoval ownKeys;
+
+    public TargetPurge(MigrationConfig config, RedisEndpoints redis, OwnKeyRemoval ownKeys) {
+        this.config = config;
+        this.redis = redis;
+        this.ownKeys = ownKeys;
+    }
+
+    public Uni<Long> run(StageContext context) {
+        RedisSide source = redis.source().withPoolSize(2);
+        RedisSide target = redis.target().withPoolSize(2);
+        TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
+        long[] deleted = {0};
+        return writer.open()
+                .chain(() -> redis.source().send(Command.INFO, "keyspace"))
+                .map(info -> List.copyOf(ServerInfo.parse(info.toString()).keysPerDb().keySet()))
+                .chain(dbs -> {
+                    WriterSession session = writer.session();
+                    return Multi.createFrom().iterable(dbs)
+                            .onItem().transformToUniAndConcatenate(db -> purgeDb(source, session, db, deleted, context))
+                            .onItem().ignoreAsUni()
+                            .eventually(session::close);
+                })
+                .chain(() -> ownKeys.removeAll())
+                .map(own -> deleted[0])
+                .eventually(() -> {
+                    source.close();
+                    target.close();
+                });
+    }
+
+    private Uni<Void> purgeDb(RedisSide source, WriterSession session, int db, long[] deleted, StageContext context) {
+        return source.connect(db).chain(connection -> {
+            String[] cursor = {"0"};
+            return Multi.createBy().repeating().uni(() -> source.send(connection,
+                            Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
+                            .chain(reply -> {
+                                cursor[0] = reply.get(0).toString();
+                                return Multi.createFrom().iterable(reply.get(1))
+                                        .onItem().transformToUniAndConcatenate(key -> session.targetCall(db, HashSlot.of(key.toBytes()),
+                                                Request.cmd(Command.UNLINK).arg(key.toBytes()), "UNLINK"))
+                                        .onItem().transform(Response::toLong)
+                                        .collect().with(java.util.stream.Collectors.summingLong(Long::longValue));
+                            })
+                            .invoke(n -> {
+                                deleted[0] += n;
+                                context.progress(deleted[0], null, "keys deleted from the target");
+                            }))
+                    .whilst(n -> !"0".equals(cursor[0]))
+                    .onItem().ignoreAsUni()
+                    .eventually(connection::close);
+        });
+    }
+}

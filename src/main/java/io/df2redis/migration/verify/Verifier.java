@@ -1,0 +1,404 @@
+package io.df2redis.migration.verify;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.importer.FailureLog;
+import io.df2redis.importer.KeyFailure;
+import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.migration.journal.JournalReader;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.ServerInfo;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Phase 7 of the migration model: compares the authoritative side with the other, key by key, in
+ * both directions (existence, value by DUMP payload and by value when the encodings differ, TTL within
+ * {@code verify.ttlTolerance}). A difference is checked again once the journal drain has passed the
+ * records written meanwhile (in-flight writes make transient differences), then repaired through the
+ * drain (so a repair never races a drain of the same key) and checked again, up to {@code verify.rounds};
+ * what still differs is a mismatch, written with its key to {@code <stateDir>/mismatches.jsonl}.
+ * Never writes either side itself.
+ */
+@ApplicationScoped
+public class Verifier {
+
+    static final int PAGE = 500;
+    static final int MAX_REPEATED_CURSOR = 3;
+
+    private final MigrationConfig config;
+    private final MigrationPaths paths;
+    private final RedisEndpoints redis;
+    private final JournalDrain drain;
+    private final StatusStore store;
+    private final io.df2redis.migration.stage.OwnKeys ownKeys;
+
+    public Verifier(MigrationConfig config, MigrationPaths paths, RedisEndpoints redis, JournalDrain drain, StatusStore store) {
+        this.config = config;
+        this.paths = paths;
+        this.redis = redis;
+        this.drain = drain;
+        this.store = store;
+        this.ownKeys = new io.df2redis.migration.stage.OwnKeys(config.consistency());
+    }
+
+    /** What a pass found. {@code mismatchedKeys} keeps at most the first 20 for messages. */
+    public static final class Report {
+        public long checked;
+        public long differences;
+        public long transientDifferences;
+        public long repaired;
+        public long mismatched;
+        public final List<String> mismatchedKeys = new ArrayList<>();
+        public long throughSeq;
+
+        void add(Report other) {
+            checked += other.checked;
+            differences += other.differences;
+            transientDifferences += other.transientDifferences;
+            repaired += other.repaired;
+            mismatched += other.mismatched;
+            other.mismatchedKeys.stream().limit(20 - mismatchedKeys.size()).forEach(mismatchedKeys::add);
+        }
+
+        public String summary() {
+            return checked + " keys checked, " + differences + " differences (" + transientDifferences + " transient, "
+                    + repaired + " repaired), " + mismatched + " mismatches"
+                    + (mismatchedKeys.isEmpty() ? "" : " e.g. " + String.join(", ", mismatchedKeys));
+        }
+    }
+
+    /** A difference between the two sides for one key. */
+    record Difference(int db, byte[] key, String reason) {
+    }
+
+    /** Sample ({@code rate} of the keys, 1 = full) in both directions. */
+    public Uni<Report> scanPass(double rate, Consumer<Report> progress) {
+        Report total = new Report();
+        Session session = open();
+        return Uni.createFrom().item(drain::readHead)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .invoke(head -> total.throughSeq = drain.applied())
+                .chain(() -> databases(session))
+                .chain(dbs -> Multi.createFrom().iterable(dbs)
+                        .onItem().transformToUniAndConcatenate(db -> scanDb(session, session.authoritative, db, rate, true, total, progress)
+                                .chain(() -> scanDb(session, session.other, db, rate, false, total, progress)))
+                        .onItem().ignoreAsUni())
+                .replaceWith(total)
+                .eventually(session::close)
+                .invoke(report -> publish(report, rate >= 1 ? "full" : "sample"));
+    }
+
+    /** The keys journaled after the last verified sequence, up to what the drain has applied. */
+    public Uni<Report> dirtyPass(Consumer<Report> progress) {
+        long from = drain.verifiedThrough();
+        long to = drain.applied();
+        Report total = new Report();
+        total.throughSeq = to;
+        if (to <= from) {
+            return Uni.createFrom().item(total);
+        }
+        Session session = open();
+        JournalReader reader = new JournalReader(paths.walDir());
+        long[] position = {from};
+        return Multi.createBy().repeating().uni(() -> Uni.createFrom().item(() -> readDirty(reader, position[0], to))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .whilst(batch -> batch.lastSeq() < to && !batch.empty())
+                .onItem().transformToUniAndConcatenate(batch -> {
+                    position[0] = Math.min(batch.lastSeq(), to);
+                    return checkDirty(session, batch, total, progress);
+                })
+                .onItem().ignoreAsUni()
+                .replaceWith(total)
+                .eventually(session::close)
+                .invoke(report -> publish(report, "dirty"));
+    }
+
+    /** Checks these keys of {@code db} (rounds and repairs included). */
+    public Uni<Report> keys(int db, List<byte[]> keys) {
+        Session session = open();
+        Report report = new Report();
+        return check(session, db, keys, report).replaceWith(report).eventually(session::close);
+    }
+
+    // ---- passes ----
+
+    private JournalReader.Batch readDirty(JournalReader reader, long after, long to) {
+        try {
+            return reader.next(after, PAGE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Uni<Void> checkDirty(Session session, JournalReader.Batch batch, Report total, Consumer<Report> progress) {
+        java.util.Map<Integer, List<byte[]>> byDb = new java.util.TreeMap<>();
+        batch.keys().stream().filter(k -> !internal(k.key()))
+                .forEach(k -> byDb.computeIfAbsent(k.db(), d -> new ArrayList<>()).add(k.key()));
+        return Multi.createFrom().iterable(byDb.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> check(session, e.getKey(), e.getValue(), total))
+                .onItem().ignoreAsUni()
+                .invoke(() -> progress.accept(total));
+    }
+
+    private Uni<List<Integer>> databases(Session session) {
+        if (config.source().db().isPresent()) {
+            return Uni.createFrom().item(List.of(config.source().db().get()));
+        }
+        return redis.source().send(Command.INFO, "keyspace")
+                .chain(source -> redis.target().send(Command.INFO, "keyspace")
+                        .map(target -> {
+                            TreeSet<Integer> dbs = new TreeSet<>(ServerInfo.parse(source.toString()).keysPerDb().keySet());
+                            dbs.addAll(ServerInfo.parse(target.toString()).keysPerDb().keySet());
+                            if (config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER) {
+                                dbs.add(0);
+                            }
+                            return List.copyOf(dbs);
+                        }));
+    }
+
+    /**
+     * Scans one side's database. From the authoritative side every (sampled) key is compared; from
+     * the other side only whether it exists on the authoritative side (keys only there are differences).
+     */
+    private Uni<Void> scanDb(Session session, SideAccess side, int db, double rate, boolean authoritative,
+            Report total, Consumer<Report> progress) {
+        return scanClients(side == session.authoritative ? session.authoritativeRole : session.otherRole)
+                .chain(clients -> Multi.createFrom().iterable(clients)
+                        .onItem().transformToUniAndConcatenate(client -> scanNode(client, db, page -> {
+                            List<byte[]> picked = rate >= 1 ? page
+                                    : page.stream().filter(k -> ThreadLocalRandom.current().nextDouble() < rate).toList();
+                            List<byte[]> keys = picked.stream().filter(k -> !internal(k)).toList();
+                            if (keys.isEmpty()) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            Uni<List<byte[]>> toCheck = authoritative ? Uni.createFrom().item(keys)
+                                    : session.authoritative.exist(db, keys).map(exists -> onlyHere(keys, exists));
+                            return toCheck.chain(list -> list.isEmpty() ? Uni.createFrom().voidItem()
+                                            : check(session, db, list, total, authoritative))
+                                    .invoke(() -> progress.accept(total));
+                        }))
+                        .onItem().ignoreAsUni());
+    }
+
+    private static List<byte[]> onlyHere(List<byte[]> keys, List<Boolean> existsOnAuthoritative) {
+        List<byte[]> only = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (!existsOnAuthoritative.get(i)) {
+                only.add(keys.get(i));
+            }
+        }
+        return only;
+    }
+
+    /** The standalone clients to SCAN for a side: itself, or every master of a cluster. */
+    private Uni<List<RedisSide>> scanClients(String role) {
+        if (role.equals("target") && config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER) {
+            return redis.targetMasters();
+        }
+        return Uni.createFrom().item(List.of(role.equals("source") ? redis.source() : redis.target()));
+    }
+
+    private Uni<Void> scanNode(RedisSide client, int db, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+        return client.connect(db).chain(connection -> {
+            String[] cursor = {"0"};
+            int[] repeated = {0};
+            return Multi.createBy().repeating().uni(() -> client.send(connection,
+                                    Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
+                            .map(reply -> page(client, reply, cursor, repeated)))
+                    .whilst(page -> !"0".equals(cursor[0]))
+                    .onItem().transformToUniAndConcatenate(page -> onPage.apply(page))
+                    .onItem().ignoreAsUni()
+                    .eventually(connection::close);
+        });
+    }
+
+    private static List<byte[]> page(RedisSide client, Response reply, String[] cursor, int[] repeated) {
+        String next = reply.get(0).toString();
+        if (!"0".equals(next) && next.equals(cursor[0]) && ++repeated[0] >= MAX_REPEATED_CURSOR) {
+            throw new IllegalStateException(client.endpoint() + " returned SCAN cursor " + next + " " + MAX_REPEATED_CURSOR
+                    + " times: the server's SCAN does not advance");
+        }
+        cursor[0] = next;
+        List<byte[]> keys = new ArrayList<>();
+        for (Response key : reply.get(1)) {
+            keys.add(key.toBytes());
+        }
+        return keys;
+    }
+
+    // ---- the check with rounds ----
+
+    private Uni<Void> check(Session session, int db, List<byte[]> keys, Report total) {
+        return check(session, db, keys, total, true);
+    }
+
+    private Uni<Void> check(Session session, int db, List<byte[]> keys, Report total, boolean counted) {
+        return compare(session, db, keys)
+                .invoke(() -> {
+                    if (counted) {
+                        total.checked += keys.size();
+                    }
+                })
+                .chain(differences -> differences.isEmpty() ? Uni.createFrom().voidItem()
+                        : settle(session, db, differences, total));
+    }
+
+    /**
+     * Round 1: wait for the drain to pass what the journal holds now, then compare again (transient
+     * differences vanish). Further rounds: repair through the drain, compare again.
+     */
+    private Uni<Void> settle(Session session, int db, List<Difference> found, Report total) {
+        total.differences += found.size();
+        return Uni.createFrom().item(drain::readHead)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(head -> drain.awaitApplied(head, config.verify().recheckTimeout()))
+                .chain(() -> compare(session, db, keysOf(found)))
+                .invoke(still -> total.transientDifferences += found.size() - still.size())
+                .chain(still -> repairRounds(session, db, still, total, 1));
+    }
+
+    private Uni<Void> repairRounds(Session session, int db, List<Difference> still, Report total, int round) {
+        if (still.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        if (round >= config.verify().rounds()) {
+            return mismatched(session, db, still, total);
+        }
+        return drain.repair(db, keysOf(still))
+                .chain(() -> compare(session, db, keysOf(still)))
+                .invoke(after -> total.repaired += still.size() - after.size())
+                .chain(after -> repairRounds(session, db, after, total, round + 1));
+    }
+
+    private Uni<Void> mismatched(Session session, int db, List<Difference> still, Report total) {
+        total.mismatched += still.size();
+        still.stream().limit(20 - total.mismatchedKeys.size())
+                .forEach(d -> total.mismatchedKeys.add(new String(d.key(), StandardCharsets.UTF_8)));
+        return session.mismatches.append(still.stream()
+                .map(d -> new KeyFailure(d.key(), d.db(), d.reason() + " (after " + config.verify().rounds() + " rounds)"))
+                .toList());
+    }
+
+    private static List<byte[]> keysOf(List<Difference> differences) {
+        return differences.stream().map(Difference::key).toList();
+    }
+
+    /** One comparison of the keys on both sides, without rounds. */
+    Uni<List<Difference>> compare(Session session, int db, List<byte[]> keys) {
+        return session.authoritative.read(db, keys)
+                .chain(a -> session.other.read(db, keys)
+                        .chain(b -> judge(session, db, keys, a, b)));
+    }
+
+    private Uni<List<Difference>> judge(Session session, int db, List<byte[]> keys, List<SideAccess.Held> a, List<SideAccess.Held> b) {
+        List<Difference> differences = new ArrayList<>();
+        List<Integer> byValue = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            SideAccess.Held x = a.get(i);
+            SideAccess.Held y = b.get(i);
+            if (!x.exists() && !y.exists()) {
+                continue;
+            }
+            if (x.exists() != y.exists()) {
+                differences.add(new Difference(db, keys.get(i), "only on the " + (x.exists() ? session.authoritative.name() : session.other.name())));
+            } else if (!Arrays.equals(x.payload(), y.payload())) {
+                byValue.add(i);
+            } else if (!ttlClose(x.pttl(), y.pttl())) {
+                differences.add(new Difference(db, keys.get(i), ttlReason(session, x.pttl(), y.pttl())));
+            }
+        }
+        return Multi.createFrom().iterable(byValue)
+                .onItem().transformToUniAndConcatenate(i -> ValueForm.of(session.authoritative, db, keys.get(i))
+                        .chain(x -> ValueForm.of(session.other, db, keys.get(i))
+                                .invoke(y -> {
+                                    if (!x.equals(y)) {
+                                        differences.add(new Difference(db, keys.get(i), "different value"));
+                                    } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
+                                        differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
+                                    }
+                                })))
+                .onItem().ignoreAsUni()
+                .replaceWith(differences);
+    }
+
+    private boolean ttlClose(long x, long y) {
+        if (x < 0 || y < 0) {
+            return x == y;
+        }
+        return Math.abs(x - y) <= config.verify().ttlTolerance().toMillis();
+    }
+
+    private static String ttlReason(Session session, long x, long y) {
+        return "different TTL: " + session.authoritative.name() + " " + (x < 0 ? "none" : x + " ms") + ", "
+                + session.other.name() + " " + (y < 0 ? "none" : y + " ms");
+    }
+
+    /** Keys df2redis itself writes: meta keys, the baseline and fence keys, the writer's temporary keys. */
+    boolean internal(byte[] key) {
+        return ownKeys.isOwn(new String(key, StandardCharsets.UTF_8));
+    }
+
+    private void publish(Report report, String mode) {
+        store.update(s -> {
+            s.metrics.merge("verify_keys_checked", (double) report.checked, Double::sum);
+            s.metrics.merge("verify_differences", (double) report.differences, Double::sum);
+            s.metrics.merge("verify_repaired", (double) report.repaired, Double::sum);
+            s.metrics.merge("verify_mismatches", (double) report.mismatched, Double::sum);
+            s.metrics.put("verify_last_pass_mismatches", (double) report.mismatched);
+        });
+        if (report.mismatched == 0 && report.throughSeq > 0 && !"sample".equals(mode)) {
+            drain.verifiedThrough(report.throughSeq);
+        }
+    }
+
+    // ---- sessions ----
+
+    /** The two sides of one pass, read-only, in the drain's direction. */
+    final class Session {
+        final SideAccess authoritative;
+        final SideAccess other;
+        final String authoritativeRole;
+        final String otherRole;
+        final FailureLog mismatches = new FailureLog(paths.stateDir().resolve("mismatches.jsonl"));
+
+        Session() {
+            boolean forward = drain.direction() == JournalDrain.Direction.FORWARD;
+            boolean cluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
+            SideAccess source = new SideAccess("source", redis.source().withPoolSize(4), false);
+            SideAccess target = new SideAccess("target", redis.target().withPoolSize(4), cluster);
+            this.authoritative = forward ? source : target;
+            this.other = forward ? target : source;
+            this.authoritativeRole = forward ? "source" : "target";
+            this.otherRole = forward ? "target" : "source";
+        }
+
+        Uni<Void> close() {
+            return Uni.createFrom().item(() -> {
+                authoritative.close();
+                other.close();
+                mismatches.close();
+                return null;
+            });
+        }
+    }
+
+    Session open() {
+        return new Session();
+    }
+}
