@@ -24,6 +24,8 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 public class MigrationResource {
 
+    private static final java.time.Duration ABORT_WAIT = java.time.Duration.ofSeconds(10);
+
     private final CutoverControl control;
 
     private final PipelineEngine engine;
@@ -97,15 +99,21 @@ public class MigrationResource {
      */
     @POST
     @Path("/rollback")
-    public Response rollback() {
+    public Uni<Response> rollback() {
+        Uni<Void> stopped = Uni.createFrom().voidItem();
         if (engine.active()) {
             if (MigrationRuntime.ROLLBACK.equals(store.read(s -> s.plan))) {
                 throw new PipelineBusyException("a rollback is already running");
             }
             engine.abort();
+            stopped = Uni.createFrom().completionStage(engine.completion())
+                    .ifNoItem().after(ABORT_WAIT).failWith(() -> new PipelineBusyException("the running plan did not stop within "
+                            + ABORT_WAIT.toSeconds() + " s of the abort: try the rollback again"))
+                    .replaceWithVoid();
         }
-        engine.start(MigrationRuntime.ROLLBACK);
-        return accepted();
+        return stopped
+                .invoke(() -> engine.start(MigrationRuntime.ROLLBACK))
+                .map(started -> accepted());
     }
 
     @POST

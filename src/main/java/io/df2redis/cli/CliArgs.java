@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 public record CliArgs(String command, Optional<Path> config, boolean dryRun, Optional<Integer> showPort, boolean json) {
 
-    public static final List<String> COMMANDS = List.of("prepare", "migrate", "status", "rollback", "serve", "demo", "help");
+    public static final List<String> COMMANDS = List.of("prepare", "migrate", "status", "rollback", "advance", "serve", "demo", "help");
 
     public static final String USAGE = """
             usage: df2redis <command> [--config FILE] [--dry-run] [--show PORT] [--json]
@@ -19,7 +19,10 @@ public record CliArgs(String command, Optional<Path> config, boolean dryRun, Opt
               migrate    run the migration plan in this process; one line per event; exit 0 done, 1 failed/blocked, 2 bad input
               prepare    check the file and both sides (read-only), print the findings
               status     print the status file (also while another process runs it)
-              rollback   run the rollback plan
+              rollback   return reads and writes to the side that was primary before the last flip (asks the
+                         running service at dashboard.addr when one answers, else runs the rollback plan here)
+              advance    let a waiting cutover step go on (the next read batch with cutover.auto: false, or the
+                         end of cleanup.observeFor), through the running service's REST API
               serve      run as a service driven by REST (/api/v1) and watched over SSE (/api/v1/events)
               demo       migrate between two local redis-server processes it starts (needs redis-server on PATH)
               help       print this text

@@ -87,10 +87,20 @@ final class Demo {
                   endpoint: 127.0.0.1:%d   # the demo's writer talks to the proxy here
                   consolePort: %d
                 migrate:
-                  mode: live           # the full plan; stages this version lacks say so
+                  mode: live           # the full plan, from precheck to cleanup
                   scanCount: 50
                   throttle:
                     maxOpsPerMaster: 1000   # slows the baseline so the writer has time to write
+                  cutover:
+                    checkEvery: 500ms
+                    batches:           # short read batches, so that the demo shows all of them
+                      - {label: canary, percentage: 10, duration: 3s}
+                      - {label: half, percentage: 50, duration: 3s}
+                      - {label: all, percentage: 100, duration: 3s}
+                verify:
+                  mode: full
+                cleanup:
+                  keepMirror: true     # the source keeps getting every write: the demo compares both sides
                 control:
                   token: %s
                 """.formatted(source.address(), target.address(), proxyPort, consolePort, HexFormat.of().formatHex(token));

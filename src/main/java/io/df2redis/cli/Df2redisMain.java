@@ -81,6 +81,15 @@ public class Df2redisMain {
         if (cli.command().equals("status")) {
             return printStatus(cli, out, paths, status);
         }
+        if (cli.command().equals("advance")) {
+            return new RemoteControl(config).post("/api/v1/migration/cutover/advance", "advance", out, err);
+        }
+        if (cli.command().equals("rollback")) {
+            RemoteControl remote = new RemoteControl(config);
+            if (remote.serviceRunning()) {
+                return remote.post("/api/v1/migration/rollback", "rollback", out, err);
+            }
+        }
         return boot(cli, config, err);
     }
 

@@ -64,6 +64,44 @@ public final class RespClient {
     public record RedisError(String message) {
     }
 
+    /** A kept connection: commands on it are ordered, one reply read per command. */
+    public Connection connect() throws IOException {
+        return new Connection();
+    }
+
+    /** One connection, kept open; not thread-safe. */
+    public final class Connection implements AutoCloseable {
+        private final Socket socket = new Socket();
+        private final OutputStream out;
+        private final InputStream in;
+
+        private Connection() throws IOException {
+            socket.connect(new InetSocketAddress(host, port), 2000);
+            socket.setSoTimeout(30_000);
+            socket.setTcpNoDelay(true);
+            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+            if (password.isPresent()) {
+                Object reply = command("AUTH", password.get());
+                if (reply instanceof RedisError error) {
+                    close();
+                    throw new IOException("AUTH refused: " + error.message());
+                }
+            }
+        }
+
+        public Object command(String... args) throws IOException {
+            write(out, List.of(args));
+            out.flush();
+            return read(in);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     static void write(OutputStream out, List<String> command) throws IOException {
         out.write(("*" + command.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (String arg : command) {

@@ -36,9 +36,11 @@ public class CleanupStage implements Stage {
     private final OwnKeyRemoval ownKeys;
     private final StatusStore store;
     private final CutoverControl control;
+    private final MetaHookOff metaHook;
 
     public CleanupStage(MigrationConfig config, MigrationPaths paths, ProxySupervisor proxy, JournalDrain drain,
-            OwnKeyRemoval ownKeys, StatusStore store, CutoverControl control) {
+            OwnKeyRemoval ownKeys, StatusStore store, CutoverControl control, MetaHookOff metaHook) {
+        this.metaHook = metaHook;
         this.config = config;
         this.paths = paths;
         this.proxy = proxy;
@@ -65,6 +67,7 @@ public class CleanupStage implements Stage {
         }
         return observe(context)
                 .chain(() -> stopMirror(context))
+                .chain(() -> metaHook.turnOff())
                 .chain(() -> ownKeys.removeAll())
                 .invoke(removed -> context.info("removed " + removed + " meta and MIGRATE_* keys"))
                 .chain(removed -> report(removed))

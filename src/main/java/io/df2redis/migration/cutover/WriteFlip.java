@@ -38,9 +38,11 @@ public class WriteFlip {
     private final Verifier verifier;
     private final RedisEndpoints redis;
     private final StatusStore store;
+    private final io.df2redis.migration.event.EventHub events;
 
     public WriteFlip(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, Verifier verifier,
-            RedisEndpoints redis, StatusStore store) {
+            RedisEndpoints redis, StatusStore store, io.df2redis.migration.event.EventHub events) {
+        this.events = events;
         this.config = config;
         this.proxy = proxy;
         this.drain = drain;
@@ -130,8 +132,18 @@ public class WriteFlip {
         return (System.nanoTime() - started) / 1_000_000;
     }
 
-    /** Adds an attempt to {@code status.fence} and the pause figures to the metrics. */
+    /** Adds an attempt to {@code status.fence}, the pause figures to the metrics, and a {@code fence.attempt} event. */
     public void record(String purpose, Attempt attempt) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("purpose", purpose);
+        data.put("pauseMs", attempt.pauseMillis());
+        data.put("outcome", attempt.flipped() ? "flipped" : "kept-old-primary");
+        if (attempt.reason() != null) {
+            data.put("reason", attempt.reason());
+        }
+        events.emit("fence.attempt", "rollback".equals(purpose) ? "rollback-route" : "fence", purpose + ": "
+                + (attempt.flipped() ? "flipped" : "kept the old primary (" + attempt.reason() + ")") + " after a pause of "
+                + attempt.pauseMillis() + " ms", data);
         store.update(s -> {
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> attempts = (List<Map<String, Object>>) s.fence.computeIfAbsent("attempts", k -> new ArrayList<>());

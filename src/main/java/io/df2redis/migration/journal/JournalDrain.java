@@ -56,7 +56,7 @@ public class JournalDrain {
         }
     }
 
-    private static final Duration IDLE_POLL = Duration.ofMillis(50);
+    private static final Duration IDLE_POLL = Duration.ofMillis(20);
     private static final Duration EAGER_POLL = Duration.ofMillis(2);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int REPAIR_BATCH = 500;

@@ -39,9 +39,11 @@ public class RollbackStages {
     private final WriteFlip flip;
     private final StatusStore store;
     private final TargetPurge purge;
+    private final io.df2redis.migration.cutover.MetaHookOff metaHook;
 
     public RollbackStages(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, WriteFlip flip,
-            StatusStore store, TargetPurge purge) {
+            StatusStore store, TargetPurge purge, io.df2redis.migration.cutover.MetaHookOff metaHook) {
+        this.metaHook = metaHook;
         this.config = config;
         this.proxy = proxy;
         this.drain = drain;
@@ -70,6 +72,7 @@ public class RollbackStages {
                         .chain(failure -> failure != null ? Uni.createFrom().item(StageResult.blocked(failure))
                                 : proxy.applyRoute(RouteKind.SOURCE, 0)
                                         .chain(() -> drain.stop())
+                                        .chain(() -> metaHook.turnOff())
                                         .invoke(() -> store.update(s -> {
                                             s.cutover.put("state", "rolled-back");
                                             s.cutover.put("writesFlipped", false);

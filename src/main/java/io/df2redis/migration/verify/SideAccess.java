@@ -119,9 +119,9 @@ final class SideAccess implements AutoCloseable {
         }
     }
 
+    /** Closes this pass's connections; the side's client is shared and stays open. */
     @Override
     public void close() {
         connections.keySet().forEach(this::evict);
-        side.close();
     }
 }

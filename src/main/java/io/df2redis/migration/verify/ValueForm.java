@@ -25,13 +25,16 @@ final class ValueForm {
                     String kind = type.toString();
                     Request read = switch (kind) {
                         case "string" -> Request.cmd(Command.GET).arg(key);
-                        case "hash" -> Request.cmd(Command.HGETALL).arg(key);
+                        case "hash" -> null;
                         case "list" -> Request.cmd(Command.LRANGE).arg(key).arg(0).arg(-1);
                         case "set" -> Request.cmd(Command.SMEMBERS).arg(key);
                         case "zset" -> Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(-1).arg("WITHSCORES");
                         case "stream" -> Request.cmd(Command.XRANGE).arg(key).arg("-").arg("+");
                         default -> null;
                     };
+                    if (kind.equals("hash")) {
+                        return hash(side, db, key);
+                    }
                     if (read == null) {
                         return Uni.createFrom().item(kind);
                     }
@@ -40,20 +43,42 @@ final class ValueForm {
                 });
     }
 
+    /** Fields then their values: flat arrays in RESP2 and RESP3 alike (HGETALL is a map in RESP3). */
+    private static Uni<String> hash(SideAccess side, int db, byte[] key) {
+        return side.send(db, Request.cmd(Command.HKEYS).arg(key), "HKEYS")
+                .chain(fields -> {
+                    if (fields == null || fields.size() == 0) {
+                        return Uni.createFrom().item("hash:[]");
+                    }
+                    Request values = Request.cmd(Command.HMGET).arg(key);
+                    for (Response field : fields) {
+                        values.arg(field.toBytes());
+                    }
+                    return side.send(db, values, "HMGET")
+                            .map(replies -> {
+                                List<String> parts = new ArrayList<>();
+                                for (int i = 0; i < fields.size(); i++) {
+                                    parts.add(encode(fields.get(i).toBytes()) + "=" + canonical(replies.get(i), "value"));
+                                }
+                                Collections.sort(parts);
+                                return "hash:[" + String.join(",", parts) + "]";
+                            });
+                });
+    }
+
     /** Sorted for hashes, sets and sorted sets; flat field/value replies (RESP2) are paired first. */
     private static String canonical(Response value, String kind) {
         if (value == null) {
             return "nil";
         }
-        if (value.type() != io.vertx.redis.client.ResponseType.MULTI) {
+        if (value.type() == io.vertx.redis.client.ResponseType.BULK) {
             return encode(value.toBytes());
         }
+        if (value.type() != io.vertx.redis.client.ResponseType.MULTI) {
+            return value.toString();
+        }
         List<String> parts = new ArrayList<>();
-        if (value.getKeys() != null && !value.getKeys().isEmpty()) {
-            for (String field : value.getKeys()) {
-                parts.add(encode(field.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "=" + canonical(value.get(field), "value"));
-            }
-        } else {
+        {
             List<String> items = new ArrayList<>();
             for (Response item : value) {
                 items.add(canonical(item, "value"));

@@ -380,8 +380,8 @@ public class Verifier {
         Session() {
             boolean forward = drain.direction() == JournalDrain.Direction.FORWARD;
             boolean cluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
-            SideAccess source = new SideAccess("source", redis.source().withPoolSize(4), false);
-            SideAccess target = new SideAccess("target", redis.target().withPoolSize(4), cluster);
+            SideAccess source = new SideAccess("source", redis.source(), false);
+            SideAccess target = new SideAccess("target", redis.target(), cluster);
             this.authoritative = forward ? source : target;
             this.other = forward ? target : source;
             this.authoritativeRole = forward ? "source" : "target";

@@ -67,7 +67,7 @@ final class Console implements AutoCloseable {
         }
         compat.append('}');
         return "{\"routeVersion\":" + route.version() + ",\"multiWriteMode\":\"" + multiWriteMode + "\""
-                + ",\"route\":" + Secrets.maskUrls(route.currentJson())
+                + ",\"route\":" + routeJson()
                 + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
                 + ",\"autoLifts\":" + fence.autoLifts() + "}"
                 + ",\"inflight\":" + plugin.inflight()
@@ -77,6 +77,12 @@ final class Console implements AutoCloseable {
                 + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
                 + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
                 + ",\"unmirrorable\":" + compat + "}";
+    }
+
+    /** The route as JSON, credentials masked: a single-resource route is a bare URL, given as a JSON string. */
+    private String routeJson() {
+        String masked = Secrets.maskUrls(route.currentJson()).trim();
+        return masked.startsWith("{") ? masked : "\"" + jsonEscape(masked) + "\"";
     }
 
     /** Camellia's own figures of the last interval (qps, per command, per backend, failures), credentials masked. */
@@ -93,7 +99,7 @@ final class Console implements AutoCloseable {
 
     private void route(HttpExchange exchange) throws IOException {
         if ("GET".equals(exchange.getRequestMethod())) {
-            respond(exchange, 200, "{\"routeVersion\":" + route.version() + ",\"route\":" + Secrets.maskUrls(route.currentJson()) + "}");
+            respond(exchange, 200, "{\"routeVersion\":" + route.version() + ",\"route\":" + routeJson() + "}");
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
@@ -103,7 +109,7 @@ final class Console implements AutoCloseable {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         try {
             long version = route.apply(body);
-            respond(exchange, 200, "{\"routeVersion\":" + version + ",\"route\":" + Secrets.maskUrls(route.currentJson()) + "}");
+            respond(exchange, 200, "{\"routeVersion\":" + version + ",\"route\":" + routeJson() + "}");
         } catch (IllegalArgumentException e) {
             respond(exchange, 400, "{\"error\":\"" + jsonEscape(e.getMessage()) + "\"}");
         }

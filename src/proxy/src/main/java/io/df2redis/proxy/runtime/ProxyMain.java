@@ -45,6 +45,7 @@ public final class ProxyMain {
             System.exit(2);
         }
         quietCamellia();
+        WritingReads.typeAsWrites();
         ProxySettings settings = ProxySettings.load(Path.of(args[0]));
 
         RouteUpdater route = new RouteUpdater(settings.routeFile);

@@ -1,0 +1,277 @@
+package io.df2redis.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.local.DemoDataset;
+import io.df2redis.local.LocalRedis;
+import io.df2redis.local.RespClient;
+import io.df2redis.state.StatusJson;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The consistency contract end to end: the packaged service in {@code serve} mode, real source and
+ * target, the real proxy, and a {@link LiveWriter} writing a mix through the proxy all along.
+ */
+class ConsistencyIT {
+
+    private static final String TOKEN = "consistency-it-token-7731";
+
+    @TempDir
+    Path home;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * Steps: seed the writer's keys and a dataset on the source; start the migration; once the proxy
+     * is up, start the writer; during the import, kill -9 the proxy (the supervisor restarts it and
+     * records a possible-loss window); after the import, change a key on the target behind the proxy's
+     * back; the plan runs sync, verify (forced to a full pass by the window, which repairs the injected
+     * key), three read batches, the fenced write flip, and waits in cleanup's observation window.
+     * There, with the writer stopped: both sides equal key for key, and neither misses an acknowledged
+     * write. Then advance: the cleanup removes df2redis's own keys and writes the report.
+     */
+    @Test
+    void migratesUnderLiveWritesThroughAProxyCrashAndAnInjectedMismatch() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 150, 3);
+            Service service = serve(source, target, """
+                    migrate:
+                      mode: live
+                      scanCount: 50
+                      throttle: {maxOpsPerMaster: 1500}
+                      cutover:
+                        checkEvery: 300ms
+                        batches:
+                          - {label: canary, percentage: 10, duration: 2s}
+                          - {label: half, percentage: 50, duration: 2s}
+                          - {label: all, percentage: 100, duration: 2s}
+                    verify: {mode: sample}
+                    sync: {readyFor: 3s}
+                    cleanup: {observeFor: 1h}
+                    """);
+            try (Df2redisProcess process = service.process;
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 400)) {
+                assertEquals(202, post(service.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
+                writer.start();
+
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "import").equals("running"));
+                long proxyPid = status(service).path("proxy").path("pid").asLong();
+                ProcessHandle.of(proxyPid).orElseThrow().destroyForcibly();
+                await().atMost(Duration.ofSeconds(60)).until(() -> status(service).path("possibleLossWindows").size() >= 1
+                        && status(service).path("proxy").path("pid").asLong() != proxyPid
+                        && "running".equals(status(service).path("proxy").path("state").asText()));
+
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "import").equals("succeeded"));
+                target.command("SET", "str:1:7", "changed-behind-the-proxy");
+
+                await().atMost(Duration.ofSeconds(180)).until(() -> stageStatus(service, "cleanup").equals("running")
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                JsonNode flipped = status(service);
+                assertEquals("running", stageStatus(service, "cleanup"), flipped.toPrettyString());
+                writer.stop();
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(service).path("metrics").path("sync_backlog_records").asDouble() == 0);
+
+                JsonNode verify = StatusFiles.stage(flipped, "verify").path("findings").path("verify");
+                assertEquals("full", verify.path("mode").asText(), "a possible-loss window forces a full pass: " + verify);
+                assertTrue(verify.path("repaired").asLong() >= 1, "the key changed behind the proxy was repaired: " + verify);
+                assertTrue(flipped.path("possibleLossWindows").get(0).path("coveredByFullVerify").asBoolean(), flipped.toPrettyString());
+                assertTrue(flipped.path("cutover").path("writesFlipped").asBoolean(), flipped.path("cutover").toPrettyString());
+                assertEquals("changed-behind-the-proxy".equals(target.command("GET", "str:1:7")), false);
+
+                RespClient s = source.client();
+                RespClient t = target.client();
+                List<String> differences = LiveWriter.differences(s, t);
+                assertEquals(List.of(), differences, "both sides equal after the write cutover");
+                assertEquals(List.of(), writer.lostWrites(t), "the target (now primary) holds every acknowledged write");
+                assertEquals(List.of(), writer.lostWrites(s), "the source (mirror) holds every acknowledged write");
+                assertTrue(writer.acknowledged() > 500 && writer.uncertainKeys() < 40, "the writer wrote all along: " + LiveWriter.summary(writer));
+                JsonNode fence = flipped.path("fence");
+                System.out.printf("FIGURE live migration: %s; fence %s; drain %.0f keys copied; verify %s%n",
+                        LiveWriter.summary(writer), fence.path("attempts"), flipped.path("metrics").path("sync_keys_copied").asDouble(),
+                        verify);
+
+                assertEquals(202, post(service.base + "/api/v1/migration/cutover/advance"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> status(service).path("status").asText().equals("succeeded"));
+                for (RespClient side : List.of(s, t)) {
+                    assertEquals(List.of(), side.command("KEYS", "meta:*"), "meta keys removed");
+                    assertEquals(List.of(), side.command("KEYS", "MIGRATE_*"), "MIGRATE_* keys removed");
+                }
+                assertTrue(Files.exists(home.resolve("state/report.json")), "the final report is written");
+                assertEquals("target", status(service).path("proxy").path("route").asText());
+                stop(process);
+            }
+        }
+    }
+
+    /**
+     * Steps: migrate with the writer on until the write flip (the target is primary, the cleanup
+     * observes); the writer goes on; rollback: the reverse drain copies the keys written on the
+     * target into the source, a fenced flip makes the source primary again, the route returns to the
+     * source. The writer goes on a little, then stops: the source holds every acknowledged write.
+     */
+    @Test
+    void rollsBackAfterTheWriteFlipWithoutLosingAWrite() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 30, 5);
+            Service service = serve(source, target, """
+                    migrate:
+                      mode: live
+                      cutover:
+                        checkEvery: 300ms
+                        batches:
+                          - {label: all, percentage: 100, duration: 1s}
+                    verify: {mode: full}
+                    cleanup: {observeFor: 1h}
+                    """);
+            try (Df2redisProcess process = service.process;
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 400)) {
+                assertEquals(202, post(service.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
+                writer.start();
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "cleanup").equals("running")
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                assertEquals("running", stageStatus(service, "cleanup"), status(service).toPrettyString());
+                long written = writer.acknowledged();
+                await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > written + 500);
+
+                assertEquals(202, post(service.base + "/api/v1/migration/rollback"));
+                await().atMost(Duration.ofSeconds(90)).until(() -> "rollback".equals(status(service).path("plan").asText())
+                        && status(service).path("status").asText().matches("succeeded|failed|blocked"));
+                JsonNode done = status(service);
+                assertEquals("succeeded", done.path("status").asText(), done.toPrettyString());
+                long afterRollback = writer.acknowledged();
+                await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > afterRollback + 300);
+                writer.stop();
+
+                assertEquals("source", done.path("proxy").path("route").asText());
+                assertEquals("rolled-back", done.path("cutover").path("state").asText());
+                assertEquals(List.of(), writer.lostWrites(source.client()),
+                        "the source holds every write acknowledged before, during and after the time the target was primary");
+                System.out.printf("FIGURE rollback after the flip: %s; fence attempts %s%n", LiveWriter.summary(writer),
+                        done.path("fence").path("attempts"));
+                stop(process);
+            }
+        }
+    }
+
+    /**
+     * Steps: migrate with {@code cutover.auto: false}; the first read batch holds, the second waits
+     * for an advance; rollback there with {@code rollback.purgeTarget}: the route returns to the
+     * source, which holds every acknowledged write, and the target no longer holds migrated keys.
+     */
+    @Test
+    void rollsBackFromAReadBatchAndPurgesTheTarget() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 30, 9);
+            Service service = serve(source, target, """
+                    migrate:
+                      mode: live
+                      cutover:
+                        auto: false
+                        checkEvery: 300ms
+                        batches:
+                          - {label: canary, percentage: 20, duration: 1s}
+                          - {label: all, percentage: 100, duration: 1s}
+                    rollback: {purgeTarget: true}
+                    """);
+            try (Df2redisProcess process = service.process;
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 300)) {
+                assertEquals(202, post(service.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
+                writer.start();
+                await().atMost(Duration.ofSeconds(120)).until(() -> "awaiting-advance".equals(status(service).path("cutover").path("state").asText())
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                assertEquals("awaiting-advance", status(service).path("cutover").path("state").asText(), status(service).toPrettyString());
+
+                assertEquals(202, post(service.base + "/api/v1/migration/rollback"));
+                await().atMost(Duration.ofSeconds(90)).until(() -> "rollback".equals(status(service).path("plan").asText())
+                        && status(service).path("status").asText().matches("succeeded|failed|blocked"));
+                JsonNode done = status(service);
+                assertEquals("succeeded", done.path("status").asText(), done.toPrettyString());
+                long afterRollback = writer.acknowledged();
+                await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > afterRollback + 200);
+                writer.stop();
+
+                assertEquals("source", done.path("proxy").path("route").asText());
+                assertEquals(List.of(), writer.lostWrites(source.client()), "the source holds every acknowledged write");
+                assertEquals(0L, target.command("DBSIZE"), "purgeTarget removed the migrated keys from the target: "
+                        + StatusFiles.stage(status(service), "rollback-purge") + " left e.g. " + target.command("SCAN", "0"));
+                assertEquals(409, post(service.base + "/api/v1/migration/cutover/advance"), "nothing waits for an advance now");
+                stop(process);
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private record Service(Df2redisProcess process, String base, int proxyPort, Path statusFile) {
+    }
+
+    private Service serve(LocalRedis source, LocalRedis target, String extra) throws Exception {
+        int port = LocalRedis.freePort();
+        int proxyPort = LocalRedis.freePort();
+        int consolePort = LocalRedis.freePort();
+        Path file = home.resolve("migrate.yaml");
+        Files.writeString(file, """
+                source: {type: redis, addr: "%s"}
+                target: {seed: "%s"}
+                stateDir: state
+                dashboard: {addr: "127.0.0.1:%d"}
+                proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
+                engine: {checkpointEvery: 1}
+                """.formatted(source.address(), target.address(), port, proxyPort, consolePort) + extra);
+        Map<String, String> env = Map.of("DF2REDIS_CONFIG", file.toString(), "DF2REDIS_CONTROL_TOKEN", TOKEN);
+        Df2redisProcess process = Df2redisProcess.start(home, env, "serve");
+        String base = "http://127.0.0.1:" + port;
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> get(base + "/q/health/live") == 200);
+        return new Service(process, base, proxyPort, home.resolve("state/status.json"));
+    }
+
+    private JsonNode status(Service service) throws Exception {
+        return StatusJson.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(service.base + "/api/v1/migration"))
+                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private String stageStatus(Service service, String stage) throws Exception {
+        return StatusFiles.stage(status(service), stage).path("status").asText();
+    }
+
+    private int get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private int post(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static void stop(Df2redisProcess process) throws Exception {
+        process.process().toHandle().destroy();
+        process.await(30);
+    }
+}
