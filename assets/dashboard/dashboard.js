@@ -489,7 +489,8 @@
       pill.textContent = cutover.state || '?';
       const title = document.createElement('strong');
       const position = cutover.index != null && cutover.of != null ? ` ${cutover.index}/${cutover.of}` : '';
-      title.textContent = `batch${position}` + (cutover.batch != null ? ` (${show(cutover.batch)})` : '');
+      const batchName = cutover.batch != null && typeof cutover.batch !== 'object' ? ` (${cutover.batch})` : '';
+      title.textContent = `batch${position}${batchName}`;
       head.append(title, pill);
       box.append(head);
       if (cutover.percentage != null) {
@@ -499,6 +500,9 @@
         box.append(bar, para(`${cutover.percentage}% of reads go to the target`));
       }
       const gate = [];
+      if (cutover.batch != null && typeof cutover.batch === 'object') {
+        gate.push(['batch', Object.entries(cutover.batch).map(([k, v]) => `${k} ${show(v)}`).join(', ')]);
+      }
       if (cutover.reason) {
         gate.push(['gate', cutover.reason]);
       }
