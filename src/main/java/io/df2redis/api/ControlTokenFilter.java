@@ -1,22 +1,29 @@
 package io.df2redis.api;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.dashboard.DashboardResource;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Every {@code /api} call needs {@code Authorization: Bearer <control.token>}. Health and metrics
- * ({@code /q/...}) stay open for probes and scrapers. Runs before routing, so an unauthenticated
- * caller learns nothing about which routes exist.
+ * Every {@code /api} call, and every other REST path, needs {@code Authorization: Bearer <control.token>}.
+ * Open are only the dashboard's static files ({@code /} and {@code /dashboard/<file name>}, which
+ * hold no data), and health and metrics ({@code /q/...}, not REST resources, so this filter never
+ * sees them) for probes and scrapers. The open paths are an exact list rather than "all but /api",
+ * so that no spelling of a path ({@code /dashboard/../api}, {@code //api}, {@code /%61pi}) reaches
+ * the API without the token. Runs before routing, so an unauthenticated caller learns nothing
+ * about which routes exist.
  */
 public class ControlTokenFilter {
 
     private static final String BEARER = "Bearer ";
+    private static final Pattern OPEN = Pattern.compile("/|/dashboard/" + DashboardResource.FILE_NAME.pattern());
 
     private final Optional<byte[]> token;
 
@@ -26,8 +33,7 @@ public class ControlTokenFilter {
 
     @ServerRequestFilter(preMatching = true)
     public Optional<Response> authenticate(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/api")) {
+        if (OPEN.matcher(request.getUriInfo().getPath()).matches()) {
             return Optional.empty();
         }
         if (token.isEmpty()) {

@@ -51,8 +51,8 @@ final class Demo {
             MigrationConfig config = MigrationConfigLoader.load(file);
             Secrets.register(config);
             System.setProperty(MigrationFile.FILE_PROPERTY, file.toString());
-            cli.showPort().ifPresent(port -> out.println("demo: REST/SSE on http://127.0.0.1:" + port
-                    + "/api/v1/migration (token in " + file + ")"));
+            cli.showPort().ifPresent(port -> out.println("demo: dashboard on http://127.0.0.1:" + port
+                    + "/ (it asks for control.token, in " + file + "); REST/SSE under /api/v1"));
             CliArgs migrate = new CliArgs("migrate", Optional.of(file), false, cli.showPort(), cli.json());
             DemoWriter writer = DemoWriter.start(proxyPort, home.resolve("state/status.json"));
             int exit = Df2redisMain.boot(migrate, config, err);
