@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  */
 public final class ProxyBench {
 
-    private static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
     private static final Pattern RPS = Pattern.compile("^(SET|GET): ([0-9.]+) requests per second");
 
     public static void main(String[] args) throws Exception {
@@ -163,7 +163,7 @@ public final class ProxyBench {
                 latencies.get((int) (latencies.size() * 0.99)) / 1000.0, latencies.get(latencies.size() - 1) / 1000.0);
     }
 
-    private static void write(int port, int perSecond, int id, AtomicBoolean running, List<Long> latencies) {
+    static void write(int port, int perSecond, int id, AtomicBoolean running, List<Long> latencies) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port));
             socket.setTcpNoDelay(true);

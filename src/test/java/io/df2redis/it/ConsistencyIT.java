@@ -220,6 +220,94 @@ class ConsistencyIT {
         }
     }
 
+    /**
+     * Steps: migrate with the writer on; while the import runs, kill -9 the service (the proxy, its
+     * child, keeps serving the writer and journaling); start {@code serve} again: it adopts the proxy,
+     * continues the plan from the import's checkpoint; during the sync the target stops answering
+     * for 12 s ({@code DEBUG SLEEP}, longer than the writer's timeout and its retries): the drain retries with backoff and goes on; kill -9 the service
+     * again during the sync and restart it. The plan reaches the cleanup's observation window with
+     * both sides equal and no acknowledged write lost on either side.
+     */
+    @Test
+    void resumesAfterTheServiceIsKilledDuringImportAndSyncAndRidesOutATargetOutage() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty(), "--enable-debug-command", "yes")) {
+            DemoDataset.load(source, 100, 13);
+            String extra = """
+                    migrate:
+                      mode: live
+                      scanCount: 50
+                      throttle: {maxOpsPerMaster: 1500}
+                      cutover:
+                        checkEvery: 300ms
+                        batches:
+                          - {label: all, percentage: 100, duration: 1s}
+                    verify: {mode: full}
+                    sync: {readyFor: 8s}
+                    cleanup: {observeFor: 1h}
+                    """;
+            Service first = serve(source, target, extra);
+            try (LiveWriter writer = LiveWriter.seeded(source.client(), first.proxyPort, 400)) {
+                assertEquals(202, post(first.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(first, "start-proxy").equals("succeeded"));
+                writer.start();
+                await().atMost(Duration.ofSeconds(60)).until(() -> StatusFiles.read(first.statusFile).path("stages").toString()
+                        .contains("\"name\":\"import\",\"status\":\"running\"") && importedKeys(first) > 300);
+                long proxyPid = StatusFiles.read(first.statusFile).path("proxy").path("pid").asLong();
+                first.process.process().destroyForcibly();
+                first.process.await(20);
+                long during = writer.acknowledged();
+                await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledged() > during + 200);
+                assertTrue(ProcessHandle.of(proxyPid).map(ProcessHandle::isAlive).orElse(false), "the proxy outlives a killed service");
+
+                Service second = restart(first);
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(second, "sync").equals("running")
+                        || status(second).path("status").asText().matches("failed|blocked"));
+                assertEquals("running", stageStatus(second, "sync"), status(second).toPrettyString());
+                assertEquals(proxyPid, status(second).path("proxy").path("pid").asLong(), "the restarted service adopted the running proxy");
+                assertTrue(StatusFiles.stage(status(second), "import").path("resumes").asInt() >= 1, "the import continued from its checkpoint");
+                Thread outage = new Thread(() -> {
+                    try {
+                        target.client().command("DEBUG", "SLEEP", "12");
+                    } catch (java.io.IOException e) {
+                        // the sleep is the point
+                    }
+                });
+                outage.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(second).path("recentEvents").toString().contains("\"sync.retrying\""));
+                outage.join();
+                await().atMost(Duration.ofSeconds(60)).until(() -> status(second).path("recentEvents").toString().contains("\"sync.recovered\""));
+                second.process.process().destroyForcibly();
+                second.process.await(20);
+
+                Service third = restart(first);
+                await().atMost(Duration.ofSeconds(180)).until(() -> stageStatus(third, "cleanup").equals("running")
+                        || status(third).path("status").asText().matches("failed|blocked"));
+                assertEquals("running", stageStatus(third, "cleanup"), status(third).toPrettyString());
+                writer.stop();
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(third).path("metrics").path("sync_backlog_records").asDouble() == 0);
+                assertEquals(List.of(), LiveWriter.differences(source.client(), target.client()), "both sides equal");
+                assertEquals(List.of(), writer.lostWrites(target.client()), "the target holds every acknowledged write");
+                assertEquals(List.of(), writer.lostWrites(source.client()), "so does the source");
+                System.out.printf("FIGURE kill -9 of the service during import and sync, target outage: %s; drain state %s%n",
+                        LiveWriter.summary(writer), status(third).path("drain"));
+                stop(third.process);
+            }
+        }
+    }
+
+    private long importedKeys(Service service) throws Exception {
+        return StatusFiles.read(service.statusFile).path("metrics").path("import_keys_copied").asLong();
+    }
+
+    private Service restart(Service earlier) throws Exception {
+        Path file = home.resolve("migrate.yaml");
+        Map<String, String> env = Map.of("DF2REDIS_CONFIG", file.toString(), "DF2REDIS_CONTROL_TOKEN", TOKEN);
+        Df2redisProcess process = Df2redisProcess.start(home, env, "serve");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> get(earlier.base + "/q/health/live") == 200);
+        return new Service(process, earlier.base, earlier.proxyPort, earlier.statusFile);
+    }
+
     // ---- helpers ----
 
     private record Service(Df2redisProcess process, String base, int proxyPort, Path statusFile) {
@@ -236,7 +324,7 @@ class ConsistencyIT {
                 stateDir: state
                 dashboard: {addr: "127.0.0.1:%d"}
                 proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
-                engine: {checkpointEvery: 1}
+                engine: {checkpointEvery: 1, remoteTimeout: 2s}
                 """.formatted(source.address(), target.address(), port, proxyPort, consolePort) + extra);
         Map<String, String> env = Map.of("DF2REDIS_CONFIG", file.toString(), "DF2REDIS_CONTROL_TOKEN", TOKEN);
         Df2redisProcess process = Df2redisProcess.start(home, env, "serve");

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's first command: the demo runs the stages this version has, writes through the proxy meanwhile, and stops what it started. */
+/** The README's first command: the demo runs the whole live plan, writes through the proxy meanwhile, and stops what it started. */
 class DemoIT {
 
     @TempDir
@@ -25,7 +25,12 @@ class DemoIT {
         assertTrue(run.stdout().contains("[start-proxy] stage.succeeded"), run.stdout());
         assertTrue(run.stdout().contains("writes acknowledged through the proxy during the migration; the source holds every one of them; so does the target"),
                 run.stdout());
-        assertTrue(run.stdout().contains("[sync] stage.succeeded: journal drained"), run.stdout());
+        assertTrue(run.stdout().contains("[sync] stage.succeeded: caught up"), run.stdout());
+        assertTrue(run.stdout().contains("[verify] stage.succeeded: full pass"), run.stdout());
+        assertTrue(run.stdout().contains("[cutover] stage.succeeded: 3 read batches held"), run.stdout());
+        assertTrue(run.stdout().contains("[fence] stage.succeeded: target is primary"), run.stdout());
+        assertTrue(run.stdout().contains("[cleanup] stage.succeeded"), run.stdout());
+        assertTrue(run.stdout().contains("pipeline.succeeded"), run.stdout());
         assertTrue(run.stdout().contains("[import] stage.succeeded"), run.stdout());
         assertTrue(run.stdout().contains("proxy.stopped"), "the demo leaves no proxy behind");
         assertTrue(run.stdout().contains("demo: migrate exited 0"), run.stdout());

@@ -15,6 +15,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The rollback plan: {@code rollback-drain → rollback-route → rollback-purge}. Before the write flip
@@ -32,6 +33,7 @@ public class RollbackStages {
     public static final String PURGE = "rollback-purge";
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(5);
 
     private final MigrationConfig config;
     private final ProxySupervisor proxy;
@@ -71,6 +73,7 @@ public class RollbackStages {
                 context -> (flipped() ? flipBack(context, 1) : Uni.createFrom().item((String) null))
                         .chain(failure -> failure != null ? Uni.createFrom().item(StageResult.blocked(failure))
                                 : proxy.applyRoute(RouteKind.SOURCE, 0)
+                                        .chain(() -> noWriteInFlight(Instant.now().plus(IN_FLIGHT_WAIT)))
                                         .chain(() -> drain.stop())
                                         .chain(() -> metaHook.turnOff())
                                         .invoke(() -> store.update(s -> {
@@ -115,6 +118,13 @@ public class RollbackStages {
                         .collect().last())
                 .replaceWith(StageResult.succeeded("the source caught up with the writes made on the target (sequence "
                         + drain.applied() + ")"));
+    }
+
+    /** Writes sent before the route change finish on the old backends: wait until none is in flight. */
+    private Uni<Void> noWriteInFlight(Instant until) {
+        return proxy.console().fenceState()
+                .chain(state -> state.path("inflight").asLong() == 0 || Instant.now().isAfter(until) ? Uni.createFrom().voidItem()
+                        : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(5)).chain(() -> noWriteInFlight(until)));
     }
 
     /** Null when the source is primary again; otherwise why the last attempt kept the target. */
