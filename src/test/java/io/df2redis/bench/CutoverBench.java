@@ -57,7 +57,7 @@ public final class CutoverBench {
                     proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, multiWriteMode: all-resources-no-check}
                     """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
             MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-            MigrationPaths paths = MigrationPaths.of(config);
+            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
             StatusStore store = StatusStore.open(paths.statusFile());
             EventHub events = new EventHub(store, 200);
             RedisEndpoints redis = new RedisEndpoints(vertx, config);

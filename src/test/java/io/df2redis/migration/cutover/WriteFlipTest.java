@@ -59,7 +59,7 @@ class WriteFlipTest {
                     proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, fence: {maxPause: 800ms, maxHold: 3s}}
                     """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
             MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-            MigrationPaths paths = MigrationPaths.of(config);
+            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
             StatusStore store = StatusStore.open(paths.statusFile());
             EventHub events = new EventHub(store, 100);
             RedisEndpoints redis = new RedisEndpoints(vertx, config);

@@ -68,7 +68,13 @@ class AuthoritativeSideTest {
             Parts forward = parts(source, target, true);
             forward.drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
             forward.drain.awaitApplied(2, Duration.ofSeconds(10)).await().atMost(Duration.ofSeconds(15));
-            Verifier.Report report = forward.verifier.scanPass(1.0, r -> { }).await().atMost(Duration.ofSeconds(60));
+            Verifier.Report report;
+            try {
+                report = forward.verifier.scanPass(1.0, r -> { }).await().atMost(Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                throw new AssertionError("verify failed; ACL LOG of the source: " + source.command("ACL", "LOG")
+                        + "; of the target: " + target.command("ACL", "LOG"), e);
+            }
             assertEquals("new", target.command("HGET", "dirty", "f"), "the drain copied the dirty key");
             assertEquals(0, report.mismatched, report.summary());
             assertEquals(3, report.repaired, "missing, stale-only-on-target and wrong keys repaired: " + report.summary());
@@ -112,7 +118,7 @@ class AuthoritativeSideTest {
                 verify: {rounds: 3, recheckTimeout: 5s}
                 """.formatted(sourceUser, source.address(), targetUser, target.address()));
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        MigrationPaths paths = MigrationPaths.of(config);
+        MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
         StatusStore store = StatusStore.open(paths.statusFile());
         RedisEndpoints redis = new RedisEndpoints(vertx, config);
         JournalDrain drain = new JournalDrain(config, paths, redis, store, new EventHub(store, 50));
