@@ -60,6 +60,26 @@ public class WriteFlip {
      * after it ({@code REVERSE} when the target becomes primary).
      */
     public Uni<Attempt> attempt(StageContext context, RouteKind route, JournalDrain.Direction direction) {
+        return verifyUnfenced()
+                .chain(() -> fencedFlip(context, route, direction))
+                .onFailure().recoverWithItem(failure -> new Attempt(false, 0, "before the fence: " + failure.getMessage()));
+    }
+
+    /**
+     * The keys dirtied since the last pass, verified before the fence goes on, so that the fenced
+     * pass only has the writes of the last moments to check.
+     */
+    private Uni<Void> verifyUnfenced() {
+        return verifier.dirtyPass(report -> { })
+                .invoke(report -> {
+                    if (report.mismatched > 0) {
+                        throw new IllegalStateException("keys dirtied since the last pass differ: " + report.summary());
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<Attempt> fencedFlip(StageContext context, RouteKind route, JournalDrain.Direction direction) {
         long started = System.nanoTime();
         Duration maxPause = config.proxy().fence().maxPause();
         return proxy.console().fence(true, "hold")
