@@ -54,7 +54,10 @@ public final class ImportBenchRun {
                 .await().atMost(Duration.ofHours(2));
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.println("import: " + result.summary());
-        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d%n", result.copied(), result.bytes(), seconds, peakRssKb());
+        double cpuSeconds = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f%n", result.copied(), result.bytes(),
+                seconds, peakRssKb(), cpuSeconds);
         scanSource.close();
         source.close();
         target.close();
