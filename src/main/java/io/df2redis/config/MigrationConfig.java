@@ -79,6 +79,8 @@ public interface MigrationConfig {
 
     enum ConflictPolicy { REPLACE, SKIP_EXISTING, FAIL }
 
+    enum UnsupportedTypes { FAIL, SKIP }
+
     interface Source {
         /** {@code dragonfly} or {@code redis}; checked against what {@code INFO} reports. */
         @WithDefault("dragonfly")
@@ -329,6 +331,14 @@ public interface MigrationConfig {
         @WithDefault("0")
         @Min(0)
         long maxFailures();
+
+        /**
+         * What the {@code rdb} importer does with keys of types no Redis can load (Dragonfly's JSON,
+         * field-expiry hashes, Bloom ...): {@code fail} the stage before anything is written, or {@code skip}
+         * them (listed by name) and copy the rest.
+         */
+        @WithDefault("fail")
+        UnsupportedTypes unsupportedTypes();
 
         /** Progressive read cutover. */
         @Valid
