@@ -58,6 +58,7 @@ public final class ImportBenchRun {
                 .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
         System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f%n", result.copied(), result.bytes(),
                 seconds, peakRssKb(), cpuSeconds);
+        System.out.println("importer CPU by thread: " + cpuByThread());
         scanSource.close();
         source.close();
         target.close();
@@ -66,6 +67,29 @@ public final class ImportBenchRun {
 
     private static RedisEndpoint endpoint(String role, String address) {
         return new RedisEndpoint(role, List.of(address), Optional.empty(), Optional.empty(), false, false);
+    }
+
+    /** CPU seconds of this process's threads (JIT and GC threads included), summed by name, largest first. */
+    private static String cpuByThread() throws Exception {
+        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+$", "#");
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                    byName.merge(name, seconds, Double::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return byName.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(8)
+                .map(e -> e.getKey() + " " + String.format("%.1f", e.getValue()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static long peakRssKb() throws Exception {
