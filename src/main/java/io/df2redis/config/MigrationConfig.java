@@ -289,8 +289,11 @@ public interface MigrationConfig {
         @Min(1) @Max(16384)
         int slotBatch();
 
-        /** Keys asked for per SCAN call. */
-        @WithDefault("1000")
+        /**
+         * Keys asked for per SCAN call; each call's keys are one batch of a copy worker (read, written and
+         * checkpointed together), so memory in flight is about {@code concurrency} times this many keys.
+         */
+        @WithDefault("10000")
         @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")
         int scanCount();
 

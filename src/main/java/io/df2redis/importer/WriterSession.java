@@ -99,6 +99,9 @@ public final class WriterSession {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        if (!writer.cluster()) {
+            return restorePipelined(db, STANDALONE, records, report);
+        }
         Map<String, List<KeyRecord>> byNode = new LinkedHashMap<>();
         for (KeyRecord record : records) {
             byNode.computeIfAbsent(nodeFor(HashSlot.of(record.key())), n -> new ArrayList<>()).add(record);

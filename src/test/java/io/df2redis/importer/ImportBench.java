@@ -200,7 +200,7 @@ public final class ImportBench {
 
     private static ImportRun importInChildJvm(LocalRedis source, LocalRedis target, Path home) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + System.getProperty("bench.xmx", "1g"), "-cp", System.getProperty("java.class.path"),
+                "-Xmx" + System.getProperty("bench.xmx", "256m"), "-cp", System.getProperty("java.class.path"),
                 ImportBenchRun.class.getName(), source.address(), target.address(), home.resolve("state").toString()));
         System.getProperties().stringPropertyNames().stream()
                 .filter(name -> name.startsWith("bench.") && !name.equals("bench.xmx") && !name.equals("bench.jvmArgs"))

@@ -42,7 +42,7 @@ public final class ImportBenchRun {
         RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
         WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
                 true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
-        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 1000), concurrency, 10, 0, 0,
+        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 10000), concurrency, 10, 0, 0,
                 Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
                 Path.of(args[2]).resolve("failures.jsonl"));
         TargetWriter writer = new TargetWriter(source, target, address -> {
@@ -78,8 +78,8 @@ public final class ImportBenchRun {
                     String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+$", "#");
                     String stat = Files.readString(task.resolve("stat"));
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
-                    byName.merge(name, seconds, Double::sum);
+                    byName.merge(name + " user", Long.parseLong(fields[11]) / 100.0, Double::sum);
+                    byName.merge(name + " sys", Long.parseLong(fields[12]) / 100.0, Double::sum);
                 } catch (java.io.IOException | RuntimeException gone) {
                     // a thread that ended meanwhile
                 }
@@ -87,7 +87,7 @@ public final class ImportBenchRun {
         }
         return byName.entrySet().stream()
                 .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
-                .limit(8)
+                .limit(10)
                 .map(e -> e.getKey() + " " + String.format("%.1f", e.getValue()))
                 .collect(java.util.stream.Collectors.joining(", "));
     }
