@@ -36,10 +36,7 @@ class RdbFileImporterTest extends ImporterFixture {
         sourceServer.command("XADD", "x", "1-1", "f", "v");
         sourceServer.command("SET", "MIGRATE_BASE_TS", "123");
         sourceServer.command("SELECT", "1");
-        Path rdb = home.resolve("source.rdb");
-        Process fetch = new ProcessBuilder("redis-cli", "-p", String.valueOf(sourceServer.port()), "--rdb", rdb.toString())
-                .redirectErrorStream(true).start();
-        assertEquals(0, fetch.waitFor());
+        Path rdb = fetchRdb("source.rdb");
 
         TestStageContext context = new TestStageContext();
         ImportResult result = await(importer(rdb).run(context, standaloneWriter(writerSettings())));
@@ -159,10 +156,13 @@ class RdbFileImporterTest extends ImporterFixture {
 
         ImportResult result = await(importer(rdb, "fail").run(second, standaloneWriter(writerSettings())));
 
+        List<List<String>> reads = new ArrayList<>();
+        order.forEach(key -> reads.add(List.of("GET", key)));
+        List<Object> values = targetServer.pipeline(reads);
         for (int i = 0; i < keys; i++) {
             String key = order.get(i);
             Object expected = i < done ? "written-by-the-first-attempt" : "v" + key.substring(2);
-            assertEquals(expected, targetServer.command("GET", key), key + " at position " + i);
+            assertEquals(expected, values.get(i), key + " at position " + i);
         }
         assertEquals((long) keys, targetServer.command("DBSIZE"));
         assertEquals(keys, result.copied(), "the checkpoint's count plus the keys of the second attempt");
@@ -218,6 +218,8 @@ class RdbFileImporterTest extends ImporterFixture {
     }
 
     private Path fetchRdb(String name) throws Exception {
+        // The snapshot goes out at once instead of after the default wait for more replicas.
+        sourceServer.command("CONFIG", "SET", "repl-diskless-sync-delay", "0");
         Path rdb = home.resolve(name);
         Process fetch = new ProcessBuilder("redis-cli", "-p", String.valueOf(sourceServer.port()), "--rdb", rdb.toString())
                 .redirectErrorStream(true).start();
