@@ -278,9 +278,12 @@ public interface MigrationConfig {
         @Max(value = 256, message = "must be at most 256")
         int concurrency();
 
-        /** Commands in flight per connection. */
+        /**
+         * Commands per pipelined write of a copy worker's connection (a batch's writes go out without
+         * waiting for each other's replies).
+         */
         @WithDefault("128")
-        @Min(value = 1, message = "must be at least 1 (commands in flight per connection)")
+        @Min(value = 1, message = "must be at least 1 (commands per pipelined write)")
         @Max(value = 100000, message = "must be at most 100000")
         int pipeline();
 
