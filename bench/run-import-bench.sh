@@ -4,7 +4,8 @@
 #
 #   bench/run-import-bench.sh [N]          N keys (default 1000000)
 #
-# Options of the importer run: -Dbench.xmx=1g -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=1000
+# Options of the importer run (defaults: those of the migration file, heap 256 MB): -Dbench.xmx=256m
+# -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=10000
 # -Dbench.bigKeys=false (no big keys) -Dbench.jvmArgs="-XX:StartFlightRecording=filename=/tmp/import.jfr"
 # (pass them in BENCH_OPTS, e.g. BENCH_OPTS="-Dbench.concurrency=8" bench/run-import-bench.sh 200000).
 set -euo pipefail

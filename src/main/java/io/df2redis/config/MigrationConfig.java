@@ -155,6 +155,8 @@ public interface MigrationConfig {
 
     enum ConflictPolicy { REPLACE, SKIP_EXISTING, FAIL }
 
+    enum UnsupportedTypes { FAIL, SKIP }
+
     interface Source {
         /** {@code dragonfly} or {@code redis}; checked against what {@code INFO} reports. */
         @WithDefault("dragonfly")
@@ -364,9 +366,12 @@ public interface MigrationConfig {
         @Max(value = 256, message = "must be at most 256")
         int concurrency();
 
-        /** Commands in flight per connection. */
+        /**
+         * Commands per pipelined write of a copy worker's connection (a batch's writes go out without
+         * waiting for each other's replies).
+         */
         @WithDefault("128")
-        @Min(value = 1, message = "must be at least 1 (commands in flight per connection)")
+        @Min(value = 1, message = "must be at least 1 (commands per pipelined write)")
         @Max(value = 100000, message = "must be at most 100000")
         int pipeline();
 
@@ -375,8 +380,11 @@ public interface MigrationConfig {
         @Min(1) @Max(16384)
         int slotBatch();
 
-        /** Keys asked for per SCAN call. */
-        @WithDefault("1000")
+        /**
+         * Keys asked for per SCAN call; each call's keys are one batch of a copy worker (read, written and
+         * checkpointed together), so memory in flight is about {@code concurrency} times this many keys.
+         */
+        @WithDefault("10000")
         @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")
         int scanCount();
 
@@ -417,6 +425,14 @@ public interface MigrationConfig {
         @WithDefault("0")
         @Min(0)
         long maxFailures();
+
+        /**
+         * What the {@code rdb} importer does with keys of types no Redis can load (Dragonfly's JSON,
+         * field-expiry hashes, Bloom ...): {@code fail} the stage before anything is written, or {@code skip}
+         * them (listed by name) and copy the rest.
+         */
+        @WithDefault("fail")
+        UnsupportedTypes unsupportedTypes();
 
         /** Progressive read cutover. */
         @Valid

@@ -100,7 +100,7 @@ final class ByValueCopy {
     }
 
     private void counted(String type) {
-        report.addCopied(record.payload() == null ? 0 : record.payload().length);
+        report.addCopied(record.payloadBytes());
         if (fallback) {
             report.addFallback(type);
         } else {

@@ -1,21 +1,22 @@
 package io.df2redis.importer;
 
+import io.df2redis.resp.RespCommands;
+import io.df2redis.resp.RespReplies;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads keys from the source for a copy: the expiry then the DUMP of each key, pipelined in rounds.
- * Shared by the importers and the journal drain.
+ * Reads keys from the source for a copy: the expiry then the DUMP of each key, pipelined in rounds on
+ * the session's lean source connection. Shared by the importers and the journal drain.
  */
 public final class KeyReads {
 
-    static final int READ_ROUND = 512;
+    static final int READ_ROUND = 1024;
+    private static final byte[] PTTL = {'P', 'T', 'T', 'L'};
+    private static final byte[] PEXPIRETIME = "PEXPIRETIME".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] DUMP = {'D', 'U', 'M', 'P'};
 
     private KeyReads() {
     }
@@ -45,50 +46,43 @@ public final class KeyReads {
      * source has it (an absolute time: exact). Otherwise PTTL's relative TTL is counted from the moment the
      * round went out; the TTLs come first in the round so that the source answers them at once, before any
      * slow DUMP of a big key: the copy never outlives the original and expires earlier by no more than the
-     * time the round took to reach the source. An error reply fails the whole pipelined round; the round is
-     * then read key by key so that only the keys at fault fail.
+     * time the round took to reach the source. An error reply fails only its own key. A payload above the
+     * big-key threshold is not kept (the connection skips it as it streams in): the writer copies that key
+     * by value.
      */
     private static Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, Result read, boolean absoluteExpiry) {
-        return session.sourceBatch(db, expiryAndDump(keys, absoluteExpiry), "DUMP db" + db)
-                .invoke(replies -> collect(keys, replies, read, absoluteExpiry))
-                .replaceWithVoid()
-                .onFailure(ErrorType.class).recoverWithUni(() -> readOneByOne(session, db, keys, read, absoluteExpiry));
+        return session.sourcePipeline(db, expiryAndDump(keys, absoluteExpiry), "DUMP db" + db)
+                .invoke(replies -> collect(db, keys, replies, read, absoluteExpiry))
+                .replaceWithVoid();
     }
 
-    private static Uni<Void> readOneByOne(WriterSession session, int db, List<byte[]> keys, Result read, boolean absoluteExpiry) {
-        return Multi.createFrom().iterable(keys)
-                .onItem().transformToUniAndConcatenate(key -> readOne(session, db, key, read, absoluteExpiry))
-                .onItem().ignoreAsUni();
-    }
-
-    private static Uni<Void> readOne(WriterSession session, int db, byte[] key, Result read, boolean absoluteExpiry) {
-        return session.sourceBatch(db, expiryAndDump(List.of(key), absoluteExpiry), "DUMP db" + db)
-                .invoke(replies -> collect(List.of(key), replies, read, absoluteExpiry))
-                .replaceWithVoid()
-                .onFailure(ErrorType.class).recoverWithItem(error -> {
-                    read.failures().add(new KeyFailure(key, db, "the source refused DUMP: " + error.getMessage()));
-                    return null;
-                });
-    }
-
-    private static List<Request> expiryAndDump(List<byte[]> keys, boolean absoluteExpiry) {
-        List<Request> requests = new ArrayList<>(keys.size() * 2);
-        Command expiry = absoluteExpiry ? Command.PEXPIRETIME : Command.PTTL;
+    private static RespCommands expiryAndDump(List<byte[]> keys, boolean absoluteExpiry) {
+        int size = 32;
         for (byte[] key : keys) {
-            requests.add(Request.cmd(expiry).arg(key));
+            size += 2 * key.length + 48;
+        }
+        RespCommands commands = new RespCommands(size);
+        byte[] expiry = absoluteExpiry ? PEXPIRETIME : PTTL;
+        for (byte[] key : keys) {
+            commands.command(2).arg(expiry).arg(key);
         }
         for (byte[] key : keys) {
-            requests.add(Request.cmd(Command.DUMP).arg(key));
+            commands.command(2).arg(DUMP).arg(key);
         }
-        return requests;
+        return commands;
     }
 
-    private static void collect(List<byte[]> keys, WriterSession.TimedReplies timed, Result read, boolean absoluteExpiry) {
-        List<Response> replies = timed.replies();
+    private static void collect(int db, List<byte[]> keys, WriterSession.TimedReplies timed, Result read, boolean absoluteExpiry) {
+        RespReplies replies = timed.replies();
         for (int i = 0; i < keys.size(); i++) {
-            long expiry = replies.get(i).toLong();
-            Response payload = replies.get(keys.size() + i);
-            if (payload == null || expiry == -2) {
+            int dump = keys.size() + i;
+            if (replies.error(i) || replies.error(dump)) {
+                String message = replies.error(dump) ? replies.errorMessage(dump) : replies.errorMessage(i);
+                read.failures().add(new KeyFailure(keys.get(i), db, "the source refused DUMP: " + message));
+                continue;
+            }
+            long expiry = replies.number(i);
+            if (replies.nil(dump) || expiry == -2) {
                 read.gone().add(keys.get(i));
                 continue;
             }
@@ -100,7 +94,9 @@ public final class KeyReads {
             } else {
                 expireAt = timed.sentAtMs() + Math.max(1, expiry);
             }
-            read.records().add(new KeyRecord(keys.get(i), payload.toBytes(), expireAt, null));
+            read.records().add(replies.oversized(dump)
+                    ? KeyRecord.unread(keys.get(i), replies.number(dump), expireAt)
+                    : new KeyRecord(keys.get(i), replies.bytes(dump), expireAt, null));
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.resp.PipelinedConnection;
+import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.RespCommands;
+import io.df2redis.resp.RespReplies;
 import io.df2redis.resp.RemoteFailure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -9,6 +13,7 @@ import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,13 +31,20 @@ import java.util.function.Supplier;
 public final class WriterSession {
 
     static final int MAX_REDIRECTS = 5;
+    private static final byte[] RESTORE = "RESTORE".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REPLACE = "REPLACE".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ABSTTL = "ABSTTL".getBytes(StandardCharsets.US_ASCII);
     private static final int CALL_RETRIES = 3;
     private static final String STANDALONE = "target";
+    /** The largest payload a Java array holds: beyond it even without the big-key slow path a payload cannot be kept. */
+    private static final long MAX_KEPT_PAYLOAD = Integer.MAX_VALUE - 16;
 
     private final TargetWriter writer;
     private final WriterSettings settings;
     private final Map<String, Uni<RedisConnection>> targetConnections = new ConcurrentHashMap<>();
     private final Map<Integer, Uni<RedisConnection>> sourceConnections = new ConcurrentHashMap<>();
+    private final Map<String, Uni<PipelinedConnection>> targetPipelines = new ConcurrentHashMap<>();
+    private final Map<Integer, Uni<PipelinedConnection>> sourcePipelines = new ConcurrentHashMap<>();
 
     WriterSession(TargetWriter writer) {
         this.writer = writer;
@@ -50,7 +62,7 @@ public final class WriterSession {
         List<KeyRecord> small = new ArrayList<>(records.size());
         List<KeyRecord> big = new ArrayList<>();
         for (KeyRecord record : records) {
-            if (settings.bigKeySlowpath() && record.payload().length > settings.bigKeyBytes()) {
+            if (record.payload() == null || settings.bigKeySlowpath() && record.payloadBytes() > settings.bigKeyBytes()) {
                 big.add(record);
             } else {
                 small.add(record);
@@ -67,6 +79,11 @@ public final class WriterSession {
         open.addAll(sourceConnections.values());
         targetConnections.clear();
         sourceConnections.clear();
+        List<Uni<PipelinedConnection>> pipelined = new ArrayList<>(targetPipelines.values());
+        pipelined.addAll(sourcePipelines.values());
+        targetPipelines.clear();
+        sourcePipelines.clear();
+        pipelined.forEach(WriterSession::closePipelineQuietly);
         return Multi.createFrom().iterable(open)
                 .onItem().transformToUniAndMerge(connection -> connection
                         .chain(RedisConnection::close)
@@ -82,6 +99,9 @@ public final class WriterSession {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        if (!writer.cluster()) {
+            return restorePipelined(db, STANDALONE, records, report);
+        }
         Map<String, List<KeyRecord>> byNode = new LinkedHashMap<>();
         for (KeyRecord record : records) {
             byNode.computeIfAbsent(nodeFor(HashSlot.of(record.key())), n -> new ArrayList<>()).add(record);
@@ -91,34 +111,73 @@ public final class WriterSession {
                 .onItem().ignoreAsUni();
     }
 
-    /** One master's keys, {@code migrate.pipeline} commands in flight at a time. */
+    /**
+     * One master's keys on this session's lean connection to it: the RESTOREs go out in writes of
+     * {@code migrate.pipeline} commands, all of the batch's writes without waiting for replies in between.
+     */
     private Uni<Void> restorePipelined(int db, String node, List<KeyRecord> records, WriteReport report) {
+        if ("unassigned".equals(node)) {
+            return restoreOneByOne(db, records, report);
+        }
         List<List<KeyRecord>> windows = new ArrayList<>();
         for (int from = 0; from < records.size(); from += settings.pipeline()) {
             windows.add(records.subList(from, Math.min(records.size(), from + settings.pipeline())));
         }
         return Multi.createFrom().iterable(windows)
-                .onItem().transformToUniAndConcatenate(window -> restoreWindow(db, node, window, report))
+                .onItem().transformToUniAndMerge(window -> restoreWindow(db, node, window, report))
                 .onItem().ignoreAsUni();
     }
 
     /**
-     * With {@code replace}, a window goes out as one batch (one write, one reply list). A batch fails as a
-     * whole at its first error reply (a refused payload, a redirect); RESTORE ... REPLACE being idempotent,
-     * the window is then sent again command by command, which handles each key's own reply.
+     * A window goes out as one write. Each key's reply is its own: an OK counts the key; an error reply
+     * (a refused payload, a conflict, a redirect) sends that key down the one-by-one path, which knows
+     * what to do with each.
      */
     private Uni<Void> restoreWindow(int db, String node, List<KeyRecord> window, WriteReport report) {
-        if (settings.conflictPolicy() != ConflictPolicy.REPLACE || "unassigned".equals(node)) {
-            return restoreOneByOne(db, window, report);
-        }
-        List<Request> restores = new ArrayList<>(window.size());
-        window.forEach(record -> restores.add(restoreRequest(record)));
         int targetDb = targetDb(db);
-        return call(() -> targetConnection(node, targetDb), () -> evictTarget(node, targetDb),
-                connection -> connection.batch(restores), writer.endpointOf(node), "RESTORE")
-                .invoke(replies -> window.forEach(record -> report.addCopied(record.payload().length)))
-                .replaceWithVoid()
-                .onFailure(ErrorType.class).recoverWithUni(() -> restoreOneByOne(db, window, report));
+        return call(() -> targetPipeline(node, targetDb), () -> evictTargetPipeline(node, targetDb),
+                connection -> connection.send(restoreCommands(window)), writer.endpointOf(node), "RESTORE")
+                .chain(replies -> restoreReplies(db, window, replies, report));
+    }
+
+    private Uni<Void> restoreReplies(int db, List<KeyRecord> window, RespReplies replies, WriteReport report) {
+        List<Uni<Void>> redone = new ArrayList<>();
+        for (int i = 0; i < window.size(); i++) {
+            KeyRecord record = window.get(i);
+            if (!replies.error(i)) {
+                report.addCopied(record.payloadBytes());
+                continue;
+            }
+            String message = replies.errorMessage(i);
+            if (message.startsWith("MOVED ") || message.startsWith("ASK ")) {
+                redone.add(restore(db, record, report));
+            } else {
+                redone.add(refused(db, record, message, report));
+            }
+        }
+        if (redone.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(redone)
+                .onItem().transformToUniAndConcatenate(step -> step)
+                .onItem().ignoreAsUni();
+    }
+
+    private RespCommands restoreCommands(List<KeyRecord> window) {
+        boolean replace = settings.conflictPolicy() == ConflictPolicy.REPLACE;
+        int size = 0;
+        for (KeyRecord record : window) {
+            size += record.key().length + record.payload().length + 80;
+        }
+        RespCommands commands = new RespCommands(size);
+        for (KeyRecord record : window) {
+            commands.command(replace ? 6 : 5).arg(RESTORE).arg(record.key()).arg(record.expireAtMs()).arg(record.payload());
+            if (replace) {
+                commands.arg(REPLACE);
+            }
+            commands.arg(ABSTTL);
+        }
+        return commands;
     }
 
     private Uni<Void> restoreOneByOne(int db, List<KeyRecord> window, WriteReport report) {
@@ -265,6 +324,19 @@ public final class WriterSession {
         closeQuietly(targetConnections.remove(node + "/" + db));
     }
 
+    private Uni<PipelinedConnection> targetPipeline(String node, int db) {
+        return targetPipelines.computeIfAbsent(node + "/" + db, id -> {
+            RedisSide side = writer.cluster() ? writer.node(node) : writer.target();
+            return side.pipelined(writer.cluster() ? 0 : db, Integer.MAX_VALUE)
+                    .onFailure().invoke(() -> targetPipelines.remove(id))
+                    .memoize().indefinitely();
+        });
+    }
+
+    private void evictTargetPipeline(String node, int db) {
+        closePipelineQuietly(targetPipelines.remove(node + "/" + db));
+    }
+
     // ---- source: reads for by-value copies ----
 
     /** Reads from database {@code db} of the source on this session's connection; error replies fail with the {@link ErrorType}. */
@@ -274,19 +346,29 @@ public final class WriterSession {
     }
 
     /** The replies of a pipelined read, and when it went out (the base of the relative TTLs it read). */
-    public record TimedReplies(List<Response> replies, long sentAtMs) {
+    public record TimedReplies(RespReplies replies, long sentAtMs) {
     }
 
-    /** Pipelined reads (e.g. PTTL and DUMP of a batch) from database {@code db} of the source, in one write. */
-    public Uni<TimedReplies> sourceBatch(int db, List<Request> requests, String what) {
-        return call(() -> sourceConnection(db), () -> closeQuietly(sourceConnections.remove(db)),
-                connection -> sentNow(connection, requests), writer.source().endpoint(), what);
+    /**
+     * Pipelined reads (e.g. PTTL and DUMP of a batch) from database {@code db} of the source, in one write on
+     * this session's lean connection; bulk replies above the big-key threshold are skipped, not kept.
+     */
+    public Uni<TimedReplies> sourcePipeline(int db, RespCommands commands, String what) {
+        return call(() -> sourcePipeline(db), () -> closePipelineQuietly(sourcePipelines.remove(db)),
+                connection -> sentNow(connection, commands), writer.source().endpoint(), what);
     }
 
-    private static Uni<TimedReplies> sentNow(RedisConnection connection, List<Request> requests) {
+    private static Uni<TimedReplies> sentNow(PipelinedConnection connection, RespCommands commands) {
         long sentAt = System.currentTimeMillis();
-        return connection.batch(requests)
+        return connection.send(commands)
                 .map(replies -> new TimedReplies(replies, sentAt));
+    }
+
+    private Uni<PipelinedConnection> sourcePipeline(int db) {
+        long keep = settings.bigKeySlowpath() ? settings.bigKeyBytes() : MAX_KEPT_PAYLOAD;
+        return sourcePipelines.computeIfAbsent(db, d -> writer.source().pipelined(d, keep)
+                .onFailure().invoke(() -> sourcePipelines.remove(d))
+                .memoize().indefinitely());
     }
 
     private Uni<RedisConnection> sourceConnection(int db) {
@@ -301,12 +383,18 @@ public final class WriterSession {
         }
     }
 
+    private static void closePipelineQuietly(Uni<PipelinedConnection> connection) {
+        if (connection != null) {
+            connection.subscribe().with(PipelinedConnection::close, failure -> { });
+        }
+    }
+
     /**
      * One call with the timeout and a bounded retry of what may pass (a dropped connection is replaced
      * first). Error replies are the caller's business and stay {@link ErrorType}s.
      */
-    private <T> Uni<T> call(Supplier<Uni<RedisConnection>> connection, Runnable evict,
-            Function<? super RedisConnection, Uni<? extends T>> send, io.df2redis.resp.RedisEndpoint endpoint, String what) {
+    private <C, T> Uni<T> call(Supplier<Uni<C>> connection, Runnable evict,
+            Function<? super C, Uni<? extends T>> send, io.df2redis.resp.RedisEndpoint endpoint, String what) {
         Duration timeout = settings.timeout();
         return Uni.createFrom().<T>deferred(() -> connection.get().chain(send))
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))

@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Response;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +27,7 @@ public class RedisSide implements AutoCloseable {
     private final Vertx vertx;
     private final Duration timeout;
     private final Redis client;
+    private NetClient netClient;
 
     public RedisSide(Vertx vertx, RedisEndpoint endpoint, Duration timeout, int poolSize) {
         this.vertx = vertx;
@@ -40,16 +42,37 @@ public class RedisSide implements AutoCloseable {
                 .setMaxPoolSize(poolSize)
                 .setMaxPoolWaiting(poolSize * 64)
                 .setMaxWaitingHandlers(4096)
-                .setNetClientOptions(new NetClientOptions()
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-                        .setTcpNoDelay(true)
-                        .setTcpKeepAlive(true)
-                        .setSsl(endpoint.tls()));
+                .setNetClientOptions(netOptions(endpoint, timeout));
         for (String address : endpoint.cluster() ? endpoint.addresses() : endpoint.addresses().subList(0, 1)) {
             options.addConnectionString(endpoint.connectionString(address, db));
         }
         endpoint.password().ifPresent(options::setPassword);
         return options;
+    }
+
+    private static NetClientOptions netOptions(RedisEndpoint endpoint, Duration timeout) {
+        return new NetClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true)
+                .setSsl(endpoint.tls());
+    }
+
+    /**
+     * A {@link PipelinedConnection} to this side's (first) address, logged in and on database {@code db}, for
+     * the copy's hot path; bulk replies longer than {@code bulkLimit} are skipped. The caller closes it.
+     */
+    public Uni<PipelinedConnection> pipelined(int db, long bulkLimit) {
+        String address = endpoint.addresses().get(0);
+        return guarded(Uni.createFrom().deferred(() -> PipelinedConnection.open(netClient(), endpoint, address, db, bulkLimit)),
+                "connect");
+    }
+
+    private synchronized NetClient netClient() {
+        if (netClient == null) {
+            netClient = vertx.getDelegate().createNetClient(netOptions(endpoint, timeout));
+        }
+        return netClient;
     }
 
     public RedisEndpoint endpoint() {
@@ -118,6 +141,12 @@ public class RedisSide implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        synchronized (this) {
+            if (netClient != null) {
+                netClient.close();
+                netClient = null;
+            }
+        }
     }
 
     Vertx vertx() {

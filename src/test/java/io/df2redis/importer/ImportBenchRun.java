@@ -42,7 +42,7 @@ public final class ImportBenchRun {
         RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
         WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
                 true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
-        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 1000), concurrency, 10, 0, 0,
+        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 10000), concurrency, 10, 0, 0,
                 Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
                 Path.of(args[2]).resolve("failures.jsonl"));
         TargetWriter writer = new TargetWriter(source, target, address -> {
@@ -54,7 +54,11 @@ public final class ImportBenchRun {
                 .await().atMost(Duration.ofHours(2));
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.println("import: " + result.summary());
-        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d%n", result.copied(), result.bytes(), seconds, peakRssKb());
+        double cpuSeconds = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f%n", result.copied(), result.bytes(),
+                seconds, peakRssKb(), cpuSeconds);
+        System.out.println("importer CPU by thread: " + cpuByThread());
         scanSource.close();
         source.close();
         target.close();
@@ -63,6 +67,29 @@ public final class ImportBenchRun {
 
     private static RedisEndpoint endpoint(String role, String address) {
         return new RedisEndpoint(role, List.of(address), Optional.empty(), Optional.empty(), false, false);
+    }
+
+    /** CPU seconds of this process's threads (JIT and GC threads included), summed by name, largest first. */
+    private static String cpuByThread() throws Exception {
+        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+$", "#");
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name + " user", Long.parseLong(fields[11]) / 100.0, Double::sum);
+                    byName.merge(name + " sys", Long.parseLong(fields[12]) / 100.0, Double::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return byName.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(10)
+                .map(e -> e.getKey() + " " + String.format("%.1f", e.getValue()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static long peakRssKb() throws Exception {

@@ -14,6 +14,7 @@ final class TestStageContext implements StageContext {
     private volatile Map<String, Object> checkpoint;
     private final boolean resumed;
     private final int cancelAfterSaves;
+    private volatile int failSavesAfter = Integer.MAX_VALUE;
     volatile int saves;
     volatile long done;
     volatile Long total;
@@ -46,8 +47,17 @@ final class TestStageContext implements StageContext {
         return new LinkedHashMap<>(checkpoint);
     }
 
+    /** Saves after the first {@code saves} fail, as if the service had died there: the checkpoint stays the last saved. */
+    TestStageContext failSavesAfter(int saves) {
+        this.failSavesAfter = saves;
+        return this;
+    }
+
     @Override
     public Uni<Void> saveCheckpoint(Map<String, Object> checkpoint) {
+        if (saves >= failSavesAfter) {
+            return Uni.createFrom().failure(new IllegalStateException("the service died before checkpoint " + (saves + 1)));
+        }
         this.checkpoint = new LinkedHashMap<>(checkpoint);
         saves++;
         return Uni.createFrom().voidItem();

@@ -4,7 +4,6 @@ import com.moilioncircle.redis.replicator.RedisReplicator;
 import com.moilioncircle.redis.replicator.Replicator;
 import com.moilioncircle.redis.replicator.rdb.datatype.AuxField;
 import com.moilioncircle.redis.replicator.rdb.datatype.ExpiredType;
-import com.moilioncircle.redis.replicator.rdb.dump.DumpRdbVisitor;
 import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
@@ -13,6 +12,8 @@ import io.df2redis.importer.Importer;
 import io.df2redis.importer.KeyRecord;
 import io.df2redis.importer.SnapshotFile;
 import io.df2redis.importer.TargetWriter;
+import io.df2redis.importer.TooManyFailuresException;
+import io.df2redis.importer.WriteReport;
 import io.df2redis.importer.WriterSession;
 import io.df2redis.importer.rdbcli.RdbCliImporter;
 import io.df2redis.migration.engine.Checkpoints;
@@ -26,6 +27,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +44,11 @@ import java.util.concurrent.TimeUnit;
  * Cluster, by-value fallback, conflict policy).
  *
  * <p>A preflight pass first reads the whole file without writing anything: RDB version, keys per
- * type; a key of a type no Redis can load (Dragonfly's JSON, field-expiry hashes, Bloom ... type
- * bytes 30-37) stops the parser, and the stage fails naming the key read before it. The copy pass
- * hands keys to the writer through a bounded queue (memory stays one queue long); keys already
- * written by an earlier attempt (the checkpoint's count) are skipped on restart.
+ * type, and the keys no Redis can load (Dragonfly's types 30-37 and keys with Dragonfly-only attributes,
+ * see {@link DragonflyRecords}), listed by name: with {@code migrate.unsupportedTypes: fail} the stage
+ * fails there, with {@code skip} the copy leaves them out. The copy pass hands keys to the writer
+ * through a bounded queue (memory stays one queue long). The checkpoint holds the position in the file
+ * (key records handled, written or left out) below which everything is done; a restart skips that many.
  */
 @ApplicationScoped
 public class RdbFileImporter implements Importer {
@@ -74,6 +77,9 @@ public class RdbFileImporter implements Importer {
     public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
         long started = System.nanoTime();
         long alreadyWritten = Checkpoints.number(context.checkpoint().get("written"));
+        // Older checkpoints only counted keys written; every key before them was read too.
+        long alreadyRead = context.checkpoint().containsKey("keysRead")
+                ? Checkpoints.number(context.checkpoint().get("keysRead")) : alreadyWritten;
         return redis.target().send(Command.INFO, "server")
                 .map(reply -> RdbCliImporter.rdbVersion(ServerInfo.parse(reply.toString())))
                 .chain(version -> Uni.createFrom().item(() -> {
@@ -83,21 +89,27 @@ public class RdbFileImporter implements Importer {
                         // Parsing a file: a worker thread.
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .chain(preflight -> writer.open().replaceWith(preflight))
-                        .chain(preflight -> copy(context, writer, preflight.file(), version, alreadyWritten, preflight)))
-                .map(copied -> new ImportResult(copied.written, copied.bytes, copied.expired, 0, 0, Map.of(), 0,
+                        .chain(preflight -> copy(context, writer, preflight.file(), version, alreadyRead, alreadyWritten, preflight)))
+                .map(copied -> new ImportResult(copied.written, copied.bytes, copied.expired, 0, 0, Map.of(), copied.failed,
                         copied.databases, (System.nanoTime() - started) / 1e9));
     }
 
     /** What the preflight found. */
-    record Preflight(Path file, String rdbVersion, long keys, Map<Integer, Long> perType) {
+    record Preflight(Path file, String rdbVersion, long keys, Map<Integer, Long> perType, List<String> unsupported) {
     }
+
+    /** Keys named in a message before the list is cut short. */
+    static final int NAMED = 20;
 
     Preflight preflight(StageContext context, Path file, int version) {
         Map<Integer, Long> perType = new TreeMap<>();
         String[] rdbVersion = {"unknown"};
         byte[][] lastKey = {null};
         long[] keys = {0};
-        Replicator replicator = replicator(file, version);
+        List<String> unsupported = new ArrayList<>();
+        Replicator replicator = replicator(file);
+        DragonflyRecords visitor = new DragonflyRecords(replicator, version);
+        replicator.setRdbVisitor(visitor);
         replicator.addEventListener((rep, event) -> {
             if (event instanceof AuxField aux && "redis-ver".equals(aux.getAuxKey())) {
                 rdbVersion[0] = aux.getAuxValue();
@@ -106,43 +118,83 @@ public class RdbFileImporter implements Importer {
                 perType.merge(pair.getValueRdbType(), 1L, Long::sum);
                 lastKey[0] = pair.getKey();
                 keys[0]++;
+                boolean flagged = visitor.takeFlagged();
+                if (DragonflyRecords.unsupported(pair) || flagged) {
+                    unsupported.add(describe(pair, flagged));
+                }
             }
         });
         try {
             replicator.open();
         } catch (Exception | AssertionError e) {
+            if (e instanceof DragonflyRecords.UnreadableRecord unreadable) {
+                unsupported.add(new String(unreadable.key, StandardCharsets.UTF_8) + " (" + DragonflyRecords.typeName(unreadable.type) + ")");
+                throw new IllegalStateException("the snapshot " + file + " holds keys of types no Redis can load: "
+                        + names(unsupported) + "; the last one, " + unreadable.getMessage() + ", has a layout this importer "
+                        + "cannot step over in a file, so migrate.unsupportedTypes: skip cannot help: remove those keys "
+                        + "from the source, or migrate with the scan importer", e);
+            }
             throw new IllegalStateException("the snapshot " + file + " holds a key this importer cannot read"
-                    + (lastKey[0] == null ? " (at its start)" : " (right after key '" + new String(lastKey[0], java.nio.charset.StandardCharsets.UTF_8) + "')")
+                    + (lastKey[0] == null ? " (at its start)" : " (right after key '" + new String(lastKey[0], StandardCharsets.UTF_8) + "')")
                     + ": " + e.getMessage() + ". Types 30-37 (Dragonfly JSON, field-expiry hashes, Bloom, ...) load in no Redis: "
                     + "remove those keys from the source or migrate with the scan importer", e);
         } finally {
             close(replicator);
         }
-        Preflight preflight = new Preflight(file, rdbVersion[0], keys[0], perType);
+        if (!unsupported.isEmpty() && config.migrate().unsupportedTypes() == MigrationConfig.UnsupportedTypes.FAIL) {
+            throw new IllegalStateException("the snapshot " + file + " holds " + unsupported.size() + " keys of types no Redis "
+                    + "can load: " + names(unsupported) + "; nothing was written. Remove them from the source, or set "
+                    + "migrate.unsupportedTypes: skip to copy everything else");
+        }
+        if (!unsupported.isEmpty()) {
+            context.warn("skipping " + unsupported.size() + " keys of types no Redis can load (migrate.unsupportedTypes: skip): "
+                    + names(unsupported));
+        }
+        Preflight preflight = new Preflight(file, rdbVersion[0], keys[0], perType, List.copyOf(unsupported));
         context.finding("snapshot", Map.of("file", file.toString(), "writtenBy", rdbVersion[0], "keys", keys[0],
-                "keysPerRdbType", perType));
-        context.info("preflight of " + file + ": " + keys[0] + " keys, per RDB type " + perType);
+                "keysPerRdbType", perType, "unsupportedKeys", preflight.unsupported()));
+        context.info("preflight of " + file + ": " + keys[0] + " keys, per RDB type " + perType
+                + (unsupported.isEmpty() ? "" : ", " + unsupported.size() + " of types no Redis can load"));
         return preflight;
+    }
+
+    private static String describe(DumpKeyValuePair pair, boolean flagged) {
+        String name = new String(pair.getKey(), StandardCharsets.UTF_8);
+        return name + " (" + (DragonflyRecords.unsupported(pair) ? DragonflyRecords.typeName(pair.getValueRdbType())
+                : "with Dragonfly-only attributes: memcached flags or sticky") + ", db " + pair.getDb().getDbNumber() + ")";
+    }
+
+    private static String names(List<String> keys) {
+        return String.join(", ", keys.subList(0, Math.min(NAMED, keys.size())))
+                + (keys.size() > NAMED ? " and " + (keys.size() - NAMED) + " more" : "");
     }
 
     /** Counts of the copy pass. */
     static final class Copied {
+        /** Key records of the file handled (written, or left out: expired, own, unsupported) in file order. */
+        long read;
         long written;
         long bytes;
         long expired;
+        long failed;
         int databases;
     }
 
-    private record Item(int db, KeyRecord record, Throwable failure, boolean end) {
+    /** A key to write, and how many key records of the file are handled once it is. */
+    private record Item(int db, KeyRecord record, long read, Throwable failure, boolean end) {
     }
 
-    private Uni<Copied> copy(StageContext context, TargetWriter writer, Path file, int version, long alreadyWritten,
-            Preflight preflight) {
+    private Uni<Copied> copy(StageContext context, TargetWriter writer, Path file, int version, long alreadyRead,
+            long alreadyWritten, Preflight preflight) {
         BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE);
         Copied copied = new Copied();
+        copied.read = alreadyRead;
         copied.written = alreadyWritten;
+        if (alreadyRead > 0) {
+            context.info("continuing after the first " + alreadyRead + " keys of the snapshot (" + alreadyWritten + " written)");
+        }
         OwnKeys own = new OwnKeys(config.consistency());
-        Thread parser = new Thread(() -> parse(file, version, alreadyWritten, own, queue, copied), "df2redis-rdb-reader");
+        Thread parser = new Thread(() -> parse(file, version, alreadyRead, own, queue, copied), "df2redis-rdb-reader");
         parser.setDaemon(true);
         parser.start();
         WriterSession session = writer.session();
@@ -158,15 +210,24 @@ public class RdbFileImporter implements Importer {
                 .replaceWith(copied);
     }
 
+    /**
+     * Reads the file on its own thread and queues the keys to write. The first {@code skip} key records
+     * were handled by an earlier attempt; keys left out (expired, df2redis's own, types no Redis loads)
+     * move the position on with the next key queued, or with the end.
+     */
     private void parse(Path file, int version, long skip, OwnKeys own, BlockingQueue<Item> queue, Copied copied) {
         long[] seen = {0};
         java.util.Set<Long> databases = new java.util.HashSet<>();
-        Replicator replicator = replicator(file, version);
+        Replicator replicator = replicator(file);
+        DragonflyRecords visitor = new DragonflyRecords(replicator, version);
+        replicator.setRdbVisitor(visitor);
         replicator.addEventListener((rep, event) -> {
             if (!(event instanceof DumpKeyValuePair pair)) {
                 return;
             }
-            if (seen[0]++ < skip || own.isOwn(new String(pair.getKey(), java.nio.charset.StandardCharsets.UTF_8))) {
+            boolean flagged = visitor.takeFlagged();
+            if (seen[0]++ < skip || flagged || DragonflyRecords.unsupported(pair)
+                    || own.isOwn(new String(pair.getKey(), StandardCharsets.UTF_8))) {
                 return;
             }
             long expireAt = expiry(pair);
@@ -175,14 +236,15 @@ public class RdbFileImporter implements Importer {
                 return;
             }
             databases.add(pair.getDb().getDbNumber());
-            put(queue, new Item((int) pair.getDb().getDbNumber(), new KeyRecord(pair.getKey(), pair.getValue(), expireAt, null), null, false));
+            put(queue, new Item((int) pair.getDb().getDbNumber(), new KeyRecord(pair.getKey(), pair.getValue(), expireAt, null),
+                    seen[0], null, false));
         });
         try {
             replicator.open();
             copied.databases = databases.size();
-            put(queue, new Item(0, null, null, true));
+            put(queue, new Item(0, null, Math.max(seen[0], skip), null, true));
         } catch (Exception | AssertionError e) {
-            put(queue, new Item(0, null, e, true));
+            put(queue, new Item(0, null, 0, e, true));
         } finally {
             close(replicator);
         }
@@ -223,7 +285,10 @@ public class RdbFileImporter implements Importer {
         return batch;
     }
 
-    /** Writes a batch; false once the end of the file was reached. */
+    /**
+     * Writes a batch and checkpoints the position in the file it reached (key records handled) with the
+     * count written; false once the end of the file was reached.
+     */
     private Uni<Boolean> write(StageContext context, WriterSession session, List<Item> batch, Copied copied, Preflight preflight) {
         Optional<Item> end = batch.stream().filter(Item::end).findFirst();
         if (end.isPresent() && end.get().failure() != null) {
@@ -236,21 +301,37 @@ public class RdbFileImporter implements Importer {
                 byDb.computeIfAbsent(item.db(), db -> new ArrayList<>()).add(item.record());
             }
         }
+        long reached = batch.get(batch.size() - 1).read();
         return Multi.createFrom().iterable(byDb.entrySet())
                 .onItem().transformToUniAndConcatenate(entry -> session.write(entry.getKey(), entry.getValue())
-                        .invoke(report -> entry.getValue().forEach(r -> copied.bytes += r.payload().length)))
+                        .invoke(report -> counted(context, copied, report)))
                 .onItem().ignoreAsUni()
-                .invoke(() -> copied.written += byDb.values().stream().mapToLong(List::size).sum())
-                .chain(() -> context.saveCheckpoint(Map.of("written", copied.written)))
-                .invoke(() -> context.progress(copied.written, preflight.keys(), "keys"))
+                .invoke(() -> copied.read = Math.max(copied.read, reached))
+                .chain(() -> context.saveCheckpoint(Map.of("keysRead", copied.read, "written", copied.written)))
+                .invoke(() -> context.progress(copied.read, Math.max(preflight.keys(), copied.read), "keys"))
+                .chain(() -> tooManyFailures(copied))
                 .map(saved -> end.isEmpty());
     }
 
-    private static Replicator replicator(Path file, int version) {
+    private void counted(StageContext context, Copied copied, WriteReport report) {
+        copied.written += report.copied() + report.skippedExisting();
+        copied.bytes += report.bytes();
+        copied.failed += report.failures().size();
+        report.failures().forEach(failure -> context.warn("key " + new String(failure.key(), StandardCharsets.UTF_8)
+                + " (db " + failure.db() + ") not copied: " + failure.reason()));
+    }
+
+    private Uni<Void> tooManyFailures(Copied copied) {
+        if (copied.failed <= config.migrate().maxFailures()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().failure(new TooManyFailuresException(copied.failed + " keys could not be copied, more than "
+                + "migrate.maxFailures (" + config.migrate().maxFailures() + "): see the stage's warnings"));
+    }
+
+    private static Replicator replicator(Path file) {
         try {
-            Replicator replicator = new RedisReplicator("redis://" + file.toAbsolutePath());
-            replicator.setRdbVisitor(new DumpRdbVisitor(replicator, version));
-            return replicator;
+            return new RedisReplicator("redis://" + file.toAbsolutePath());
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the snapshot " + file + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,280 @@
+package io.df2redis.resp;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * A lean RESP2 connection for the copy's hot path (DUMP, PTTL, RESTORE): a batch of commands goes
+ * out as one buffer and its replies come back as one flat {@link RespReplies}, parsed as the bytes
+ * arrive on the socket's event loop. Compared with the general client this allocates nothing per
+ * command but the payload bytes, and keeps any number of commands in flight.
+ *
+ * <p>Bulk strings longer than {@code bulkLimit} are skipped as they stream in (only their length is
+ * kept), so a big key's DUMP never sits in memory. A connection that times out or breaks fails every
+ * batch in flight with a {@link ClosedChannelException} (a transient failure): the caller closes it
+ * and opens another. Timeouts and retries are the caller's (see {@code WriterSession}).
+ */
+public final class PipelinedConnection {
+
+    private final NetSocket socket;
+    private final long bulkLimit;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final Parser parser = new Parser();
+    private Throwable broken;
+
+    private record Pending(RespReplies replies, UniEmitter<? super RespReplies> emitter) {
+    }
+
+    private PipelinedConnection(NetSocket socket, long bulkLimit) {
+        this.socket = socket;
+        this.bulkLimit = bulkLimit;
+        socket.handler(parser::parse);
+        socket.exceptionHandler(this::fail);
+        socket.closeHandler(closed -> fail(new ClosedChannelException()));
+    }
+
+    /** Connects, logs in (AUTH with the endpoint's user and password) and selects {@code db}. */
+    static Uni<PipelinedConnection> open(NetClient client, RedisEndpoint endpoint, String address, int db, long bulkLimit) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        return Uni.createFrom().completionStage(() -> client.connect(port, host).toCompletionStage())
+                .map(socket -> new PipelinedConnection(socket, bulkLimit))
+                .call(connection -> connection.handshake(endpoint.user(), endpoint.password(), db)
+                        .onFailure().invoke(connection::close));
+    }
+
+    private Uni<Void> handshake(Optional<String> user, Optional<String> password, int db) {
+        RespCommands commands = new RespCommands(128);
+        if (password.isPresent()) {
+            if (user.isPresent()) {
+                commands.command(3).arg("AUTH").arg(user.get()).arg(password.get());
+            } else {
+                commands.command(2).arg("AUTH").arg(password.get());
+            }
+        }
+        if (db > 0) {
+            commands.command(2).arg("SELECT").arg(db);
+        }
+        if (commands.count() == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        return send(commands)
+                .invoke(replies -> {
+                    for (int i = 0; i < replies.size(); i++) {
+                        if (replies.error(i)) {
+                            throw new IllegalStateException(replies.errorMessage(i));
+                        }
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    /** Writes the commands in one go; the replies come in the same order. */
+    public Uni<RespReplies> send(RespCommands commands) {
+        return Uni.createFrom().emitter(emitter -> {
+            synchronized (pending) {
+                if (broken != null) {
+                    emitter.fail(broken);
+                    return;
+                }
+                pending.add(new Pending(new RespReplies(commands.count()), emitter));
+                socket.write(commands.buffer());
+            }
+        });
+    }
+
+    public void close() {
+        fail(new ClosedChannelException());
+        socket.close();
+    }
+
+    private void fail(Throwable cause) {
+        Pending[] failed;
+        synchronized (pending) {
+            if (broken == null) {
+                broken = cause;
+            }
+            failed = pending.toArray(new Pending[0]);
+            pending.clear();
+        }
+        for (Pending p : failed) {
+            p.emitter().fail(cause);
+        }
+        if (!(cause instanceof ClosedChannelException)) {
+            socket.close();
+        }
+    }
+
+    private void reply(byte kind, long number, Object value) {
+        Pending current;
+        synchronized (pending) {
+            current = pending.peek();
+            if (current == null) {
+                fail(new IllegalStateException("a reply came that no command asked for"));
+                return;
+            }
+            current.replies().add(kind, number, value);
+            if (!current.replies().complete()) {
+                return;
+            }
+            pending.poll();
+        }
+        current.emitter().complete(current.replies());
+    }
+
+    /** RESP2 reply parser; keeps its state between the chunks the socket delivers. */
+    private final class Parser {
+
+        private byte[] line = new byte[64];
+        private int lineLength;
+        /** Bytes of the current bulk string still to read (then its CRLF), or -1 when reading a line. */
+        private long bulkRemaining = -1;
+        private byte[] bulk;
+        private int bulkFilled;
+        private long bulkLength;
+        private int crlfRemaining;
+        /** Elements still expected by each array being skipped, innermost last. */
+        private long[] arrays = new long[8];
+        private int depth;
+        private long topArrayLength;
+
+        void parse(Buffer chunk) {
+            int at = 0;
+            int end = chunk.length();
+            try {
+                while (at < end) {
+                    if (crlfRemaining > 0) {
+                        int skip = Math.min(crlfRemaining, end - at);
+                        crlfRemaining -= skip;
+                        at += skip;
+                        if (crlfRemaining == 0) {
+                            bulkDone();
+                        }
+                    } else if (bulkRemaining >= 0) {
+                        int take = (int) Math.min(bulkRemaining, end - at);
+                        if (bulk != null) {
+                            chunk.getBytes(at, at + take, bulk, bulkFilled);
+                            bulkFilled += take;
+                        }
+                        bulkRemaining -= take;
+                        at += take;
+                        if (bulkRemaining == 0) {
+                            bulkRemaining = -1;
+                            crlfRemaining = 2;
+                        }
+                    } else {
+                        at = readLine(chunk, at, end);
+                    }
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private int readLine(Buffer chunk, int at, int end) {
+            while (at < end) {
+                byte b = chunk.getByte(at++);
+                if (b == '\n' && lineLength > 0 && line[lineLength - 1] == '\r') {
+                    lineLength--;
+                    lineDone();
+                    lineLength = 0;
+                    return at;
+                }
+                if (lineLength == line.length) {
+                    line = Arrays.copyOf(line, line.length * 2);
+                }
+                line[lineLength++] = b;
+            }
+            return at;
+        }
+
+        private void lineDone() {
+            byte kind = line[0];
+            switch (kind) {
+                case '+' -> value(RespReplies.STATUS, 0, text());
+                case '-' -> value(RespReplies.ERROR, 0, text());
+                case ':' -> value(RespReplies.INTEGER, number(), null);
+                case '_' -> value(RespReplies.NIL, -1, null);
+                case ',', '#' -> value(RespReplies.STATUS, 0, text());
+                case '$' -> {
+                    long length = number();
+                    if (length < 0) {
+                        value(RespReplies.NIL, -1, null);
+                    } else {
+                        bulkLength = length;
+                        bulkRemaining = length;
+                        bulkFilled = 0;
+                        // Only a top-level bulk within the limit is kept; everything else is skipped as it passes.
+                        bulk = depth == 0 && length <= bulkLimit ? new byte[(int) length] : null;
+                        if (length == 0) {
+                            bulkRemaining = -1;
+                            crlfRemaining = 2;
+                        }
+                    }
+                }
+                case '*' -> {
+                    long length = number();
+                    if (length <= 0) {
+                        value(length < 0 ? RespReplies.NIL : RespReplies.ARRAY, length, null);
+                    } else {
+                        if (depth == 0) {
+                            topArrayLength = length;
+                        }
+                        if (depth == arrays.length) {
+                            arrays = Arrays.copyOf(arrays, depth * 2);
+                        }
+                        arrays[depth++] = length;
+                    }
+                }
+                default -> throw new IllegalStateException("unexpected RESP reply type '" + (char) kind + "'");
+            }
+        }
+
+        private void bulkDone() {
+            byte[] value = bulk;
+            bulk = null;
+            value(RespReplies.BULK, bulkLength, value);
+        }
+
+        /** One complete value: a top-level reply, or an element of the arrays being skipped. */
+        private void value(byte kind, long number, Object value) {
+            if (depth == 0) {
+                reply(kind, number, value);
+                return;
+            }
+            while (depth > 0 && --arrays[depth - 1] == 0) {
+                depth--;
+            }
+            if (depth == 0) {
+                reply(RespReplies.ARRAY, topArrayLength, null);
+            }
+        }
+
+        private String text() {
+            return new String(line, 1, lineLength - 1, StandardCharsets.UTF_8);
+        }
+
+        private long number() {
+            long value = 0;
+            boolean negative = false;
+            for (int i = 1; i < lineLength; i++) {
+                byte b = line[i];
+                if (b == '-') {
+                    negative = true;
+                } else {
+                    value = value * 10 + (b - '0');
+                }
+            }
+            return negative ? -value : value;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.df2redis.resp;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The replies to one pipelined write of a {@link PipelinedConnection}, in command order, kept flat:
+ * a kind, a number and (for bulk strings) the bytes per reply. Arrays are counted, their elements
+ * skipped: the commands sent this way (DUMP, PTTL, PEXPIRETIME, RESTORE, ASKING, ...) do not answer
+ * with arrays. A bulk string longer than the connection's limit is skipped too: its reply keeps
+ * only its length ({@link #oversized}).
+ */
+public final class RespReplies {
+
+    /** Kinds of reply. */
+    public static final byte STATUS = '+';
+    public static final byte ERROR = '-';
+    public static final byte INTEGER = ':';
+    public static final byte BULK = '$';
+    public static final byte ARRAY = '*';
+    public static final byte NIL = '_';
+
+    private final byte[] kinds;
+    private final long[] numbers;
+    private final Object[] values;
+    private int size;
+
+    RespReplies(int count) {
+        this.kinds = new byte[count];
+        this.numbers = new long[count];
+        this.values = new Object[count];
+    }
+
+    void add(byte kind, long number, Object value) {
+        kinds[size] = kind;
+        numbers[size] = number;
+        values[size] = value;
+        size++;
+    }
+
+    boolean complete() {
+        return size == kinds.length;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public byte kind(int i) {
+        return kinds[i];
+    }
+
+    public boolean error(int i) {
+        return kinds[i] == ERROR;
+    }
+
+    public boolean nil(int i) {
+        return kinds[i] == NIL;
+    }
+
+    /** The error message (without the leading dash) of an error reply. */
+    public String errorMessage(int i) {
+        return kinds[i] == ERROR ? (String) values[i] : null;
+    }
+
+    /** An integer reply's value, or a bulk string's length. */
+    public long number(int i) {
+        return numbers[i];
+    }
+
+    /** A bulk string's bytes; null for nil and for an oversized bulk. */
+    public byte[] bytes(int i) {
+        return values[i] instanceof byte[] bytes ? bytes : null;
+    }
+
+    /** A bulk string longer than the connection's limit: skipped as it streamed in, only its length kept. */
+    public boolean oversized(int i) {
+        return kinds[i] == BULK && values[i] == null;
+    }
+
+    /** A status, error or bulk reply as text (for messages). */
+    public String text(int i) {
+        Object value = values[i];
+        if (value instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return value == null ? String.valueOf(numbers[i]) : value.toString();
+    }
+}

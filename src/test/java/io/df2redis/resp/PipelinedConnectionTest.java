@@ -1,0 +1,120 @@
+package io.df2redis.resp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.local.LocalRedis;
+import io.vertx.mutiny.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The lean pipelined connection of the copy's hot path, against a real redis-server that wants a password. */
+class PipelinedConnectionTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String PASSWORD = "s3cret";
+
+    private static Path home;
+    private static LocalRedis server;
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void start() throws IOException {
+        home = Files.createTempDirectory("df2redis-pipelined-");
+        server = LocalRedis.start(home, Optional.of(PASSWORD));
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.closeAndAwait();
+        server.close();
+    }
+
+    private static RedisSide side(String password) {
+        return new RedisSide(vertx, new RedisEndpoint("target", List.of(server.address()), Optional.empty(),
+                Optional.of(password), false, false), WAIT, 2);
+    }
+
+    @Test
+    void logsInAndWritesIntoTheDatabaseItWasOpenedFor() throws IOException {
+        try (RedisSide side = side(PASSWORD)) {
+            PipelinedConnection connection = side.pipelined(3, Integer.MAX_VALUE).await().atMost(WAIT);
+            RespReplies replies = connection.send(new RespCommands(64).command(3).arg("SET").arg("in-db-3").arg("v"))
+                    .await().atMost(WAIT);
+            connection.close();
+
+            assertEquals("OK", replies.text(0));
+            assertTrue(String.valueOf(server.command("INFO", "keyspace")).contains("db3:keys=1"),
+                    String.valueOf(server.command("INFO", "keyspace")));
+        }
+    }
+
+    @Test
+    void aWrongPasswordFailsWithTheSettingToFix() {
+        try (RedisSide side = side("wrong")) {
+            RuntimeException failed = assertThrows(RuntimeException.class,
+                    () -> side.pipelined(0, Integer.MAX_VALUE).await().atMost(WAIT));
+            assertTrue(failed.getMessage().contains("authentication failed")
+                    && failed.getMessage().contains("target.password"), failed.getMessage());
+        }
+    }
+
+    /**
+     * One write of commands whose replies are of every kind: OK, bulk strings streamed over many socket reads
+     * (one kept, one above the limit and skipped with its length), an error reply among successes, integers,
+     * nil, an array and nested arrays; the replies stay in order and in step.
+     */
+    @Test
+    void repliesComeBackInOrderWithErrorsPerCommandAndBigBulksSkipped() {
+        byte[] kept = new byte[200_000];
+        byte[] skipped = new byte[3_000_000];
+        Arrays.fill(kept, (byte) 'k');
+        Arrays.fill(skipped, (byte) 's');
+        try (RedisSide side = side(PASSWORD)) {
+            PipelinedConnection connection = side.pipelined(0, 250_000).await().atMost(WAIT);
+            RespCommands commands = new RespCommands(4_000_000)
+                    .command(3).arg("SET").arg("kept").arg(kept)
+                    .command(3).arg("SET").arg("skipped").arg(skipped)
+                    .command(2).arg("GET").arg("skipped")
+                    .command(2).arg("GET").arg("kept")
+                    .command(2).arg("INCR").arg("kept")
+                    .command(3).arg("RPUSH").arg("list").arg(-42)
+                    .command(2).arg("PTTL").arg("missing")
+                    .command(2).arg("GET").arg("missing")
+                    .command(4).arg("LRANGE").arg("list").arg(0).arg(-1)
+                    .command(2).arg("SCAN").arg(0)
+                    .command(2).arg("STRLEN").arg("skipped");
+
+            RespReplies replies = connection.send(commands).await().atMost(WAIT);
+            connection.close();
+
+            assertEquals(11, replies.size());
+            assertEquals("OK", replies.text(0));
+            assertEquals("OK", replies.text(1));
+            assertTrue(replies.oversized(2), "above the limit: not kept");
+            assertEquals(3_000_000L, replies.number(2), "its length is");
+            assertArrayEquals(kept, replies.bytes(3));
+            assertTrue(replies.error(4), "INCR of a non-number fails alone");
+            assertTrue(replies.errorMessage(4).startsWith("ERR"), replies.errorMessage(4));
+            assertEquals(1L, replies.number(5));
+            assertEquals(-2L, replies.number(6));
+            assertTrue(replies.nil(7));
+            assertEquals(RespReplies.ARRAY, replies.kind(8));
+            assertEquals(1L, replies.number(8));
+            assertEquals(RespReplies.ARRAY, replies.kind(9));
+            assertEquals(2L, replies.number(9), "cursor and keys");
+            assertEquals(3_000_000L, replies.number(10), "still in step after the skipped bulk and the nested arrays");
+        }
+    }
+}
