@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +79,7 @@ class ConsistencyIT {
                         && "running".equals(status(service).path("proxy").path("state").asText()));
 
                 await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "import").equals("succeeded"));
-                target.command("SET", "str:1:7", "changed-behind-the-proxy");
+                target.command("SET", "demo:string:7", "changed-behind-the-proxy");
 
                 await().atMost(Duration.ofSeconds(180)).until(() -> stageStatus(service, "cleanup").equals("running")
                         || status(service).path("status").asText().matches("failed|blocked"));
@@ -92,7 +93,7 @@ class ConsistencyIT {
                 assertTrue(verify.path("repaired").asLong() >= 1, "the key changed behind the proxy was repaired: " + verify);
                 assertTrue(flipped.path("possibleLossWindows").get(0).path("coveredByFullVerify").asBoolean(), flipped.toPrettyString());
                 assertTrue(flipped.path("cutover").path("writesFlipped").asBoolean(), flipped.path("cutover").toPrettyString());
-                assertEquals("changed-behind-the-proxy".equals(target.command("GET", "str:1:7")), false);
+                assertEquals("changed-behind-the-proxy".equals(target.command("GET", "demo:string:7")), false);
 
                 RespClient s = source.client();
                 RespClient t = target.client();
@@ -292,6 +293,116 @@ class ConsistencyIT {
                 System.out.printf("FIGURE kill -9 of the service during import and sync, target outage: %s; drain state %s%n",
                         LiveWriter.summary(writer), status(third).path("drain"));
                 stop(third.process);
+            }
+        }
+    }
+
+    /**
+     * Steps: migrate with {@code cutover.auto: false} and the writer on; in the first read batch a
+     * rogue client writes one key on the target directly, behind the proxy, again and again: the
+     * verification repairs it, finds it different again after its rounds, the gate closes, reads
+     * return to the source and the stage is blocked with the key in {@code mismatches.jsonl}. The
+     * rogue client stops; resume: the reported key is checked again and repaired, the batch runs
+     * again and holds; advance: the next batch, the write flip. Nothing acknowledged is lost.
+     */
+    @Test
+    void aMismatchBehindTheProxysBackBlocksTheCutoverUntilFixedThenItProceeds() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 30, 21);
+            Service service = serve(source, target, """
+                    migrate:
+                      mode: live
+                      cutover:
+                        auto: false
+                        checkEvery: 300ms
+                        batches:
+                          - {label: canary, percentage: 20, duration: 3s}
+                          - {label: all, percentage: 100, duration: 1s}
+                    verify: {mode: full, rounds: 2, recheckTimeout: 5s}
+                    cleanup: {observeFor: 1h}
+                    """);
+            try (Df2redisProcess process = service.process;
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 300)) {
+                assertEquals(202, post(service.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
+                writer.start();
+                await().atMost(Duration.ofSeconds(120)).until(() -> "holding".equals(status(service).path("cutover").path("state").asText())
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                AtomicBoolean rogue = new AtomicBoolean(true);
+                Thread behindTheBack = new Thread(() -> {
+                    long n = 0;
+                    while (rogue.get()) {
+                        try {
+                            target.command("SET", "demo:string:3", "rogue-" + n++);
+                            Thread.sleep(20);
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                });
+                behindTheBack.start();
+                await().atMost(Duration.ofSeconds(60)).until(() -> status(service).path("status").asText().matches("blocked|failed|succeeded"));
+                rogue.set(false);
+                behindTheBack.join();
+                JsonNode blocked = status(service);
+                assertEquals("blocked", blocked.path("status").asText(), blocked.toPrettyString());
+                assertEquals("blocked", blocked.path("cutover").path("state").asText());
+                assertTrue(blocked.path("cutover").path("reason").asText().contains("demo:string:3"), blocked.path("cutover").toPrettyString());
+                assertEquals("dual-write", blocked.path("proxy").path("route").asText(), "reads are back on the source");
+                assertTrue(Files.readString(home.resolve("state/mismatches.jsonl")).contains("demo:string:3"));
+
+                assertEquals(202, post(service.base + "/api/v1/migration/resume"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> "awaiting-advance".equals(status(service).path("cutover").path("state").asText())
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                assertEquals("awaiting-advance", status(service).path("cutover").path("state").asText(), status(service).toPrettyString());
+                assertEquals(202, post(service.base + "/api/v1/migration/cutover/advance"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "cleanup").equals("running")
+                        || status(service).path("status").asText().matches("failed|blocked"));
+                assertEquals("running", stageStatus(service, "cleanup"), status(service).toPrettyString());
+                writer.stop();
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(service).path("metrics").path("sync_backlog_records").asDouble() == 0);
+                assertEquals(List.of(), LiveWriter.differences(source.client(), target.client()), "both sides equal");
+                assertEquals(List.of(), writer.lostWrites(target.client()), "no acknowledged write lost");
+                assertEquals(source.command("GET", "demo:string:3"), target.command("GET", "demo:string:3"), "the rogue value was repaired");
+                stop(process);
+            }
+        }
+    }
+
+    /**
+     * Steps: migrate with the writer on; rollback while the sync stage runs (the import is done, the
+     * drain copies the journal): the route returns to the source, which holds every acknowledged
+     * write, also those made after the rollback.
+     */
+    @Test
+    void rollsBackDuringTheSync() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 30, 17);
+            Service service = serve(source, target, """
+                    migrate:
+                      mode: live
+                    sync: {readyFor: 1h}
+                    """);
+            try (Df2redisProcess process = service.process;
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 300)) {
+                assertEquals(202, post(service.base + "/api/v1/migration"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
+                writer.start();
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "sync").equals("running"));
+                assertEquals(202, post(service.base + "/api/v1/migration/rollback"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> "rollback".equals(status(service).path("plan").asText())
+                        && status(service).path("status").asText().matches("succeeded|failed|blocked"));
+                JsonNode done = status(service);
+                assertEquals("succeeded", done.path("status").asText(), done.toPrettyString());
+                assertEquals("failed", StatusFiles.stage(done, "sync").path("status").asText(), "the sync was aborted");
+                long afterRollback = writer.acknowledged();
+                await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > afterRollback + 200);
+                writer.stop();
+                assertEquals("source", done.path("proxy").path("route").asText());
+                assertEquals(List.of(), writer.lostWrites(source.client()), "the source holds every acknowledged write");
+                stop(process);
             }
         }
     }

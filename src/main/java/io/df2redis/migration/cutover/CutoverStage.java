@@ -63,9 +63,23 @@ public class CutoverStage implements Stage {
         List<MigrationConfig.Batch> batches = config.migrate().cutover().batches();
         int from = (int) Checkpoints.number(context.checkpoint().get("batch"));
         return drain.ensureRunning(0)
-                .chain(() -> fullPassIfDue(context))
+                .chain(() -> mismatchesFixed(context))
+                .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : fullPassIfDue(context))
                 .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked)
                         : coveringMultiWrite(context).chain(() -> batchesFrom(context, batches, from)));
+    }
+
+    /** Keys reported as mismatches (the reason this stage blocked before) are checked again first. */
+    private Uni<StageResult> mismatchesFixed(StageContext context) {
+        return verifier.recheckMismatches()
+                .chain(report -> {
+                    if (report.checked > 0) {
+                        context.info("keys reported as mismatches checked again: " + report.summary());
+                    }
+                    return report.mismatched > 0
+                            ? backToSource(context, "keys reported as mismatches still differ: " + report.summary())
+                            : Uni.createFrom().nullItem();
+                });
     }
 
     /** A possible-loss window forces a full pass before any cutover step. */

@@ -129,6 +129,57 @@ public class Verifier {
                 .invoke(report -> publish(report, "dirty"));
     }
 
+    /**
+     * Checks again the keys of {@code mismatches.jsonl} (after the operator fixed the cause): the file is
+     * archived as {@code mismatches-<time>.jsonl}, and the keys that still differ after the rounds are
+     * written to a new {@code mismatches.jsonl}.
+     */
+    public Uni<Report> recheckMismatches() {
+        java.nio.file.Path file = paths.stateDir().resolve("mismatches.jsonl");
+        return Uni.createFrom().item(() -> archived(file))
+                // File I/O: off the event loop.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(byDb -> {
+                    Report total = new Report();
+                    if (byDb.isEmpty()) {
+                        return Uni.createFrom().item(total);
+                    }
+                    Session session = open();
+                    return Multi.createFrom().iterable(byDb.entrySet())
+                            .onItem().transformToUniAndConcatenate(e -> check(session, e.getKey(), e.getValue(), total))
+                            .onItem().ignoreAsUni()
+                            .replaceWith(total)
+                            .eventually(session::close);
+                });
+    }
+
+    /** The keys of the mismatch file by database (deduplicated, at most 100,000); the file is moved aside. */
+    private java.util.Map<Integer, List<byte[]>> archived(java.nio.file.Path file) {
+        java.util.Map<Integer, java.util.LinkedHashMap<String, byte[]>> keys = new java.util.TreeMap<>();
+        if (!java.nio.file.Files.exists(file)) {
+            return java.util.Map.of();
+        }
+        try (java.io.BufferedReader lines = java.nio.file.Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int read = 0;
+            for (String line = lines.readLine(); line != null && read < 100_000; line = lines.readLine(), read++) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode entry = io.df2redis.state.StatusJson.MAPPER.readTree(line);
+                byte[] key = entry.has("keyBase64") ? java.util.Base64.getDecoder().decode(entry.path("keyBase64").asText())
+                        : entry.path("key").asText().getBytes(StandardCharsets.UTF_8);
+                keys.computeIfAbsent(entry.path("db").asInt(), d -> new java.util.LinkedHashMap<>())
+                        .put(java.util.Base64.getEncoder().encodeToString(key), key);
+            }
+            java.nio.file.Files.move(file, file.resolveSibling("mismatches-" + System.currentTimeMillis() + ".jsonl"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        java.util.Map<Integer, List<byte[]>> byDb = new java.util.TreeMap<>();
+        keys.forEach((db, map) -> byDb.put(db, List.copyOf(map.values())));
+        return byDb;
+    }
+
     /** Checks these keys of {@code db} (rounds and repairs included). */
     public Uni<Report> keys(int db, List<byte[]> keys) {
         Session session = open();
