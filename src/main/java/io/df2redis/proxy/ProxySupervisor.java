@@ -310,6 +310,8 @@ public class ProxySupervisor {
         info.put("consolePort", config.proxy().consolePort());
         info.put("routeVersion", status.path("routeVersion").asLong());
         info.put("journalHead", status.path("journal").path("head").asLong());
+        // Intents up to here were written by an earlier proxy process: no commit record will follow them.
+        info.put("journalHeadAtStart", status.path("journal").path("startHead").asLong());
         info.put("restarts", restarts);
         store.update(s -> s.proxy.putAll(info));
         startPolling();

@@ -298,9 +298,9 @@ class ConsistencyIT {
     }
 
     /**
-     * Steps: migrate with {@code cutover.auto: false} and the writer on; in the first read batch a
-     * rogue client writes one key on the target directly, behind the proxy, again and again: the
-     * verification repairs it, finds it different again after its rounds, the gate closes, reads
+     * Steps: migrate with {@code cutover.auto: false}, a sample rate of 1 and the writer on; from the
+     * start of the cutover a rogue client writes one key on the target directly, behind the proxy,
+     * again and again: the first batch's sample pass finds it, repairs it, finds it different again after its rounds, the gate closes, reads
      * return to the source and the stage is blocked with the key in {@code mismatches.jsonl}. The
      * rogue client stops; resume: the reported key is checked again and repaired, the batch runs
      * again and holds; advance: the next batch, the write flip. Nothing acknowledged is lost.
@@ -320,6 +320,7 @@ class ConsistencyIT {
                           - {label: canary, percentage: 20, duration: 3s}
                           - {label: all, percentage: 100, duration: 1s}
                     verify: {mode: full, rounds: 2, recheckTimeout: 5s}
+                    consistency: {sampleRate: 1.0}
                     cleanup: {observeFor: 1h}
                     """);
             try (Df2redisProcess process = service.process;
@@ -327,7 +328,7 @@ class ConsistencyIT {
                 assertEquals(202, post(service.base + "/api/v1/migration"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
                 writer.start();
-                await().atMost(Duration.ofSeconds(120)).until(() -> "holding".equals(status(service).path("cutover").path("state").asText())
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "cutover").equals("running")
                         || status(service).path("status").asText().matches("failed|blocked"));
                 AtomicBoolean rogue = new AtomicBoolean(true);
                 Thread behindTheBack = new Thread(() -> {
@@ -371,18 +372,22 @@ class ConsistencyIT {
     }
 
     /**
-     * Steps: migrate with the writer on; rollback while the sync stage runs (the import is done, the
-     * drain copies the journal): the route returns to the source, which holds every acknowledged
-     * write, also those made after the rollback.
+     * Steps: migrate with the writer on; rollback while the import runs (before the baseline is
+     * copied), or while the sync stage runs (the import is done, the drain copies the journal): the
+     * route returns to the source, which holds every acknowledged write, also those made after the
+     * rollback.
      */
-    @Test
-    void rollsBackDuringTheSync() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"import", "sync"})
+    void rollsBackDuringTheImportOrTheSync(String phase) throws Exception {
         try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
              LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
-            DemoDataset.load(source, 30, 17);
+            DemoDataset.load(source, 60, 17);
             Service service = serve(source, target, """
                     migrate:
                       mode: live
+                      scanCount: 50
+                      throttle: {maxOpsPerMaster: 400}
                     sync: {readyFor: 1h}
                     """);
             try (Df2redisProcess process = service.process;
@@ -390,13 +395,13 @@ class ConsistencyIT {
                 assertEquals(202, post(service.base + "/api/v1/migration"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
                 writer.start();
-                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "sync").equals("running"));
+                await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, phase).equals("running"));
                 assertEquals(202, post(service.base + "/api/v1/migration/rollback"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> "rollback".equals(status(service).path("plan").asText())
                         && status(service).path("status").asText().matches("succeeded|failed|blocked"));
                 JsonNode done = status(service);
                 assertEquals("succeeded", done.path("status").asText(), done.toPrettyString());
-                assertEquals("failed", StatusFiles.stage(done, "sync").path("status").asText(), "the sync was aborted");
+                assertEquals("failed", StatusFiles.stage(done, phase).path("status").asText(), "the " + phase + " was aborted");
                 long afterRollback = writer.acknowledged();
                 await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > afterRollback + 200);
                 writer.stop();

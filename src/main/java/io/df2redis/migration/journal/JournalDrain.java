@@ -307,7 +307,8 @@ public class JournalDrain {
     private JournalReader.Batch readBatch() {
         try {
             head = Math.max(head, reader.head());
-            return reader.next(applied, config.sync().batch(), config.sync().commitGrace().toMillis(), System.currentTimeMillis());
+            long settled = store.read(s -> number(s.proxy.get("journalHeadAtStart")));
+            return reader.next(applied, config.sync().batch(), config.sync().commitGrace().toMillis(), System.currentTimeMillis(), settled);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
         }

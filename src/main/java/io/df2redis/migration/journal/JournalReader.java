@@ -46,17 +46,18 @@ public final class JournalReader {
 
     /** Every intent after {@code applied}, committed or not (used for the keys dirtied in a range). */
     public Batch next(long applied, int maxIntents) throws IOException {
-        return next(applied, maxIntents, Long.MAX_VALUE, 0);
+        return next(applied, maxIntents, Long.MAX_VALUE, 0, Long.MAX_VALUE);
     }
 
     /**
      * The intents after {@code applied} whose write the primary has answered, at most {@code maxIntents},
      * their keys deduplicated. The batch ends before the first intent that has no commit record yet,
      * unless that intent is older than {@code commitGraceMillis} (its proxy died: the key is then read as
-     * the primary holds it). A drain reading the primary after such a batch therefore sees every write
-     * the batch covers.
+     * the primary holds it). Intents up to {@code settledThrough} were written by a proxy process that
+     * is gone (restarted): no commit will follow them, they count as answered. A drain reading the
+     * primary after such a batch therefore sees every write the batch covers.
      */
-    public Batch next(long applied, int maxIntents, long commitGraceMillis, long nowMillis) throws IOException {
+    public Batch next(long applied, int maxIntents, long commitGraceMillis, long nowMillis, long settledThrough) throws IOException {
         List<Record> records = new ArrayList<>();
         java.util.Set<Long> committed = new java.util.HashSet<>();
         int intents = 0;
@@ -99,7 +100,8 @@ public final class JournalReader {
         long oldest = 0;
         for (Record record : records) {
             if (record.fields() != null) {
-                boolean answered = committed.contains(record.seq()) || nowMillis - record.millis() > commitGraceMillis;
+                boolean answered = committed.contains(record.seq()) || record.seq() <= settledThrough
+                        || nowMillis - record.millis() > commitGraceMillis;
                 if (!answered) {
                     break;
                 }

@@ -71,7 +71,7 @@ final class Console implements AutoCloseable {
                 + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
                 + ",\"autoLifts\":" + fence.autoLifts() + "}"
                 + ",\"inflight\":" + plugin.inflight()
-                + ",\"journal\":{\"head\":" + journal.head() + ",\"intents\":" + journal.intents() + ",\"commits\":"
+                + ",\"journal\":{\"head\":" + journal.head() + ",\"startHead\":" + journal.startHead() + ",\"intents\":" + journal.intents() + ",\"commits\":"
                 + journal.commits() + ",\"refused\":" + journal.refused() + ",\"queueDepth\":" + journal.queueDepth()
                 + ",\"segment\":\"" + journal.segmentName() + "\"}"
                 + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"

@@ -45,6 +45,8 @@ final class DirtyKeyJournal implements AutoCloseable {
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong waiting = new AtomicLong();
     private volatile long head;
+    /** The last sequence written by earlier proxy processes: their intents will get no commit record. */
+    private final long startHead;
     private volatile boolean running = true;
     private volatile boolean dirty;
     private volatile String segmentName = "";
@@ -60,6 +62,7 @@ final class DirtyKeyJournal implements AutoCloseable {
         this.segmentRecords = settings.journalSegmentRecords;
         Files.createDirectories(dir);
         this.head = lastSequence(dir);
+        this.startHead = head;
         this.background = new Thread(this::backgroundLoop, "df2redis-journal-sync");
         this.background.setDaemon(true);
         this.background.start();
@@ -130,6 +133,10 @@ final class DirtyKeyJournal implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    long startHead() {
+        return startHead;
     }
 
     long head() {
