@@ -19,10 +19,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 
 /**
- * Deletes the migrated keys from the target after a rollback before the write flip: every key the
- * source holds (the target got them from the import, the drain or the mirror), then df2redis's own
- * keys. Keys the target held before the migration under other names are left alone. Reads the
- * source only (I2).
+ * Deletes the migrated keys from the target after a rollback before the write flip. With
+ * {@code targetNonEmpty: fail} the target was empty at the start, so every key goes; with {@code allow}
+ * the keys the source holds (the target got them from the import, the drain or the mirror) and
+ * df2redis's own keys. Reads the source only (I2).
  */
 @ApplicationScoped
 public class TargetPurge {
@@ -40,6 +40,61 @@ public class TargetPurge {
     }
 
     public Uni<Long> run(StageContext context) {
+        if (config.migrate().targetNonEmpty() == MigrationConfig.TargetNonEmptyPolicy.FAIL) {
+            return everything(context);
+        }
+        return sourceKeys(context);
+    }
+
+    /**
+     * The precheck let the migration start only on an empty target ({@code targetNonEmpty: fail}):
+     * every key there came from the migration, including keys the source has deleted since the
+     * rollback, so every key is deleted (by SCAN on each master).
+     */
+    private Uni<Long> everything(StageContext context) {
+        long[] deleted = {0};
+        return redis.targetMasters()
+                .chain(masters -> Multi.createFrom().iterable(masters)
+                        .onItem().transformToUniAndConcatenate(master -> master.send(Command.INFO, "keyspace")
+                                .map(info -> List.copyOf(ServerInfo.parse(info.toString()).keysPerDb().keySet()))
+                                .chain(dbs -> Multi.createFrom().iterable(dbs)
+                                        .onItem().transformToUniAndConcatenate(db -> unlinkAll(master, db, deleted, context))
+                                        .onItem().ignoreAsUni()))
+                        .onItem().ignoreAsUni())
+                .map(done -> deleted[0]);
+    }
+
+    private Uni<Void> unlinkAll(RedisSide node, int db, long[] deleted, StageContext context) {
+        return node.connect(db).chain(connection -> {
+            String[] cursor = {"0"};
+            return Multi.createBy().repeating().uni(() -> node.send(connection,
+                            Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
+                            .chain(reply -> {
+                                cursor[0] = reply.get(0).toString();
+                                if (reply.get(1).size() == 0) {
+                                    return Uni.createFrom().item(0L);
+                                }
+                                Request unlink = Request.cmd(Command.UNLINK);
+                                for (Response key : reply.get(1)) {
+                                    unlink.arg(key.toBytes());
+                                }
+                                return node.send(connection, unlink, "UNLINK").map(Response::toLong);
+                            })
+                            .invoke(n -> {
+                                deleted[0] += n;
+                                context.progress(deleted[0], null, "keys deleted from the target");
+                            }))
+                    .whilst(n -> !"0".equals(cursor[0]))
+                    .onItem().ignoreAsUni()
+                    .eventually(connection::close);
+        });
+    }
+
+    /**
+     * The target held keys before the migration ({@code targetNonEmpty: allow}): only the keys the
+     * source holds now are deleted there (a key the source deleted after the rollback stays).
+     */
+    private Uni<Long> sourceKeys(StageContext context) {
         RedisSide source = redis.source().withPoolSize(2);
         RedisSide target = redis.target().withPoolSize(2);
         TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
