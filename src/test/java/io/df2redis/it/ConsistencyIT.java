@@ -333,13 +333,12 @@ class ConsistencyIT {
                 AtomicBoolean rogue = new AtomicBoolean(true);
                 Thread behindTheBack = new Thread(() -> {
                     long n = 0;
-                    while (rogue.get()) {
-                        try {
-                            target.command("SET", "demo:string:3", "rogue-" + n++);
-                            Thread.sleep(20);
-                        } catch (Exception e) {
-                            return;
+                    try (RespClient.Connection direct = target.client().connect()) {
+                        while (rogue.get()) {
+                            direct.command("SET", "demo:string:3", "rogue-" + n++);
                         }
+                    } catch (Exception e) {
+                        // the test ends it
                     }
                 });
                 behindTheBack.start();
