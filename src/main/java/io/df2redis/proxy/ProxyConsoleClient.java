@@ -46,6 +46,16 @@ public final class ProxyConsoleClient {
         return call(HttpRequest.newBuilder(base.resolve("/fence")).GET(), "GET /fence");
     }
 
+    /**
+     * Completes with the journal head once no write is in flight (writes sent before a fence or a
+     * route change have their replies); polls the console every 2 ms. The caller bounds the wait.
+     */
+    public Uni<Long> noWriteInFlight() {
+        return fenceState()
+                .chain(state -> state.path("inflight").asLong() == 0 ? Uni.createFrom().item(state.path("journalHead").asLong())
+                        : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(2)).chain(this::noWriteInFlight));
+    }
+
     private Uni<JsonNode> call(HttpRequest.Builder request, String what) {
         return Uni.createFrom().completionStage(() -> http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString()))
                 .ifNoItem().after(timeout.plusSeconds(1)).fail()

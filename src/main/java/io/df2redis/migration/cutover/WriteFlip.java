@@ -30,8 +30,6 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class WriteFlip {
 
-    private static final Duration INFLIGHT_POLL = Duration.ofMillis(2);
-
     private final MigrationConfig config;
     private final ProxySupervisor proxy;
     private final JournalDrain drain;
@@ -100,7 +98,7 @@ public class WriteFlip {
 
     /** In-flight writes done, journal drained, dirty keys verified; returns the journal head. */
     private Uni<Long> beforeFlip(StageContext context) {
-        return noWriteInFlight()
+        return proxy.console().noWriteInFlight()
                 .chain(head -> drain.awaitApplied(head, config.proxy().fence().maxPause())
                         .chain(() -> verifier.dirtyPass(report -> { }))
                         .map(report -> {
@@ -110,12 +108,6 @@ public class WriteFlip {
                             return head;
                         }))
                 .chain(head -> fenceKeys().replaceWith(head));
-    }
-
-    private Uni<Long> noWriteInFlight() {
-        return proxy.console().fenceState()
-                .chain(state -> state.path("inflight").asLong() == 0 ? Uni.createFrom().item(state.path("journalHead").asLong())
-                        : Uni.createFrom().voidItem().onItem().delayIt().by(INFLIGHT_POLL).chain(this::noWriteInFlight));
     }
 
     /** {@code consistency.fenceKey} on both sides: when the flip happened, for the operator and for audits. */

@@ -213,6 +213,45 @@ public class JournalDrain {
                         + seq + " within " + timeout + " (applied " + applied + (lastError == null ? "" : "; last error: " + lastError) + ")"));
     }
 
+    /**
+     * Completes with the applied sequence once the backlog stayed at most {@code sync.readyBacklog}
+     * records for {@code sync.readyFor}, reporting progress meanwhile; fails when the drain stops or
+     * the stage is cancelled.
+     */
+    public Uni<Long> caughtUp(io.df2redis.migration.engine.StageContext context) {
+        long[] smallSince = {0};
+        return Multi.createBy().repeating().uni(() -> lookAtBacklog(context, smallSince))
+                .until(ready -> ready)
+                .collect().last()
+                .map(ready -> applied);
+    }
+
+    private Uni<Boolean> lookAtBacklog(io.df2redis.migration.engine.StageContext context, long[] smallSince) {
+        if (context.cancelled()) {
+            return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
+        }
+        if (!running) {
+            return Uni.createFrom().failure(new IllegalStateException("the journal drain stopped: " + lastError));
+        }
+        return Uni.createFrom().item(this::readHead)
+                // Journal files: off the event loop.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .map(current -> {
+                    context.progress(applied, current, "journal records");
+                    long now = System.currentTimeMillis();
+                    if (backlog() > config.sync().readyBacklog()) {
+                        smallSince[0] = 0;
+                        return false;
+                    }
+                    if (smallSince[0] == 0) {
+                        smallSince[0] = now;
+                    }
+                    return now - smallSince[0] >= config.sync().readyFor().toMillis();
+                })
+                .chain(ready -> ready ? Uni.createFrom().item(true)
+                        : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(200)));
+    }
+
     /** The journal's head now (blocking file read: call off the event loop). */
     public long readHead() {
         try {

@@ -9,13 +9,10 @@ import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.state.StatusStore;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * The rollback plan: {@code rollback-drain → rollback-route → rollback-purge}. Before the write flip
@@ -32,7 +29,6 @@ public class RollbackStages {
     public static final String ROUTE = "rollback-route";
     public static final String PURGE = "rollback-purge";
 
-    private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(5);
 
     private final MigrationConfig config;
@@ -73,7 +69,9 @@ public class RollbackStages {
                 context -> (flipped() ? flipBack(context, 1) : Uni.createFrom().item((String) null))
                         .chain(failure -> failure != null ? Uni.createFrom().item(StageResult.blocked(failure))
                                 : proxy.applyRoute(RouteKind.SOURCE, 0)
-                                        .chain(() -> noWriteInFlight(Instant.now().plus(IN_FLIGHT_WAIT)))
+                                        // Writes sent before the route change finish on the old backends.
+                                        .chain(() -> proxy.console().noWriteInFlight()
+                                                .ifNoItem().after(IN_FLIGHT_WAIT).recoverWithItem(0L))
                                         .chain(() -> drain.stop())
                                         .chain(() -> metaHook.turnOff())
                                         .invoke(() -> store.update(s -> {
@@ -94,37 +92,10 @@ public class RollbackStages {
     }
 
     private Uni<StageResult> reverseCatchUp(StageContext context) {
-        long[] smallSince = {0};
         return drain.ensureRunning(0)
-                .chain(() -> Multi.createBy().repeating().uni(() -> Uni.createFrom().item(drain::readHead)
-                                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                                .map(head -> {
-                                    if (context.cancelled()) {
-                                        throw new java.util.concurrent.CancellationException("rollback cancelled");
-                                    }
-                                    context.progress(drain.applied(), head, "journal records");
-                                    if (drain.backlog() > config.sync().readyBacklog()) {
-                                        smallSince[0] = 0;
-                                        return false;
-                                    }
-                                    if (smallSince[0] == 0) {
-                                        smallSince[0] = System.currentTimeMillis();
-                                    }
-                                    return System.currentTimeMillis() - smallSince[0] >= config.sync().readyFor().toMillis();
-                                })
-                                .chain(ready -> ready ? Uni.createFrom().item(true)
-                                        : Uni.createFrom().item(false).onItem().delayIt().by(POLL)))
-                        .until(ready -> ready)
-                        .collect().last())
-                .replaceWith(StageResult.succeeded("the source caught up with the writes made on the target (sequence "
-                        + drain.applied() + ")"));
-    }
-
-    /** Writes sent before the route change finish on the old backends: wait until none is in flight. */
-    private Uni<Void> noWriteInFlight(Instant until) {
-        return proxy.console().fenceState()
-                .chain(state -> state.path("inflight").asLong() == 0 || Instant.now().isAfter(until) ? Uni.createFrom().voidItem()
-                        : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(5)).chain(() -> noWriteInFlight(until)));
+                .chain(() -> drain.caughtUp(context))
+                .map(applied -> StageResult.succeeded("the source caught up with the writes made on the target (sequence "
+                        + applied + ")"));
     }
 
     /** Null when the source is primary again; otherwise why the last attempt kept the target. */

@@ -129,7 +129,7 @@ class SyncStageTest {
         MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
         store = StatusStore.open(paths.statusFile());
         drain = new JournalDrain(config, paths, new RedisEndpoints(vertx, config), store, new EventHub(store, 50));
-        return new SyncStage(drain, config);
+        return new SyncStage(drain);
     }
 
     private static String intent(long seq, String command, String key) {
