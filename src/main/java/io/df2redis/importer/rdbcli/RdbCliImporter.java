@@ -23,6 +23,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,9 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class RdbCliImporter implements Importer {
+
+    /** How long the output reader may still take, after rmt exited, to hand over its last lines. */
+    private static final Duration OUTPUT_DRAIN_WAIT = Duration.ofSeconds(5);
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -186,13 +190,26 @@ public class RdbCliImporter implements Importer {
         return Uni.createFrom().item(() -> start(context, plan, size))
                 // Starting a process and reading its output block: a worker thread, and threads of their own.
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(process -> Uni.createFrom().completionStage(process.onExit())
-                        .onCancellation().invoke(() -> killTree(process)))
-                .chain(process -> Uni.createFrom().item(() -> outcome(context, plan, process.exitValue(), size, started))
-                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+                .chain(run -> Uni.createFrom().completionStage(run.process().onExit()).replaceWith(run)
+                        .onCancellation().invoke(() -> killTree(run.process())))
+                .chain(run -> Uni.createFrom().item(() -> {
+                    run.awaitOutputRead();
+                    return outcome(context, plan, run.process().exitValue(), size, started);
+                }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
     }
 
-    private Process start(StageContext context, RmtPlan plan, long size) {
+    /** A running rmt and the thread reading its output, which may still hold the last lines when the process exits. */
+    private record RmtRun(Process process, Thread outputReader) {
+        void awaitOutputRead() {
+            try {
+                outputReader.join(OUTPUT_DRAIN_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private RmtRun start(StageContext context, RmtPlan plan, long size) {
         ProcessBuilder builder = new ProcessBuilder(plan.arguments()).redirectErrorStream(true);
         builder.environment().putAll(environment);
         builder.environment().put("JAVA_TOOL_OPTIONS", plan.javaToolOptions());
@@ -207,7 +224,7 @@ public class RdbCliImporter implements Importer {
         Thread reader = new Thread(() -> readOutput(context, process.getInputStream(), size), "df2redis-rmt-output");
         reader.setDaemon(true);
         reader.start();
-        return process;
+        return new RmtRun(process, reader);
     }
 
     /** Splits rmt's output on \r and \n: progress lines become progress, other lines go to the log. */
