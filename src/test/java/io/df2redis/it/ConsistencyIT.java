@@ -21,13 +21,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The consistency contract end to end: the packaged service in {@code serve} mode, real source and
  * target, the real proxy, and a {@link LiveWriter} writing a mix through the proxy all along.
  */
-class ConsistencyIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class ConsistencyIT implements ServiceLogOnFailure.WorkDirectory {
 
     private static final String TOKEN = "consistency-it-token-7731";
 
@@ -35,6 +37,11 @@ class ConsistencyIT {
     Path home;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     /**
      * Steps: seed the writer's keys and a dataset on the source; start the migration; once the proxy

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,13 +41,19 @@ import org.junit.jupiter.api.io.TempDir;
  * REST status; "Resume" turns it back to running and the next stage starts; no request URL
  * and no page carries the token.
  */
-class DashboardIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class DashboardIT implements ServiceLogOnFailure.WorkDirectory {
 
     private static final String TOKEN = "dashboard-it-token-2c81f0";
     private static final int EXTRA_PAGES = 10;
 
     @TempDir
     Path home;
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

@@ -6,13 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's first command: the demo runs the whole live plan, writes through the proxy meanwhile, and stops what it started. */
-class DemoIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class DemoIT implements ServiceLogOnFailure.WorkDirectory {
 
     @TempDir
     Path home;
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     @Test
     void theDemoRunsTheLiveStagesWithAWriterThroughTheProxy() throws Exception {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,10 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
  * the command ends; {@code serve} later brings it back on its route, writes through it reach both
  * sides; SIGTERM to the service leaves no proxy process behind.
  */
-class ProxyRestoreIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class ProxyRestoreIT implements ServiceLogOnFailure.WorkDirectory {
 
     @TempDir
     Path home;
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     @Test
     void aRestartedServiceBringsTheProxyBackAndStoppingItLeavesNoProxy() throws Exception {

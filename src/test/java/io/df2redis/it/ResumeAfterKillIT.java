@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,10 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  * again. Then: precheck was not run again, the baseline continued from its checkpoint (resumed
  * once, same T0) and its inventory counts every key exactly once.
  */
-class ResumeAfterKillIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class ResumeAfterKillIT implements ServiceLogOnFailure.WorkDirectory {
 
     @TempDir
     Path home;
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     @Test
     void aKilledServiceContinuesTheStageFromItsCheckpoint() throws Exception {

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,12 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint kept); start {@code serve} again: it continues the interrupted plan by itself and the
  * baseline resumes from its checkpoint.
  */
-class ServeIT {
+@ExtendWith(ServiceLogOnFailure.class)
+class ServeIT implements ServiceLogOnFailure.WorkDirectory {
 
     private static final String TOKEN = "serve-it-token-5519";
 
     @TempDir
     Path home;
+
+    @Override
+    public Path workDirectory() {
+        return home;
+    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
