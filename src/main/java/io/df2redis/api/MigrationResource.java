@@ -9,6 +9,7 @@ import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -72,13 +73,18 @@ public class MigrationResource {
     /** Resumes a paused plan, or starts a blocked one again from the stage that blocked. */
     @POST
     @Path("/resume")
-    public Response resume() {
-        if (!engine.active() && store.read(s -> s.status == PipelineStatus.BLOCKED)) {
-            engine.start(store.read(s -> s.plan));
-            return accepted();
+    public Uni<Response> resume() {
+        if (!store.read(s -> s.status == PipelineStatus.BLOCKED)) {
+            engine.resume();
+            return Uni.createFrom().item(accepted());
         }
-        engine.resume();
-        return accepted();
+        // The blocked status is written a moment before the run completes: wait for that moment.
+        return Uni.createFrom().completionStage(engine.completion())
+                .ifNoItem().after(ABORT_WAIT).failWith(() -> new PipelineBusyException("the blocked plan did not finish within "
+                        + ABORT_WAIT.toSeconds() + " s: try the resume again"))
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .invoke(() -> engine.start(store.read(s -> s.plan)))
+                .map(done -> accepted());
     }
 
     /** Lets a waiting cutover step go on: the next read batch (cutover.auto off) or the end of cleanup's observation. */
@@ -112,6 +118,8 @@ public class MigrationResource {
                     .replaceWithVoid();
         }
         return stopped
+                // Starting a plan writes the status file: off the event loop.
+                .emitOn(Infrastructure.getDefaultWorkerPool())
                 .invoke(() -> engine.start(MigrationRuntime.ROLLBACK))
                 .map(started -> accepted());
     }
