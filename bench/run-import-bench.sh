@@ -6,8 +6,9 @@
 #
 # Options of the importer run (defaults: those of the migration file, heap 256 MB): -Dbench.xmx=256m
 # -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=10000
-# -Dbench.bigKeys=false (no big keys) -Dbench.jvmArgs="-XX:StartFlightRecording=filename=/tmp/import.jfr"
-# (pass them in BENCH_OPTS, e.g. BENCH_OPTS="-Dbench.concurrency=8" bench/run-import-bench.sh 200000).
+# -Dbench.bigKeys=false (no big keys) (pass them in BENCH_OPTS, e.g. BENCH_OPTS="-Dbench.concurrency=8"
+# bench/run-import-bench.sh 200000). The importer's JVM gets the launcher's default options (src/main/bin/df2redis);
+# BENCH_JVM_ARGS replaces them, e.g. BENCH_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/import.jfr".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
@@ -17,4 +18,4 @@ done
 ./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 CP="target/classes:target/test-classes:$(cat target/bench.classpath)"
 # shellcheck disable=SC2086
-exec java ${BENCH_OPTS:-} -cp "$CP" io.df2redis.importer.ImportBench "$N"
+exec java ${BENCH_OPTS:-} -Dbench.jvmArgs="${BENCH_JVM_ARGS:-}" -cp "$CP" io.df2redis.importer.ImportBench "$N"
