@@ -3,6 +3,7 @@ package io.df2redis.migration.cutover;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.KeyScan;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -51,29 +52,15 @@ public class OwnKeyRemoval {
     }
 
     private Uni<Long> scanDelete(RedisSide side, String match) {
-        return side.connect(0).chain(connection -> {
-            String[] cursor = {"0"};
-            long[] removed = {0};
-            return Multi.createBy().repeating().uni(() -> side.send(connection,
-                            Request.cmd(Command.SCAN).arg(cursor[0]).arg("MATCH").arg(match).arg("COUNT").arg(PAGE), "SCAN MATCH " + match)
-                            .chain(reply -> {
-                                cursor[0] = reply.get(0).toString();
-                                Request unlink = Request.cmd(Command.UNLINK);
-                                int n = 0;
-                                for (Response key : reply.get(1)) {
-                                    unlink.arg(key.toBytes());
-                                    n++;
-                                }
-                                if (n == 0) {
-                                    return Uni.createFrom().item(0L);
-                                }
-                                return side.send(connection, unlink, "UNLINK meta keys").map(Response::toLong);
-                            })
-                            .invoke(count -> removed[0] += count))
-                    .whilst(count -> !"0".equals(cursor[0]))
-                    .onItem().ignoreAsUni()
-                    .eventually(connection::close)
-                    .map(done -> removed[0]);
-        });
+        long[] removed = {0};
+        return KeyScan.pages(side, 0, match, PAGE, keys -> {
+                    if (keys.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    Request unlink = Request.cmd(Command.UNLINK);
+                    keys.forEach(unlink::arg);
+                    return side.send(unlink, "UNLINK meta keys").invoke(count -> removed[0] += count.toLong()).replaceWithVoid();
+                })
+                .map(done -> removed[0]);
     }
 }

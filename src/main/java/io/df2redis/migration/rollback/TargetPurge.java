@@ -8,6 +8,7 @@ import io.df2redis.importer.WriterSettings;
 import io.df2redis.migration.cutover.OwnKeyRemoval;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.KeyScan;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;
@@ -65,29 +66,19 @@ public class TargetPurge {
     }
 
     private Uni<Void> unlinkAll(RedisSide node, int db, long[] deleted, StageContext context) {
-        return node.connect(db).chain(connection -> {
-            String[] cursor = {"0"};
-            return Multi.createBy().repeating().uni(() -> node.send(connection,
-                            Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
-                            .chain(reply -> {
-                                cursor[0] = reply.get(0).toString();
-                                if (reply.get(1).size() == 0) {
-                                    return Uni.createFrom().item(0L);
-                                }
-                                Request unlink = Request.cmd(Command.UNLINK);
-                                for (Response key : reply.get(1)) {
-                                    unlink.arg(key.toBytes());
-                                }
-                                return node.send(connection, unlink, "UNLINK").map(Response::toLong);
-                            })
-                            .invoke(n -> {
-                                deleted[0] += n;
-                                context.progress(deleted[0], null, "keys deleted from the target");
-                            }))
-                    .whilst(n -> !"0".equals(cursor[0]))
-                    .onItem().ignoreAsUni()
-                    .eventually(connection::close);
+        return KeyScan.pages(node, db, null, PAGE, keys -> {
+            if (keys.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            Request unlink = Request.cmd(Command.UNLINK);
+            keys.forEach(unlink::arg);
+            return node.send(unlink, "UNLINK db" + db).invoke(n -> counted(n.toLong(), deleted, context)).replaceWithVoid();
         });
+    }
+
+    private static void counted(long n, long[] deleted, StageContext context) {
+        deleted[0] += n;
+        context.progress(deleted[0], null, "keys deleted from the target");
     }
 
     /**
@@ -118,25 +109,12 @@ public class TargetPurge {
     }
 
     private Uni<Void> purgeDb(RedisSide source, WriterSession session, int db, long[] deleted, StageContext context) {
-        return source.connect(db).chain(connection -> {
-            String[] cursor = {"0"};
-            return Multi.createBy().repeating().uni(() -> source.send(connection,
-                            Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
-                            .chain(reply -> {
-                                cursor[0] = reply.get(0).toString();
-                                return Multi.createFrom().iterable(reply.get(1))
-                                        .onItem().transformToUniAndConcatenate(key -> session.targetCall(db, HashSlot.of(key.toBytes()),
-                                                Request.cmd(Command.UNLINK).arg(key.toBytes()), "UNLINK"))
-                                        .onItem().transform(Response::toLong)
-                                        .collect().with(java.util.stream.Collectors.summingLong(Long::longValue));
-                            })
-                            .invoke(n -> {
-                                deleted[0] += n;
-                                context.progress(deleted[0], null, "keys deleted from the target");
-                            }))
-                    .whilst(n -> !"0".equals(cursor[0]))
-                    .onItem().ignoreAsUni()
-                    .eventually(connection::close);
-        });
+        return KeyScan.pages(source, db, null, PAGE, keys -> Multi.createFrom().iterable(keys)
+                .onItem().transformToUniAndConcatenate(key -> session.targetCall(db, HashSlot.of(key),
+                        Request.cmd(Command.UNLINK).arg(key), "UNLINK"))
+                .onItem().transform(Response::toLong)
+                .collect().with(java.util.stream.Collectors.summingLong(Long::longValue))
+                .invoke(n -> counted(n, deleted, context))
+                .replaceWithVoid());
     }
 }

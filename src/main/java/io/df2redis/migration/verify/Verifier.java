@@ -7,6 +7,7 @@ import io.df2redis.importer.KeyFailure;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.journal.JournalReader;
 import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.resp.KeyScan;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.df2redis.state.StatusStore;
@@ -14,8 +15,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +38,6 @@ import java.util.function.Consumer;
 public class Verifier {
 
     static final int PAGE = 500;
-    static final int MAX_REPEATED_CURSOR = 3;
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -266,31 +264,7 @@ public class Verifier {
     }
 
     private Uni<Void> scanNode(RedisSide client, int db, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
-        return client.connect(db).chain(connection -> {
-            String[] cursor = {"0"};
-            int[] repeated = {0};
-            return Multi.createBy().repeating().uni(() -> client.send(connection,
-                                    Request.cmd(Command.SCAN).arg(cursor[0]).arg("COUNT").arg(PAGE), "SCAN db" + db)
-                            .map(reply -> page(client, reply, cursor, repeated)))
-                    .whilst(page -> !"0".equals(cursor[0]))
-                    .onItem().transformToUniAndConcatenate(page -> onPage.apply(page))
-                    .onItem().ignoreAsUni()
-                    .eventually(connection::close);
-        });
-    }
-
-    private static List<byte[]> page(RedisSide client, Response reply, String[] cursor, int[] repeated) {
-        String next = reply.get(0).toString();
-        if (!"0".equals(next) && next.equals(cursor[0]) && ++repeated[0] >= MAX_REPEATED_CURSOR) {
-            throw new IllegalStateException(client.endpoint() + " returned SCAN cursor " + next + " " + MAX_REPEATED_CURSOR
-                    + " times: the server's SCAN does not advance");
-        }
-        cursor[0] = next;
-        List<byte[]> keys = new ArrayList<>();
-        for (Response key : reply.get(1)) {
-            keys.add(key.toBytes());
-        }
-        return keys;
+        return KeyScan.pages(client, db, null, PAGE, onPage);
     }
 
     // ---- the check with rounds ----

@@ -1,0 +1,64 @@
+package io.df2redis.resp;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * SCAN over one database of one node, page by page on a connection of its own, each page handed on
+ * before the next is asked for. Guarded against a server whose SCAN returns the cursor it was given
+ * forever (seen in old Dragonfly releases): the scan fails instead of looping.
+ */
+public final class KeyScan {
+
+    /** Times in a row a non-zero cursor may come back unchanged before the scan gives up. */
+    public static final int MAX_REPEATED_CURSOR = 3;
+
+    private KeyScan() {
+    }
+
+    /**
+     * Scans database {@code db} of {@code node} ({@code match} may be null: every key), {@code count}
+     * keys per page as a hint, and runs {@code onPage} on the keys of each page in order.
+     */
+    public static Uni<Void> pages(RedisSide node, int db, String match, int count, Function<List<byte[]>, Uni<Void>> onPage) {
+        return node.connect(db).chain(connection -> {
+            String[] cursor = {"0"};
+            int[] repeated = {0};
+            String what = match == null ? "SCAN db" + db : "SCAN db" + db + " MATCH " + match;
+            return Multi.createBy().repeating().uni(() -> node.send(connection, request(cursor[0], match, count), what)
+                            .map(reply -> page(node, reply, cursor, repeated)))
+                    .whilst(page -> !"0".equals(cursor[0]))
+                    .onItem().transformToUniAndConcatenate(page -> onPage.apply(page))
+                    .onItem().ignoreAsUni()
+                    .eventually(connection::close);
+        });
+    }
+
+    private static Request request(String cursor, String match, int count) {
+        Request scan = Request.cmd(Command.SCAN).arg(cursor);
+        if (match != null) {
+            scan.arg("MATCH").arg(match);
+        }
+        return scan.arg("COUNT").arg(count);
+    }
+
+    private static List<byte[]> page(RedisSide node, Response reply, String[] cursor, int[] repeated) {
+        String next = reply.get(0).toString();
+        if (!"0".equals(next) && next.equals(cursor[0]) && ++repeated[0] >= MAX_REPEATED_CURSOR) {
+            throw new IllegalStateException(node.endpoint() + " returned SCAN cursor " + next + " " + MAX_REPEATED_CURSOR
+                    + " times: the server's SCAN does not advance");
+        }
+        cursor[0] = next;
+        List<byte[]> keys = new ArrayList<>(reply.get(1).size());
+        for (Response key : reply.get(1)) {
+            keys.add(key.toBytes());
+        }
+        return keys;
+    }
+}

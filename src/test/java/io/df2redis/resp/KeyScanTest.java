@@ -1,0 +1,176 @@
+package io.df2redis.resp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.local.LocalRedis;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shared SCAN loop: every key once, page by page, and no endless loop on a cursor that never advances. */
+class KeyScanTest {
+
+    @TempDir
+    static Path home;
+    static LocalRedis server;
+    static Vertx vertx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = LocalRedis.start(home.resolve("server"), Optional.empty());
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        vertx.closeAndAwait();
+    }
+
+    @Test
+    void everyMatchingKeyComesOnceInPagesInOrder() throws Exception {
+        for (int i = 0; i < 2500; i++) {
+            server.command("SET", "scan:wanted:" + i, "v");
+        }
+        for (int i = 0; i < 40; i++) {
+            server.command("SET", "scan:other:" + i, "v");
+        }
+        List<byte[]> seen = new ArrayList<>();
+        AtomicInteger pages = new AtomicInteger();
+        try (RedisSide side = side(server.address())) {
+            KeyScan.pages(side, 0, "scan:wanted:*", 100, page -> {
+                pages.incrementAndGet();
+                seen.addAll(page);
+                return Uni.createFrom().voidItem();
+            }).await().atMost(Duration.ofSeconds(30));
+        }
+        Set<String> distinct = new HashSet<>();
+        seen.forEach(key -> distinct.add(new String(key, StandardCharsets.UTF_8)));
+        assertEquals(2500, distinct.size(), "every wanted key");
+        assertTrue(distinct.stream().allMatch(key -> key.startsWith("scan:wanted:")), "only the wanted keys");
+        assertTrue(pages.get() > 10, "several pages: " + pages.get());
+    }
+
+    @Test
+    void aServerThatReturnsTheSameCursorForeverFailsTheScanWithItsAddress() throws Exception {
+        try (StuckCursorServer stuck = new StuckCursorServer(); RedisSide side = side(stuck.address())) {
+            IllegalStateException failed = assertThrows(IllegalStateException.class,
+                    () -> KeyScan.pages(side, 0, null, 100, page -> Uni.createFrom().voidItem())
+                            .await().atMost(Duration.ofSeconds(30)));
+            assertTrue(failed.getMessage().contains("does not advance"), failed.getMessage());
+            assertTrue(failed.getMessage().contains(stuck.address()), failed.getMessage());
+            assertEquals(1 + KeyScan.MAX_REPEATED_CURSOR, stuck.scans.get(), "the first page, then the repeats it tolerates");
+        }
+    }
+
+    private static RedisSide side(String address) {
+        return new RedisSide(vertx, new RedisEndpoint("source", List.of(address), Optional.empty(), Optional.empty(), false, false),
+                Duration.ofSeconds(5), 2);
+    }
+
+    /**
+     * Replays the old Dragonfly bug: SCAN answers cursor 17 and one key whatever cursor it is given.
+     * Other commands get an error (HELLO: the client falls back to RESP2) or OK.
+     */
+    private static final class StuckCursorServer implements AutoCloseable {
+        final ServerSocket socket = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        final AtomicInteger scans = new AtomicInteger();
+        final Thread acceptor = new Thread(this::accept, "stuck-cursor-server");
+
+        StuckCursorServer() throws IOException {
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + socket.getLocalPort();
+        }
+
+        private void accept() {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    Thread serve = new Thread(() -> serve(client), "stuck-cursor-client");
+                    serve.setDaemon(true);
+                    serve.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket client) {
+            try (client; DataInputStream in = new DataInputStream(new BufferedInputStream(client.getInputStream()));
+                    OutputStream out = client.getOutputStream()) {
+                while (true) {
+                    List<String> command = readCommand(in);
+                    String name = command.get(0).toUpperCase();
+                    String reply = switch (name) {
+                        case "SCAN" -> {
+                            scans.incrementAndGet();
+                            yield "*2\r\n$2\r\n17\r\n*1\r\n$3\r\nkey\r\n";
+                        }
+                        case "HELLO" -> "-ERR unknown command 'HELLO'\r\n";
+                        default -> "+OK\r\n";
+                    };
+                    out.write(reply.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            } catch (IOException | RuntimeException e) {
+                // the client went away
+            }
+        }
+
+        private static List<String> readCommand(DataInputStream in) throws IOException {
+            int count = Integer.parseInt(readLine(in).substring(1));
+            List<String> args = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int length = Integer.parseInt(readLine(in).substring(1));
+                byte[] bytes = new byte[length];
+                in.readFully(bytes);
+                readLine(in);
+                args.add(new String(bytes, StandardCharsets.UTF_8));
+            }
+            return args;
+        }
+
+        private static String readLine(DataInputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("closed");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
