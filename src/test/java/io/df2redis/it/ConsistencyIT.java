@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * target, the real proxy, and a {@link LiveWriter} writing a mix through the proxy all along.
  */
 @ExtendWith(ServiceLogOnFailure.class)
-class ConsistencyIT implements ServiceLogOnFailure.WorkDirectory {
+class ConsistencyIT {
 
     private static final String TOKEN = "consistency-it-token-7731";
 
@@ -37,11 +37,6 @@ class ConsistencyIT implements ServiceLogOnFailure.WorkDirectory {
     Path home;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     /**
      * Steps: seed the writer's keys and a dataset on the source; start the migration; once the proxy

@@ -42,18 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  * and no page carries the token.
  */
 @ExtendWith(ServiceLogOnFailure.class)
-class DashboardIT implements ServiceLogOnFailure.WorkDirectory {
+class DashboardIT {
 
     private static final String TOKEN = "dashboard-it-token-2c81f0";
     private static final int EXTRA_PAGES = 10;
 
     @TempDir
     Path home;
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

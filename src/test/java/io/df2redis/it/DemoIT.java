@@ -11,15 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The README's first command: the demo runs the whole live plan, writes through the proxy meanwhile, and stops what it started. */
 @ExtendWith(ServiceLogOnFailure.class)
-class DemoIT implements ServiceLogOnFailure.WorkDirectory {
+class DemoIT {
 
     @TempDir
     Path home;
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     @Test
     void theDemoRunsTheLiveStagesWithAWriterThroughTheProxy() throws Exception {

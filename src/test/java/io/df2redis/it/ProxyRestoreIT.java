@@ -25,15 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * sides; SIGTERM to the service leaves no proxy process behind.
  */
 @ExtendWith(ServiceLogOnFailure.class)
-class ProxyRestoreIT implements ServiceLogOnFailure.WorkDirectory {
+class ProxyRestoreIT {
 
     @TempDir
     Path home;
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     @Test
     void aRestartedServiceBringsTheProxyBackAndStoppingItLeavesNoProxy() throws Exception {

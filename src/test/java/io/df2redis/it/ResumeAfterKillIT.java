@@ -27,15 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * once, same T0) and its inventory counts every key exactly once.
  */
 @ExtendWith(ServiceLogOnFailure.class)
-class ResumeAfterKillIT implements ServiceLogOnFailure.WorkDirectory {
+class ResumeAfterKillIT {
 
     @TempDir
     Path home;
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     @Test
     void aKilledServiceContinuesTheStageFromItsCheckpoint() throws Exception {

@@ -31,17 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * baseline resumes from its checkpoint.
  */
 @ExtendWith(ServiceLogOnFailure.class)
-class ServeIT implements ServiceLogOnFailure.WorkDirectory {
+class ServeIT {
 
     private static final String TOKEN = "serve-it-token-5519";
 
     @TempDir
     Path home;
-
-    @Override
-    public Path workDirectory() {
-        return home;
-    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
