@@ -3,11 +3,12 @@ package io.df2redis.resp;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * SCAN over one database of one node, page by page on a connection of its own, each page handed on
@@ -24,9 +25,11 @@ public final class KeyScan {
 
     /**
      * Scans database {@code db} of {@code node} ({@code match} may be null: every key), {@code count}
-     * keys per page as a hint, and runs {@code onPage} on the keys of each page in order.
+     * keys per page as a hint, and runs {@code onPage} on the keys of each page in order, with the scan's
+     * connection (on database {@code db}) for commands on those keys.
      */
-    public static Uni<Void> pages(RedisSide node, int db, String match, int count, Function<List<byte[]>, Uni<Void>> onPage) {
+    public static Uni<Void> pages(RedisSide node, int db, String match, int count,
+            BiFunction<RedisConnection, List<byte[]>, Uni<Void>> onPage) {
         return node.connect(db).chain(connection -> {
             String[] cursor = {"0"};
             int[] repeated = {0};
@@ -34,7 +37,7 @@ public final class KeyScan {
             return Multi.createBy().repeating().uni(() -> node.send(connection, request(cursor[0], match, count), what)
                             .map(reply -> page(node, reply, cursor, repeated)))
                     .whilst(page -> !"0".equals(cursor[0]))
-                    .onItem().transformToUniAndConcatenate(page -> onPage.apply(page))
+                    .onItem().transformToUniAndConcatenate(page -> onPage.apply(connection, page))
                     .onItem().ignoreAsUni()
                     .eventually(connection::close);
         });

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.df2redis.local.LocalRedis;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -59,7 +62,7 @@ class KeyScanTest {
         List<byte[]> seen = new ArrayList<>();
         AtomicInteger pages = new AtomicInteger();
         try (RedisSide side = side(server.address())) {
-            KeyScan.pages(side, 0, "scan:wanted:*", 100, page -> {
+            KeyScan.pages(side, 0, "scan:wanted:*", 100, (connection, page) -> {
                 pages.incrementAndGet();
                 seen.addAll(page);
                 return Uni.createFrom().voidItem();
@@ -73,10 +76,28 @@ class KeyScanTest {
     }
 
     @Test
+    void thePageHandlersConnectionIsOnTheScannedDatabase() throws Exception {
+        try (RedisSide side = side(server.address())) {
+            RedisConnection db3 = side.connect(3).await().atMost(Duration.ofSeconds(5));
+            for (int i = 0; i < 300; i++) {
+                side.send(db3, Request.cmd(Command.SET).arg("db3:" + i).arg("v"), "SET").await().atMost(Duration.ofSeconds(5));
+            }
+            KeyScan.pages(side, 3, null, 50, (connection, keys) -> {
+                Request unlink = Request.cmd(Command.UNLINK);
+                keys.forEach(unlink::arg);
+                return side.send(connection, unlink, "UNLINK").replaceWithVoid();
+            }).await().atMost(Duration.ofSeconds(30));
+            assertEquals(0L, side.send(db3, Request.cmd(Command.DBSIZE), "DBSIZE").await().atMost(Duration.ofSeconds(5)).toLong(),
+                    "the keys went from database 3, where they were scanned");
+            db3.close().await().atMost(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void aServerThatReturnsTheSameCursorForeverFailsTheScanWithItsAddress() throws Exception {
         try (StuckCursorServer stuck = new StuckCursorServer(); RedisSide side = side(stuck.address())) {
             IllegalStateException failed = assertThrows(IllegalStateException.class,
-                    () -> KeyScan.pages(side, 0, null, 100, page -> Uni.createFrom().voidItem())
+                    () -> KeyScan.pages(side, 0, null, 100, (connection, page) -> Uni.createFrom().voidItem())
                             .await().atMost(Duration.ofSeconds(30)));
             assertTrue(failed.getMessage().contains("does not advance"), failed.getMessage());
             assertTrue(failed.getMessage().contains(stuck.address()), failed.getMessage());

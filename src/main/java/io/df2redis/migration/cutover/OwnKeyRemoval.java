@@ -53,13 +53,13 @@ public class OwnKeyRemoval {
 
     private Uni<Long> scanDelete(RedisSide side, String match) {
         long[] removed = {0};
-        return KeyScan.pages(side, 0, match, PAGE, keys -> {
+        return KeyScan.pages(side, 0, match, PAGE, (connection, keys) -> {
                     if (keys.isEmpty()) {
                         return Uni.createFrom().voidItem();
                     }
                     Request unlink = Request.cmd(Command.UNLINK);
                     keys.forEach(unlink::arg);
-                    return side.send(unlink, "UNLINK meta keys").invoke(count -> removed[0] += count.toLong()).replaceWithVoid();
+                    return side.send(connection, unlink, "UNLINK meta keys").invoke(count -> removed[0] += count.toLong()).replaceWithVoid();
                 })
                 .map(done -> removed[0]);
     }

@@ -66,13 +66,13 @@ public class TargetPurge {
     }
 
     private Uni<Void> unlinkAll(RedisSide node, int db, long[] deleted, StageContext context) {
-        return KeyScan.pages(node, db, null, PAGE, keys -> {
+        return KeyScan.pages(node, db, null, PAGE, (connection, keys) -> {
             if (keys.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
             Request unlink = Request.cmd(Command.UNLINK);
             keys.forEach(unlink::arg);
-            return node.send(unlink, "UNLINK db" + db).invoke(n -> counted(n.toLong(), deleted, context)).replaceWithVoid();
+            return node.send(connection, unlink, "UNLINK db" + db).invoke(n -> counted(n.toLong(), deleted, context)).replaceWithVoid();
         });
     }
 
@@ -109,7 +109,7 @@ public class TargetPurge {
     }
 
     private Uni<Void> purgeDb(RedisSide source, WriterSession session, int db, long[] deleted, StageContext context) {
-        return KeyScan.pages(source, db, null, PAGE, keys -> Multi.createFrom().iterable(keys)
+        return KeyScan.pages(source, db, null, PAGE, (connection, keys) -> Multi.createFrom().iterable(keys)
                 .onItem().transformToUniAndConcatenate(key -> session.targetCall(db, HashSlot.of(key),
                         Request.cmd(Command.UNLINK).arg(key), "UNLINK"))
                 .onItem().transform(Response::toLong)

@@ -264,7 +264,7 @@ public class Verifier {
     }
 
     private Uni<Void> scanNode(RedisSide client, int db, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
-        return KeyScan.pages(client, db, null, PAGE, onPage);
+        return KeyScan.pages(client, db, null, PAGE, (connection, page) -> onPage.apply(page));
     }
 
     // ---- the check with rounds ----
