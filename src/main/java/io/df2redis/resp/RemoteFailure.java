@@ -12,7 +12,7 @@ public final class RemoteFailure {
     private RemoteFailure() {
     }
 
-    /** True for failures that may pass by themselves (refused, reset, timed out, loading). */
+    /** True for failures that may pass by themselves (refused, reset, closed, timed out, loading). */
     public static boolean transientFailure(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof TimeoutException || t instanceof ClosedChannelException
@@ -22,7 +22,8 @@ public final class RemoteFailure {
             String message = String.valueOf(t.getMessage());
             if (message.startsWith("LOADING") || message.startsWith("TRYAGAIN") || message.startsWith("BUSY ")
                     || message.contains("Connection reset") || message.contains("Connection refused")
-                    || message.contains("Connection is closed") || message.contains("CLUSTERDOWN")) {
+                    || message.contains("Connection is closed") || message.contains("CONNECTION_CLOSED")
+                    || message.contains("CLUSTERDOWN")) {
                 return true;
             }
         }
