@@ -62,12 +62,15 @@ final class ScanCopy {
 
     Uni<ImportResult> run() {
         long started = System.nanoTime();
+        SourceDumpCompression compression = new SourceDumpCompression(source, settings.dumpCompression(), context, position);
         return planDatabases()
                 .invoke(this::checkClusterDatabases)
                 .chain(this::probeAbsoluteExpiry)
-                .chain(writer::open)
-                .chain(() -> context.saveCheckpoint(position.toCheckpoint()))
-                .chain(() -> repeat(this::copyNextDatabase))
+                .chain(compression::apply)
+                .chain(() -> writer.open()
+                        .chain(() -> context.saveCheckpoint(position.toCheckpoint()))
+                        .chain(() -> repeat(this::copyNextDatabase))
+                        .eventually(compression::restore))
                 .map(done -> finish(started));
     }
 

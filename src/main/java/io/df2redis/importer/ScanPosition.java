@@ -24,6 +24,8 @@ final class ScanPosition {
     long bigKeys;
     long failures;
     final Map<String, Long> fallbacks = new TreeMap<>();
+    /** The source's rdbcompression before the import turned it off; null when the import did not change it. */
+    String sourceRdbCompression;
 
     static ScanPosition from(Map<String, Object> checkpoint) {
         ScanPosition position = new ScanPosition();
@@ -43,6 +45,9 @@ final class ScanPosition {
         position.skippedExisting = number(checkpoint.get("skippedExisting"));
         position.bigKeys = number(checkpoint.get("bigKeys"));
         position.failures = number(checkpoint.get("failures"));
+        if (checkpoint.get("sourceRdbCompression") instanceof String previous) {
+            position.sourceRdbCompression = previous;
+        }
         if (checkpoint.get("fallbacks") instanceof Map<?, ?> fallbacks) {
             fallbacks.forEach((type, n) -> position.fallbacks.put(String.valueOf(type), number(n)));
         }
@@ -63,6 +68,9 @@ final class ScanPosition {
         checkpoint.put("bigKeys", bigKeys);
         checkpoint.put("failures", failures);
         checkpoint.put("fallbacks", new TreeMap<>(fallbacks));
+        if (sourceRdbCompression != null) {
+            checkpoint.put("sourceRdbCompression", sourceRdbCompression);
+        }
         return checkpoint;
     }
 

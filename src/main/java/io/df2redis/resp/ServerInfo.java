@@ -78,4 +78,18 @@ public record ServerInfo(Map<String, String> fields, Map<Integer, Long> keysPerD
             return Optional.empty();
         }
     }
+
+    /**
+     * A {@code CONFIG GET} value, whether the reply is a RESP3 map or a RESP2 {@code [name, value]} array;
+     * empty when the server has no such setting.
+     */
+    public static Optional<String> configValue(io.vertx.mutiny.redis.client.Response reply, String name) {
+        if (reply == null) {
+            return Optional.empty();
+        }
+        if (reply.getKeys() != null && reply.getKeys().contains(name)) {
+            return Optional.of(reply.get(name).toString());
+        }
+        return reply.size() >= 2 ? Optional.of(reply.get(1).toString()) : Optional.empty();
+    }
 }

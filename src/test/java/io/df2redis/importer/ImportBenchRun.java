@@ -1,6 +1,7 @@
 package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
@@ -44,7 +45,8 @@ public final class ImportBenchRun {
                 true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
         ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 10000), concurrency, 10, 0, 0,
                 Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
-                Path.of(args[2]).resolve("failures.jsonl"));
+                Path.of(args[2]).resolve("failures.jsonl"),
+                DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "keep").toUpperCase()));
         TargetWriter writer = new TargetWriter(source, target, address -> {
             throw new IllegalStateException("standalone target");
         }, writerSettings);

@@ -1,6 +1,7 @@
 package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
@@ -81,7 +82,8 @@ abstract class ImporterFixture {
 
     static ScanSettings scanSettings(int concurrency, long maxFailures) {
         return new ScanSettings(40, concurrency, 1, 0, maxFailures, Optional.empty(),
-                new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"), home.resolve("state/failures.jsonl"));
+                new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"), home.resolve("state/failures.jsonl"),
+                DumpCompression.KEEP);
     }
 
     static TargetWriter standaloneWriter(WriterSettings settings) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -236,7 +237,7 @@ class ScanImporterTest extends ImporterFixture {
             client.pipeline(commands);
         }
         ScanSettings paced = new ScanSettings(40, 2, 1, 1000, 0, java.util.Optional.empty(),
-                scanSettings(1).ownKeys(), scanSettings(1).failuresFile());
+                scanSettings(1).ownKeys(), scanSettings(1).failuresFile(), DumpCompression.KEEP);
         long started = System.nanoTime();
 
         ImportResult result = await(new ScanImporter(() -> source, paced).run(new TestStageContext(), standaloneWriter(writerSettings())));

@@ -139,12 +139,10 @@ public class SnapshotStage implements Stage {
                         : source.send(Command.CONFIG, "GET", "dbfilename").map(file -> Path.of(dir, configValue(file, "dbfilename"))));
     }
 
-    /** A CONFIG GET value, whether the reply is a RESP3 map or a RESP2 [name, value] array. */
-    static String configValue(io.vertx.mutiny.redis.client.Response reply, String name) {
-        if (reply.getKeys() != null && reply.getKeys().contains(name)) {
-            return reply.get(name).toString();
-        }
-        return reply.get(1).toString();
+    private static String configValue(io.vertx.mutiny.redis.client.Response reply, String name) {
+        return ServerInfo.configValue(reply, name)
+                .orElseThrow(() -> new IllegalStateException("the source has no setting " + name
+                        + ": set migrate.snapshotPath to the RDB file"));
     }
 
     /** Readable, starts with the RDB magic and ends with the EOF opcode and its checksum. File I/O, on a worker. */
