@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
 final class ScanCopy {
 
     static final int MAX_REPEATED_CURSOR = 3;
-    /** Keys per DUMP/PTTL round, so one round stays far below the client's limit of waiting replies. */
+    private static final int ROUNDS_IN_FLIGHT = 2;
     private static final int WARNED_FAILURES = 10;
 
     private final RedisSide source;
@@ -181,18 +182,43 @@ final class ScanCopy {
         return new ScannedBatch(scan.sequence++, keys, next, "0".equals(next));
     }
 
-    /** Reads and writes one batch on an idle worker session. */
+    /**
+     * Reads and writes one batch on an idle worker session, in rounds of {@link KeyReads#READ_ROUND} keys
+     * of which {@link #ROUNDS_IN_FLIGHT} overlap: the source DUMPs the next round while the target restores
+     * the one before it.
+     */
     private Uni<CopiedBatch> copyBatch(DatabaseScan scan, ScannedBatch batch) {
         WriterSession session = scan.idle.poll();
+        WriteReport report = new WriteReport();
+        AtomicLong gone = new AtomicLong();
         return afterScan.apply(batch.keys())
-                .chain(() -> readKeys(session, scan.db, batch.keys()))
-                .chain(read -> guard.filter(session, scan.db, read.records())
-                        .invoke(() -> reportSkippedNewer())
-                        .chain(records -> session.write(scan.db, records))
-                        .invoke(report -> read.failures().forEach(report::addFailure))
-                        .map(report -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, read.gone().size())))
+                .chain(() -> Multi.createFrom().iterable(rounds(batch.keys()))
+                        .onItem().transformToUni(round -> copyRound(session, scan.db, round, report, gone)).merge(ROUNDS_IN_FLIGHT)
+                        .onItem().ignoreAsUni())
+                .map(done -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, gone.get()))
                 .call(copied -> logFailures(copied.report()))
                 .eventually(() -> scan.idle.add(session));
+    }
+
+    private Uni<Void> copyRound(WriterSession session, int db, List<byte[]> keys, WriteReport batchReport, AtomicLong gone) {
+        return readKeys(session, db, keys)
+                .chain(read -> guard.filter(session, db, read.records())
+                        .invoke(() -> reportSkippedNewer())
+                        .chain(records -> session.write(db, records))
+                        .invoke(report -> {
+                            read.failures().forEach(report::addFailure);
+                            batchReport.add(report);
+                            gone.addAndGet(read.gone().size());
+                        }))
+                .replaceWithVoid();
+    }
+
+    private static List<List<byte[]>> rounds(List<byte[]> keys) {
+        List<List<byte[]>> rounds = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += KeyReads.READ_ROUND) {
+            rounds.add(keys.subList(from, Math.min(keys.size(), from + KeyReads.READ_ROUND)));
+        }
+        return rounds;
     }
 
     private void reportSkippedNewer() {

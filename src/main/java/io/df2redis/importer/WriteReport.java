@@ -79,4 +79,15 @@ public final class WriteReport {
     synchronized void addBigKey() {
         bigKeys++;
     }
+
+    /** Adds the counts and failures of a finished report (one part of a batch). */
+    synchronized void add(WriteReport part) {
+        copied += part.copied;
+        bytes += part.bytes;
+        skippedExisting += part.skippedExisting;
+        skippedGone += part.skippedGone;
+        bigKeys += part.bigKeys;
+        part.fallbacks.forEach((type, n) -> fallbacks.merge(type, n, Long::sum));
+        failures.addAll(part.failures);
+    }
 }

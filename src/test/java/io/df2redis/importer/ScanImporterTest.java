@@ -121,6 +121,35 @@ class ScanImporterTest extends ImporterFixture {
         Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), copied);
     }
 
+    /**
+     * A SCAN batch bigger than a read round (5,000 keys in one batch, rounds of 1,024 that overlap): every
+     * key copied once, the expired ones of every round counted, the batch's counts the sum of its rounds.
+     */
+    @Test
+    void aBatchOfSeveralOverlappingRoundsCopiesExactlyAndAddsUpItsCounts() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "many", 4_500, 41);
+            List<Object[]> commands = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                commands.add(new Object[] {"SET", "volatile:" + i, "v" + i});
+            }
+            client.pipeline(commands);
+        }
+        targetServer.command("CONFIG", "RESETSTAT");
+        ScanSettings base = scanSettings(2);
+        ScanSettings oneBatch = new ScanSettings(5_000, 2, 1, 0, 0, java.util.Optional.empty(), base.ownKeys(),
+                base.failuresFile(), DumpCompression.KEEP);
+        ScanImporter importer = new ScanImporter(() -> source, oneBatch).afterScan(ScanImporterTest::expireVolatileKeys);
+
+        ImportResult result = await(importer.run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertEquals(4_500, result.copied());
+        assertEquals(500, result.skippedExpired());
+        long restores = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
+        assertTrue(restores >= 4_500 && restores < 4_500 + 200, "RESTOREs: " + restores);
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
     private static Uni<Void> expireVolatileKeys(List<byte[]> keys) {
         return Multi.createFrom().iterable(keys)
                 .select().where(key -> new String(key, StandardCharsets.UTF_8).startsWith("volatile:"))
