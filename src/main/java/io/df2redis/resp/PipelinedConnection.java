@@ -1,5 +1,6 @@
 package io.df2redis.resp;
 
+import io.netty.buffer.ByteBuf;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.buffer.Buffer;
@@ -147,9 +148,10 @@ public final class PipelinedConnection {
         private int depth;
         private long topArrayLength;
 
-        void parse(Buffer chunk) {
-            int at = 0;
-            int end = chunk.length();
+        void parse(Buffer received) {
+            ByteBuf chunk = received.getByteBuf();
+            int at = chunk.readerIndex();
+            int end = chunk.writerIndex();
             try {
                 while (at < end) {
                     if (crlfRemaining > 0) {
@@ -162,7 +164,7 @@ public final class PipelinedConnection {
                     } else if (bulkRemaining >= 0) {
                         int take = (int) Math.min(bulkRemaining, end - at);
                         if (bulk != null) {
-                            chunk.getBytes(at, at + take, bulk, bulkFilled);
+                            chunk.getBytes(at, bulk, bulkFilled, take);
                             bulkFilled += take;
                         }
                         bulkRemaining -= take;
@@ -180,21 +182,22 @@ public final class PipelinedConnection {
             }
         }
 
-        private int readLine(Buffer chunk, int at, int end) {
-            while (at < end) {
-                byte b = chunk.getByte(at++);
-                if (b == '\n' && lineLength > 0 && line[lineLength - 1] == '\r') {
-                    lineLength--;
-                    lineDone();
-                    lineLength = 0;
-                    return at;
-                }
-                if (lineLength == line.length) {
-                    line = Arrays.copyOf(line, line.length * 2);
-                }
-                line[lineLength++] = b;
+        /** Takes bytes up to the next LF (a line ends with CR LF; a lone LF is part of the line). */
+        private int readLine(ByteBuf chunk, int at, int end) {
+            int newline = chunk.indexOf(at, end, (byte) '\n');
+            int stop = newline < 0 ? end : newline + 1;
+            int size = stop - at;
+            if (lineLength + size > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + size));
             }
-            return at;
+            chunk.getBytes(at, line, lineLength, size);
+            lineLength += size;
+            if (newline >= 0 && lineLength >= 2 && line[lineLength - 2] == '\r') {
+                lineLength -= 2;
+                lineDone();
+                lineLength = 0;
+            }
+            return stop;
         }
 
         private void lineDone() {

@@ -1,7 +1,9 @@
 package io.df2redis.resp;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Commands encoded straight into one RESP buffer, for a {@link PipelinedConnection}: no object per
@@ -11,27 +13,29 @@ public final class RespCommands {
 
     private static final byte[] CRLF = {'\r', '\n'};
 
-    private final Buffer buffer;
+    /** The encoded commands, grown as needed: plain array stores, no bounds checks of a buffer per append. */
+    private byte[] bytes;
+    private int length;
     private final byte[] scratch = new byte[20];
     private int count;
 
     public RespCommands(int sizeHint) {
-        this.buffer = Buffer.buffer(Math.max(64, sizeHint));
+        this.bytes = new byte[Math.max(64, sizeHint)];
     }
 
     /** Starts a command of {@code arguments} arguments (its name included); add them next. */
     public RespCommands command(int arguments) {
-        buffer.appendByte((byte) '*');
+        append((byte) '*');
         appendNumber(arguments);
         count++;
         return this;
     }
 
     public RespCommands arg(byte[] value) {
-        buffer.appendByte((byte) '$');
+        append((byte) '$');
         appendNumber(value.length);
-        buffer.appendBytes(value);
-        buffer.appendBytes(CRLF);
+        append(value, 0, value.length);
+        append(CRLF, 0, 2);
         return this;
     }
 
@@ -42,14 +46,14 @@ public final class RespCommands {
     public RespCommands arg(long value) {
         int digits = toDigits(value);
         // The length header goes first and needs the scratch array too: it is at most 2 digits long.
-        buffer.appendByte((byte) '$');
+        append((byte) '$');
         if (digits >= 10) {
-            buffer.appendByte((byte) ('0' + digits / 10));
+            append((byte) ('0' + digits / 10));
         }
-        buffer.appendByte((byte) ('0' + digits % 10));
-        buffer.appendBytes(CRLF);
-        buffer.appendBytes(scratch, scratch.length - digits, digits);
-        buffer.appendBytes(CRLF);
+        append((byte) ('0' + digits % 10));
+        append(CRLF, 0, 2);
+        append(scratch, scratch.length - digits, digits);
+        append(CRLF, 0, 2);
         return this;
     }
 
@@ -58,14 +62,34 @@ public final class RespCommands {
         return count;
     }
 
+    /** The encoded bytes, wrapped without a copy. */
     Buffer buffer() {
-        return buffer;
+        return Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
+    }
+
+    private void append(byte b) {
+        if (length == bytes.length) {
+            grow(1);
+        }
+        bytes[length++] = b;
+    }
+
+    private void append(byte[] source, int from, int size) {
+        if (length + size > bytes.length) {
+            grow(size);
+        }
+        System.arraycopy(source, from, bytes, length, size);
+        length += size;
+    }
+
+    private void grow(int needed) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + needed));
     }
 
     private void appendNumber(long value) {
         int digits = toDigits(value);
-        buffer.appendBytes(scratch, scratch.length - digits, digits);
-        buffer.appendBytes(CRLF);
+        append(scratch, scratch.length - digits, digits);
+        append(CRLF, 0, 2);
     }
 
     /** Writes the decimal digits of {@code value} at the end of the scratch array; returns how many. */

@@ -34,7 +34,8 @@ public final class ImportBenchRun {
     }
 
     private static void run(String[] args) throws Exception {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions()
+                .setEventLoopPoolSize(Integer.getInteger("bench.eventLoops", 2 * Runtime.getRuntime().availableProcessors())));
         Duration timeout = Duration.ofSeconds(30);
         int concurrency = Integer.getInteger("bench.concurrency", 4);
         // As the import stage does: the scan on the service's client, the writer's sessions on clients of their own.
