@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Steps: start a source and a target {@code redis-server} on free ports; write N keys into the source
  * (70% strings of 16-512 bytes, 10% hashes of 5-50 fields, 8% lists, 6% sets, 6% zsets, 30% with a TTL,
- * plus a few big keys); prepare the reference: every key as {@code RESTORE ... REPLACE ABSTTL} in a RESP
+ * plus the big keys: a 200k-field hash, a 500k-member zset, a 100k-element list, a 10 MB string); prepare the reference: every key as {@code RESTORE ... REPLACE ABSTTL} in a RESP
  * file, timed while {@code redis-cli --pipe} feeds it to the empty target; empty the target; run the
  * importer in a child JVM (so that its peak RSS is the importer's alone); verify the copy; print the figures.
  */
@@ -111,15 +111,21 @@ public final class ImportBench {
             if (!Boolean.parseBoolean(System.getProperty("bench.bigKeys", "true"))) {
                 return;
             }
-            for (int big = 0; big < 3; big++) {
-                for (int chunk = 0; chunk < 60; chunk++) {
-                    commands.add(collection("HSET", "bench:big-hash:" + big, 5000, true, random));
-                }
-                client.pipeline(commands);
-                commands.clear();
+            // The big keys of the benchmark's definition: a 200k-field hash, a 500k-member zset, a 100k-element
+            // list and a 10 MB string, each written in chunks of 5,000 elements.
+            for (int chunk = 0; chunk < 40; chunk++) {
+                commands.add(collection("HSET", "bench:big-hash", 5000, true, random));
             }
-            commands.add(new Object[] {"SET", "bench:big-string", TestData.bytes(random, 20 << 20)});
-            client.pipeline(commands);
+            for (int chunk = 0; chunk < 100; chunk++) {
+                commands.add(zset("bench:big-zset", 5000, random));
+            }
+            for (int chunk = 0; chunk < 20; chunk++) {
+                commands.add(collection("RPUSH", "bench:big-list", 5000, false, random));
+            }
+            commands.add(new Object[] {"SET", "bench:big-string", TestData.bytes(random, 10 << 20)});
+            for (Object[] command : commands) {
+                client.pipeline(List.<Object[]>of(command));
+            }
         }
     }
 
