@@ -8,6 +8,7 @@ import com.moilioncircle.redis.replicator.RedisReplicator;
 import com.moilioncircle.redis.replicator.Replicator;
 import com.moilioncircle.redis.replicator.rdb.datatype.KeyValuePair;
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.importer.rdb.RdbFileImporter;
@@ -53,6 +54,42 @@ class RdbFileImporterTest extends ImporterFixture {
         assertEquals(null, targetServer.command("GET", "MIGRATE_BASE_TS"));
         assertEquals(7L, context.checkpoint().get("written"));
         assertEquals(8L, context.checkpoint().get("keysRead"), "the own key was read and left out");
+    }
+
+    /**
+     * Steps: three keys of the file already on the target, {@code conflictPolicy: fail}. With
+     * {@code maxFailures: 5} the rest is copied and failures.jsonl names the three; with 1 the stage fails
+     * and says where to look.
+     */
+    @Test
+    void failedKeysGoToFailuresJsonlAndMoreThanMaxFailuresFailTheStage() throws Exception {
+        Path failuresFile = home.resolve("state/failures.jsonl");
+        for (String key : List.of("taken:1", "taken:2", "taken:3")) {
+            sourceServer.command("SET", key, "source");
+            targetServer.command("SET", key, "target");
+        }
+        sourceServer.command("SET", "free", "source");
+        Path rdb = fetchRdb("conflicts.rdb");
+        WriterSettings failOnConflict = writerSettings().withConflictPolicy(ConflictPolicy.FAIL);
+        Files.deleteIfExists(failuresFile);
+
+        ImportResult result = await(importer(rdb, "fail", 5).run(new TestStageContext(), standaloneWriter(failOnConflict)));
+
+        assertEquals(1, result.copied());
+        assertEquals(3, result.failures());
+        List<String> lines = Files.readAllLines(failuresFile);
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.stream().allMatch(line -> line.contains("\"key\":\"taken:") && line.contains("conflictPolicy: fail")),
+                lines.toString());
+        assertEquals("target", targetServer.command("GET", "taken:1"));
+
+        targetServer.command("DEL", "free");
+        Files.deleteIfExists(failuresFile);
+        TooManyFailuresException failure = assertThrows(TooManyFailuresException.class,
+                () -> await(importer(rdb, "fail", 1).run(new TestStageContext(), standaloneWriter(failOnConflict))));
+        assertTrue(failure.getMessage().contains("3 keys could not be copied, more than migrate.maxFailures (1)")
+                && failure.getMessage().contains(failuresFile.toString()), failure.getMessage());
+        assertEquals(3, Files.readAllLines(failuresFile).size());
     }
 
     @Test
@@ -289,12 +326,16 @@ class RdbFileImporterTest extends ImporterFixture {
     }
 
     private RdbFileImporter importer(Path snapshot, String unsupportedTypes) throws Exception {
+        return importer(snapshot, unsupportedTypes, 0);
+    }
+
+    private RdbFileImporter importer(Path snapshot, String unsupportedTypes, long maxFailures) throws Exception {
         Path file = home.resolve("migrate-" + System.nanoTime() + ".yaml");
         Files.writeString(file, """
                 source: {addr: "%s"}
                 target: {seed: "%s"}
-                migrate: {mode: snapshot, importer: rdb, snapshotPath: %s, unsupportedTypes: %s}
-                """.formatted(sourceServer.address(), targetServer.address(), snapshot, unsupportedTypes));
+                migrate: {mode: snapshot, importer: rdb, snapshotPath: %s, unsupportedTypes: %s, maxFailures: %d}
+                """.formatted(sourceServer.address(), targetServer.address(), snapshot, unsupportedTypes, maxFailures));
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
         StatusStore store = StatusStore.open(home.resolve("state/status-" + System.nanoTime() + ".json"));
         MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), store.file(), home.resolve("state/wal"));

@@ -7,8 +7,10 @@ import com.moilioncircle.redis.replicator.rdb.datatype.ExpiredType;
 import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
+import io.df2redis.importer.FailureLog;
 import io.df2redis.importer.ImportResult;
 import io.df2redis.importer.Importer;
+import io.df2redis.importer.KeyFailure;
 import io.df2redis.importer.KeyRecord;
 import io.df2redis.importer.SnapshotFile;
 import io.df2redis.importer.TargetWriter;
@@ -55,6 +57,7 @@ public class RdbFileImporter implements Importer {
 
     static final int QUEUE = 4096;
     static final int BATCH = 512;
+    private static final int WARNED_FAILURES = 10;
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -194,6 +197,7 @@ public class RdbFileImporter implements Importer {
             context.info("continuing after the first " + alreadyRead + " keys of the snapshot (" + alreadyWritten + " written)");
         }
         OwnKeys own = new OwnKeys(config.consistency());
+        FailureLog failures = new FailureLog(paths.stateDir().resolve("failures.jsonl"));
         Thread parser = new Thread(() -> parse(file, version, alreadyRead, own, queue, copied), "df2redis-rdb-reader");
         parser.setDaemon(true);
         parser.start();
@@ -202,10 +206,11 @@ public class RdbFileImporter implements Importer {
                 .uni(() -> Uni.createFrom().item(() -> take(queue))
                         // Waiting for the parser: a worker thread.
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .chain(batch -> write(context, session, batch, copied, preflight)))
+                        .chain(batch -> write(context, session, batch, copied, preflight, failures)))
                 .until(more -> !more)
                 .collect().last()
                 .eventually(session::close)
+                .eventually(failures::close)
                 .onCancellation().invoke(parser::interrupt)
                 .replaceWith(copied);
     }
@@ -289,7 +294,8 @@ public class RdbFileImporter implements Importer {
      * Writes a batch and checkpoints the position in the file it reached (key records handled) with the
      * count written; false once the end of the file was reached.
      */
-    private Uni<Boolean> write(StageContext context, WriterSession session, List<Item> batch, Copied copied, Preflight preflight) {
+    private Uni<Boolean> write(StageContext context, WriterSession session, List<Item> batch, Copied copied, Preflight preflight,
+            FailureLog failures) {
         Optional<Item> end = batch.stream().filter(Item::end).findFirst();
         if (end.isPresent() && end.get().failure() != null) {
             return Uni.createFrom().failure(new IllegalStateException("reading the snapshot failed: " + end.get().failure().getMessage(),
@@ -304,29 +310,35 @@ public class RdbFileImporter implements Importer {
         long reached = batch.get(batch.size() - 1).read();
         return Multi.createFrom().iterable(byDb.entrySet())
                 .onItem().transformToUniAndConcatenate(entry -> session.write(entry.getKey(), entry.getValue())
-                        .invoke(report -> counted(context, copied, report)))
+                        .invoke(report -> counted(context, copied, report, failures))
+                        .call(report -> failures.append(report.failures())))
                 .onItem().ignoreAsUni()
                 .invoke(() -> copied.read = Math.max(copied.read, reached))
                 .chain(() -> context.saveCheckpoint(Map.of("keysRead", copied.read, "written", copied.written)))
                 .invoke(() -> context.progress(copied.read, Math.max(preflight.keys(), copied.read), "keys"))
-                .chain(() -> tooManyFailures(copied))
+                .chain(() -> tooManyFailures(copied, failures))
                 .map(saved -> end.isEmpty());
     }
 
-    private void counted(StageContext context, Copied copied, WriteReport report) {
+    /** Counts a written part; the first failures are also warnings, all of them go to failures.jsonl. */
+    private void counted(StageContext context, Copied copied, WriteReport report, FailureLog failures) {
         copied.written += report.copied() + report.skippedExisting();
         copied.bytes += report.bytes();
-        copied.failed += report.failures().size();
-        report.failures().forEach(failure -> context.warn("key " + new String(failure.key(), StandardCharsets.UTF_8)
-                + " (db " + failure.db() + ") not copied: " + failure.reason()));
+        for (KeyFailure failure : report.failures()) {
+            if (++copied.failed <= WARNED_FAILURES) {
+                context.warn("key " + new String(failure.key(), StandardCharsets.UTF_8) + " (db " + failure.db() + ") not copied: "
+                        + failure.reason() + (copied.failed == WARNED_FAILURES ? " (further failures only in " + failures.file() + ")" : ""));
+            }
+        }
     }
 
-    private Uni<Void> tooManyFailures(Copied copied) {
+    private Uni<Void> tooManyFailures(Copied copied, FailureLog failures) {
         if (copied.failed <= config.migrate().maxFailures()) {
             return Uni.createFrom().voidItem();
         }
         return Uni.createFrom().failure(new TooManyFailuresException(copied.failed + " keys could not be copied, more than "
-                + "migrate.maxFailures (" + config.migrate().maxFailures() + "): see the stage's warnings"));
+                + "migrate.maxFailures (" + config.migrate().maxFailures() + "): see " + failures.file()
+                + " (one JSON line per key with the reason)"));
     }
 
     private static Replicator replicator(Path file) {
