@@ -50,12 +50,18 @@ public class RedisSide implements AutoCloseable {
         return options;
     }
 
+    /**
+     * With {@code tls}, the server's certificate must be trusted by the JVM's trust store (for a private CA:
+     * {@code -Djavax.net.ssl.trustStore=...} in {@code JAVA_OPTS}) and name the host of the address (Vert.x
+     * refuses TLS without a hostname verification algorithm).
+     */
     private static NetClientOptions netOptions(RedisEndpoint endpoint, Duration timeout) {
         return new NetClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .setTcpNoDelay(true)
                 .setTcpKeepAlive(true)
-                .setSsl(endpoint.tls());
+                .setSsl(endpoint.tls())
+                .setHostnameVerificationAlgorithm(endpoint.tls() ? "HTTPS" : "");
     }
 
     /**
