@@ -35,12 +35,12 @@ final class SourceDumpCompression {
         if (wanted == DumpCompression.KEEP) {
             return restore();
         }
-        if (position.sourceRdbCompression != null) {
-            return set("no");
-        }
-        return source.send(Command.CONFIG, "GET", SETTING)
-                .map(reply -> ServerInfo.configValue(reply, SETTING))
-                .chain(current -> turnOff(current))
+        Uni<Void> off = position.sourceRdbCompression != null
+                ? set("no")
+                : source.send(Command.CONFIG, "GET", SETTING)
+                        .map(reply -> ServerInfo.configValue(reply, SETTING))
+                        .chain(current -> turnOff(current));
+        return off
                 .onFailure().recoverWithUni(failure -> {
                     context.warn("migrate.dumpCompression is off but the source's " + SETTING
                             + " could not be read or changed (" + failure.getMessage() + "): the copy goes on with DUMP as it is");
