@@ -23,6 +23,7 @@ public final class RemoteFailure {
             if (message.startsWith("LOADING") || message.startsWith("TRYAGAIN") || message.startsWith("BUSY ")
                     || message.contains("Connection reset") || message.contains("Connection refused")
                     || message.contains("Connection is closed") || message.contains("CONNECTION_CLOSED")
+                    || message.contains("ClosedChannelException")
                     || message.contains("CLUSTERDOWN")) {
                 return true;
             }

@@ -12,6 +12,8 @@ class RemoteFailureTest {
     void aConnectionTheClientClosedMayPassAWrongPasswordDoesNot() {
         // The Vert.x Redis client's words for a connection closed under a call (e.g. while the service stops).
         assertTrue(RemoteFailure.transientFailure(new IllegalStateException("CONNECTION_CLOSED")));
+        // The same, when the channel closes under a pooled call: the client's error reply names the exception.
+        assertTrue(RemoteFailure.transientFailure(new IllegalStateException("ERR [1] io.netty.channel.StacklessClosedChannelException")));
         assertTrue(RemoteFailure.transientFailure(new RuntimeException("wrapped", new java.nio.channels.ClosedChannelException())));
         assertTrue(RemoteFailure.transientFailure(new IllegalStateException("LOADING Redis is loading the dataset in memory")));
         assertFalse(RemoteFailure.transientFailure(new IllegalStateException("WRONGPASS invalid username-password pair")));
