@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.ScriptedServer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -14,8 +15,6 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -114,34 +113,16 @@ class KeyScanTest {
      * Replays the old Dragonfly bug: SCAN answers cursor 17 and one key whatever cursor it is given.
      * Other commands get an error (HELLO: the client falls back to RESP2) or OK.
      */
-    private static final class StuckCursorServer implements AutoCloseable {
-        final ServerSocket socket = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+    private static final class StuckCursorServer extends ScriptedServer {
         final AtomicInteger scans = new AtomicInteger();
-        final Thread acceptor = new Thread(this::accept, "stuck-cursor-server");
 
         StuckCursorServer() throws IOException {
-            acceptor.setDaemon(true);
-            acceptor.start();
+            super("stuck-cursor-server");
+            start();
         }
 
-        String address() {
-            return "127.0.0.1:" + socket.getLocalPort();
-        }
-
-        private void accept() {
-            while (!socket.isClosed()) {
-                try {
-                    Socket client = socket.accept();
-                    Thread serve = new Thread(() -> serve(client), "stuck-cursor-client");
-                    serve.setDaemon(true);
-                    serve.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void serve(Socket client) {
+        @Override
+        protected void serve(Socket client) {
             try (client; DataInputStream in = new DataInputStream(new BufferedInputStream(client.getInputStream()));
                     OutputStream out = client.getOutputStream()) {
                 while (true) {
@@ -187,11 +168,6 @@ class KeyScanTest {
                 }
             }
             return line.toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }

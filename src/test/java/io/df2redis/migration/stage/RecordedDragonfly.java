@@ -1,11 +1,10 @@
 package io.df2redis.migration.stage;
 
+import io.df2redis.testing.ScriptedServer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,39 +17,20 @@ import java.util.List;
  * reports {@code saving:1} with {@code current_snapshot_perc} until the save ends with
  * {@code last_saved_file}. Records every command it received.
  */
-final class RecordedDragonfly implements AutoCloseable {
+final class RecordedDragonfly extends ScriptedServer {
 
     final List<List<String>> received = Collections.synchronizedList(new ArrayList<>());
-    private final ServerSocket server;
     private final String savedFile;
     private int persistencePolls;
 
     RecordedDragonfly(String savedFile) throws IOException {
+        super("recorded-dragonfly");
         this.savedFile = savedFile;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "recorded-dragonfly");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        start();
     }
 
-    String address() {
-        return "127.0.0.1:" + server.getLocalPort();
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                Thread connection = new Thread(() -> serve(socket), "recorded-dragonfly-connection");
-                connection.setDaemon(true);
-                connection.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    private void serve(Socket socket) {
+    @Override
+    protected void serve(Socket socket) {
         try (socket; InputStream in = new BufferedInputStream(socket.getInputStream()); OutputStream out = socket.getOutputStream()) {
             while (true) {
                 List<String> command = readCommand(in);
@@ -126,10 +106,5 @@ final class RecordedDragonfly implements AutoCloseable {
         }
         in.read();
         return line.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-        server.close();
     }
 }
