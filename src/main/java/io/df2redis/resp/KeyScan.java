@@ -26,7 +26,8 @@ public final class KeyScan {
     /**
      * Scans database {@code db} of {@code node} ({@code match} may be null: every key), {@code count}
      * keys per page as a hint, and runs {@code onPage} on the keys of each page in order, with the scan's
-     * connection (on database {@code db}) for commands on those keys.
+     * connection (on database {@code db}) for commands on those keys. Empty pages, which SCAN may return
+     * anywhere in a scan, are not handed on.
      */
     public static Uni<Void> pages(RedisSide node, int db, String match, int count,
             BiFunction<RedisConnection, List<byte[]>, Uni<Void>> onPage) {
@@ -37,6 +38,7 @@ public final class KeyScan {
             return Multi.createBy().repeating().uni(() -> node.send(connection, request(cursor[0], match, count), what)
                             .map(reply -> page(node, reply, cursor, repeated)))
                     .whilst(page -> !"0".equals(cursor[0]))
+                    .select().where(page -> !page.isEmpty())
                     .onItem().transformToUniAndConcatenate(page -> onPage.apply(connection, page))
                     .onItem().ignoreAsUni()
                     .eventually(connection::close);

@@ -75,6 +75,28 @@ class KeyScanTest {
     }
 
     @Test
+    void emptyPagesAreNotHandedOnSoAHandlerCanSendItsKeysAsArguments() throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            server.command("SET", "sparse:" + i, "v");
+        }
+        server.command("SET", "needle:1", "v");
+        server.command("SET", "needle:2", "v");
+        AtomicInteger emptyPages = new AtomicInteger();
+        Set<String> found = new HashSet<>();
+        try (RedisSide side = side(server.address())) {
+            KeyScan.pages(side, 0, "needle:*", 10, (connection, page) -> {
+                if (page.isEmpty()) {
+                    emptyPages.incrementAndGet();
+                }
+                page.forEach(key -> found.add(new String(key, StandardCharsets.UTF_8)));
+                return Uni.createFrom().voidItem();
+            }).await().atMost(Duration.ofSeconds(30));
+        }
+        assertEquals(0, emptyPages.get(), "SCAN answers mostly empty pages here; none is handed on");
+        assertEquals(Set.of("needle:1", "needle:2"), found, "both needles, and only them");
+    }
+
+    @Test
     void thePageHandlersConnectionIsOnTheScannedDatabase() throws Exception {
         try (RedisSide side = side(server.address())) {
             RedisConnection db3 = side.connect(3).await().atMost(Duration.ofSeconds(5));

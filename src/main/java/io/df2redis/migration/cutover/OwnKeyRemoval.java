@@ -54,9 +54,6 @@ public class OwnKeyRemoval {
     private Uni<Long> scanDelete(RedisSide side, String match) {
         long[] removed = {0};
         return KeyScan.pages(side, 0, match, PAGE, (connection, keys) -> {
-                    if (keys.isEmpty()) {
-                        return Uni.createFrom().voidItem();
-                    }
                     Request unlink = Request.cmd(Command.UNLINK);
                     keys.forEach(unlink::arg);
                     return side.send(connection, unlink, "UNLINK meta keys").invoke(count -> removed[0] += count.toLong()).replaceWithVoid();

@@ -67,9 +67,6 @@ public class TargetPurge {
 
     private Uni<Void> unlinkAll(RedisSide node, int db, long[] deleted, StageContext context) {
         return KeyScan.pages(node, db, null, PAGE, (connection, keys) -> {
-            if (keys.isEmpty()) {
-                return Uni.createFrom().voidItem();
-            }
             Request unlink = Request.cmd(Command.UNLINK);
             keys.forEach(unlink::arg);
             return node.send(connection, unlink, "UNLINK db" + db).invoke(n -> counted(n.toLong(), deleted, context)).replaceWithVoid();
