@@ -109,12 +109,12 @@ class RdbFileImporterTest extends ImporterFixture {
      */
     @Test
     void keysOfTypesNoRedisLoadsFailTheStageBeforeAnythingIsWrittenAndAreNamed() throws Exception {
-        Path rdb = dragonflyRdb(false);
+        Path rdb = dragonflyRdb();
 
         IllegalStateException failed = assertThrows(IllegalStateException.class,
                 () -> await(importer(rdb, "fail").run(new TestStageContext(), standaloneWriter(writerSettings()))));
 
-        for (String name : List.of("doc:1 (JSON", "doc:2 (JSON", "mc:1 (with Dragonfly-only attributes")) {
+        for (String name : DRAGONFLY_KEYS) {
             assertTrue(failed.getMessage().contains(name), name + " named in: " + failed.getMessage());
         }
         assertTrue(failed.getMessage().contains("migrate.unsupportedTypes: skip"), failed.getMessage());
@@ -124,37 +124,42 @@ class RdbFileImporterTest extends ImporterFixture {
     /** As above with {@code unsupportedTypes: skip}: the Dragonfly keys are skipped and listed by name, the rest is copied. */
     @Test
     void keysOfTypesNoRedisLoadsAreSkippedByNameAndTheRestIsCopied() throws Exception {
-        Path rdb = dragonflyRdb(false);
+        Path rdb = dragonflyRdb();
         TestStageContext context = new TestStageContext();
 
         ImportResult result = await(importer(rdb, "skip").run(context, standaloneWriter(writerSettings())));
 
-        assertEquals(2, result.copied());
+        assertEquals(3, result.copied());
         assertEquals("1", targetServer.command("GET", "a"));
         assertEquals("2", targetServer.command("GET", "b"));
         long ttl = (Long) targetServer.command("TTL", "b");
         assertTrue(ttl > 900 && ttl <= 1000, "b keeps its expiry: " + ttl);
-        assertEquals(2L, targetServer.command("DBSIZE"), "none of the Dragonfly keys");
+        assertEquals("read past every Dragonfly record", targetServer.command("GET", "after"),
+                "the key stored after the Dragonfly records, so each was stepped over exactly");
+        assertEquals(3L, targetServer.command("DBSIZE"), "none of the Dragonfly keys");
         String warning = String.join("\n", context.warnings);
-        for (String name : List.of("doc:1 (JSON", "doc:2 (JSON", "mc:1 (with Dragonfly-only attributes")) {
+        for (String name : DRAGONFLY_KEYS) {
             assertTrue(warning.contains(name), name + " listed in: " + warning);
         }
-        assertEquals(5L, context.checkpoint().get("keysRead"), "every key record of the file handled");
+        assertEquals(3L + DRAGONFLY_KEYS.size(), context.checkpoint().get("keysRead"), "every key record of the file handled");
     }
 
     /**
-     * A Bloom filter record (type 33) has a layout of Dragonfly's own that a file reader cannot step over:
-     * even with {@code skip} the stage fails before writing, naming it and the keys found before it.
+     * A file cut inside a record (here the last Dragonfly one) fails the preflight, saying where, and writes
+     * nothing: the RDB reader alone would take the cut for the end of the file.
      */
     @Test
-    void aDragonflyTypeThatCannotBeSteppedOverFailsEvenWhenSkippingAndIsNamed() throws Exception {
-        Path rdb = dragonflyRdb(true);
+    void aFileCutShortFailsBeforeAnythingIsWrittenSayingWhereItStops() throws Exception {
+        Path whole = dragonflyRdb();
+        byte[] file = Files.readAllBytes(whole);
+        Path cut = home.resolve("cut-" + System.nanoTime() + ".rdb");
+        Files.write(cut, java.util.Arrays.copyOf(file, file.length - 2_000));
 
         IllegalStateException failed = assertThrows(IllegalStateException.class,
-                () -> await(importer(rdb, "skip").run(new TestStageContext(), standaloneWriter(writerSettings()))));
+                () -> await(importer(cut, "skip").run(new TestStageContext(), standaloneWriter(writerSettings()))));
 
-        assertTrue(failed.getMessage().contains("key 'bf:1' is a Dragonfly Bloom filter (RDB type 33)"), failed.getMessage());
-        assertTrue(failed.getMessage().contains("doc:1 (JSON"), failed.getMessage());
+        assertTrue(failed.getMessage().contains("cut short"), failed.getMessage());
+        assertTrue(failed.getMessage().contains("the last 'topk:1'"), failed.getMessage());
         assertEquals(0L, targetServer.command("DBSIZE"), "nothing written");
     }
 
@@ -209,12 +214,18 @@ class RdbFileImporterTest extends ImporterFixture {
 
     // ---- RDB files with Dragonfly records ----
 
+    /** The Dragonfly keys {@link #dragonflyRdb} splices in, as the importer names them. */
+    private static final List<String> DRAGONFLY_KEYS = List.of("doc:1 (JSON", "doc:2 (JSON",
+            "mc:1 (with Dragonfly-only attributes", "hfe:1 (hash with field expiry", "sme:1 (set with member expiry",
+            "bf:1 (Bloom filter", "bf:2 (Bloom filter", "cms:1 (count-min sketch", "topk:1 (TopK", "cf:1 (Cuckoo filter");
+
     /**
-     * A real RDB of keys a and b (b with a TTL), then spliced in before the EOF opcode: JSON doc:1, JSON doc:2
-     * behind an expiry opcode, string mc:1 behind opcode 220 with memcached flags, and with {@code bloom} a
-     * Bloom filter record bf:1 last.
+     * A real RDB of keys a and b (b with a TTL), then spliced in before the EOF opcode one record of each
+     * Dragonfly type in the layout Dragonfly's RdbSerializer writes (JSON doc:1, JSON doc:2 behind an expiry
+     * opcode, string mc:1 behind opcode 220 with memcached flags, then types 31 to 37, the filters with blobs
+     * larger than the reader's buffer), and last a plain string key {@code after}.
      */
-    private Path dragonflyRdb(boolean bloom) throws Exception {
+    private Path dragonflyRdb() throws Exception {
         sourceServer.command("SET", "a", "1");
         sourceServer.command("SET", "b", "2", "EX", "1000");
         Path rdb = fetchRdb("real-" + System.nanoTime() + ".rdb");
@@ -223,24 +234,95 @@ class RdbFileImporterTest extends ImporterFixture {
 
         ByteArrayOutputStream records = new ByteArrayOutputStream();
         records.write(30);
-        records.write(rdbString("doc:1"));
-        records.write(rdbString("{\"a\":1}"));
+        records.writeBytes(rdbString("doc:1"));
+        records.writeBytes(rdbString("{\"a\":1}"));
         records.write(252);
-        records.write(littleEndian(System.currentTimeMillis() + 3_600_000, 8));
+        records.writeBytes(littleEndian(System.currentTimeMillis() + 3_600_000, 8));
         records.write(30);
-        records.write(rdbString("doc:2"));
-        records.write(rdbString("[1,2,3]"));
+        records.writeBytes(rdbString("doc:2"));
+        records.writeBytes(rdbString("[1,2,3]"));
         records.write(220);
-        records.write(littleEndian(2, 4));
-        records.write(littleEndian(7, 4));
+        records.writeBytes(littleEndian(2, 4));
+        records.writeBytes(littleEndian(7, 4));
         records.write(0);
-        records.write(rdbString("mc:1"));
-        records.write(rdbString("v"));
-        if (bloom) {
-            records.write(33);
-            records.write(rdbString("bf:1"));
-            records.write(new byte[] {4, 1, 2, 3, 4});
+        records.writeBytes(rdbString("mc:1"));
+        records.writeBytes(rdbString("v"));
+
+        records.write(31); // hash with field expiry: entries, then field, value, expiry (-1: none) each
+        records.writeBytes(rdbString("hfe:1"));
+        records.writeBytes(rdbLength(2));
+        records.writeBytes(rdbString("f1"));
+        records.writeBytes(rdbString("v1"));
+        records.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xFF});
+        records.writeBytes(rdbString("f2"));
+        records.writeBytes(rdbString("x".repeat(300)));
+        records.writeBytes(new byte[] {(byte) 0xC2, 0x10, 0x20, 0x30, 0x40});
+
+        records.write(32); // set with member expiry: members, then member and expiry each
+        records.writeBytes(rdbString("sme:1"));
+        records.writeBytes(rdbLength(2));
+        records.writeBytes(rdbString("m1"));
+        records.writeBytes(rdbString("1790000000123456789"));
+        records.writeBytes(rdbString("m2"));
+        records.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xFF});
+
+        for (int type : new int[] {33, 34}) { // Bloom: options, two doubles, three sizes, then its filters
+            records.write(type);
+            records.writeBytes(rdbString(type == 33 ? "bf:1" : "bf:2"));
+            records.writeBytes(rdbLength(0));
+            records.writeBytes(littleEndian(Double.doubleToLongBits(2.0), 8));
+            records.writeBytes(littleEndian(Double.doubleToLongBits(0.01), 8));
+            records.writeBytes(rdbLength(0));
+            records.writeBytes(rdbLength(1000));
+            records.writeBytes(rdbLength(100_000));
+            records.writeBytes(rdbLength(2));
+            for (int filter = 0; filter < 2; filter++) {
+                records.writeBytes(rdbLength(7));
+                byte[] blob = blob(20_000 + filter);
+                if (type == 33) {
+                    records.writeBytes(rdbLength(blob.length));
+                    records.writeBytes(blob);
+                } else {
+                    chunked(records, blob, 8_192);
+                }
+            }
         }
+
+        records.write(35); // count-min sketch: width, depth, total, then width * depth 64-bit counters
+        records.writeBytes(rdbString("cms:1"));
+        records.writeBytes(rdbLength(500));
+        records.writeBytes(rdbLength(4));
+        records.writeBytes(rdbLength(123_456));
+        records.writeBytes(blob(500 * 4 * 8));
+
+        records.write(36); // TopK: options, k, width, depth, decay, the heap's items with counts, the counters
+        records.writeBytes(rdbString("topk:1"));
+        records.writeBytes(rdbLength(0));
+        records.writeBytes(rdbLength(3));
+        records.writeBytes(rdbLength(100));
+        records.writeBytes(rdbLength(5));
+        records.writeBytes(littleEndian(Double.doubleToLongBits(0.9), 8));
+        records.writeBytes(rdbLength(2));
+        records.writeBytes(rdbString("hot"));
+        records.writeBytes(rdbLength(70_000));
+        records.writeBytes(rdbString("warm"));
+        records.writeBytes(rdbLength(12));
+        byte[] counters = blob(100 * 5 * 4);
+        records.writeBytes(rdbLength(counters.length));
+        records.writeBytes(counters);
+
+        records.write(37); // Cuckoo: six sizes, then its filters, each as chunks
+        records.writeBytes(rdbString("cf:1"));
+        for (long value : new long[] {4, 20, 1, 1024, 900, 3}) {
+            records.writeBytes(rdbLength(value));
+        }
+        records.writeBytes(rdbLength(2));
+        chunked(records, blob(4096), 4096);
+        chunked(records, blob(8192), 3000);
+
+        records.write(0);
+        records.writeBytes(rdbString("after"));
+        records.writeBytes(rdbString("read past every Dragonfly record"));
         int eof = file.length - 9;
         assertEquals((byte) 0xFF, file[eof], "the file ends with the EOF opcode and the checksum");
         ByteArrayOutputStream spliced = new ByteArrayOutputStream();
@@ -265,18 +347,41 @@ class RdbFileImporterTest extends ImporterFixture {
         return rdb;
     }
 
-    /** An RDB string: its length (6- or 14-bit form) then its bytes. */
+    /** An RDB string: its length then its bytes. */
     private static byte[] rdbString(String value) {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (bytes.length < 64) {
-            out.write(bytes.length);
-        } else {
-            out.write(0x40 | (bytes.length >> 8));
-            out.write(bytes.length & 0xFF);
-        }
+        out.writeBytes(rdbLength(bytes.length));
         out.writeBytes(bytes);
         return out.toByteArray();
+    }
+
+    /** An RDB length in its 6-, 14- or 32-bit form. */
+    private static byte[] rdbLength(long length) {
+        if (length < 64) {
+            return new byte[] {(byte) length};
+        }
+        if (length < 16_384) {
+            return new byte[] {(byte) (0x40 | (length >> 8)), (byte) length};
+        }
+        return new byte[] {(byte) 0x80, (byte) (length >> 24), (byte) (length >> 16), (byte) (length >> 8), (byte) length};
+    }
+
+    /** A blob as Dragonfly writes its filters in chunks: the total length, then each chunk's length and bytes. */
+    private static void chunked(ByteArrayOutputStream out, byte[] blob, int chunk) {
+        out.writeBytes(rdbLength(blob.length));
+        for (int offset = 0; offset < blob.length; offset += chunk) {
+            int length = Math.min(chunk, blob.length - offset);
+            out.writeBytes(rdbLength(length));
+            out.write(blob, offset, length);
+        }
+    }
+
+    /** Bytes that take every value, so a reader that miscounts lands on garbage rather than on zeros. */
+    private static byte[] blob(int length) {
+        byte[] bytes = new byte[length];
+        new java.util.Random(length).nextBytes(bytes);
+        return bytes;
     }
 
     private static byte[] littleEndian(long value, int bytes) {

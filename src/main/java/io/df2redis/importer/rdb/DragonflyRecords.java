@@ -8,8 +8,9 @@ import com.moilioncircle.redis.replicator.rdb.datatype.ContextKeyValuePair;
 import com.moilioncircle.redis.replicator.rdb.datatype.KeyValuePair;
 import com.moilioncircle.redis.replicator.rdb.dump.DumpRdbVisitor;
 import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
+import com.moilioncircle.redis.replicator.rdb.skip.SkipRdbParser;
+import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The dump visitor, taught to recognise the records Dragonfly writes that no Redis can load: key types
@@ -17,11 +18,10 @@ import java.nio.charset.StandardCharsets;
  * (a mask of Dragonfly-only key attributes: memcached flags, sticky), which redis-replicator's parser
  * does not know and stops at.
  *
- * <p>Each such key is read far enough to know its name and handed on as a {@link DumpKeyValuePair} with
- * no value ({@link #unsupported}); a key behind opcode 220 keeps its (loadable) value but is reported
- * ({@link #takeFlagged}). A JSON value is one RDB string and is stepped over; the other types have
- * layouts of Dragonfly's own, which this reader cannot step over: it stops with an
- * {@link UnreadableRecord} naming the key.
+ * <p>Each such key is read far enough to know its name, its value is stepped over without being held
+ * (layouts as Dragonfly's {@code RdbSerializer} writes them and its loader reads them), and it is handed
+ * on as a {@link DumpKeyValuePair} with no value ({@link #unsupported}); a key behind opcode 220 keeps
+ * its (loadable) value but is reported ({@link #takeFlagged}).
  *
  * <p>How: the parser reads a record's type through {@link #applyType}; a top-level Dragonfly type is
  * answered there as the expiry opcode (the only hook that hands the stream back to the visitor) and
@@ -32,6 +32,13 @@ final class DragonflyRecords extends DumpRdbVisitor {
     static final int FIRST_TYPE = 30;
     static final int LAST_TYPE = 37;
     static final int JSON = 30;
+    static final int HASH_WITH_EXPIRY = 31;
+    static final int SET_WITH_EXPIRY = 32;
+    static final int BLOOM = 33;
+    static final int BLOOM_CHUNKED = 34;
+    static final int COUNT_MIN_SKETCH = 35;
+    static final int TOP_K = 36;
+    static final int CUCKOO = 37;
     static final int DF_MASK = 220;
     /** Bit of the opcode-220 mask saying that memcached flags (4 more bytes) follow. */
     static final int MASK_MC_FLAGS = 1 << 1;
@@ -40,19 +47,6 @@ final class DragonflyRecords extends DumpRdbVisitor {
     private boolean nested;
     private int pendingType = -1;
     private boolean flagged;
-
-    /** A Dragonfly record this reader cannot step over. */
-    static final class UnreadableRecord extends IOException {
-        final byte[] key;
-        final int type;
-
-        UnreadableRecord(byte[] key, int type) {
-            super("key '" + new String(key, StandardCharsets.UTF_8) + "' is a Dragonfly " + typeName(type)
-                    + " (RDB type " + type + ")");
-            this.key = key;
-            this.type = type;
-        }
-    }
 
     DragonflyRecords(Replicator replicator, int version) {
         super(replicator, version);
@@ -76,13 +70,13 @@ final class DragonflyRecords extends DumpRdbVisitor {
 
     static String typeName(int type) {
         return switch (type) {
-            case 30 -> "JSON";
-            case 31 -> "hash with field expiry";
-            case 32 -> "set with member expiry";
-            case 33, 34 -> "Bloom filter";
-            case 35 -> "count-min sketch";
-            case 36 -> "TopK";
-            case 37 -> "Cuckoo filter";
+            case JSON -> "JSON";
+            case HASH_WITH_EXPIRY -> "hash with field expiry";
+            case SET_WITH_EXPIRY -> "set with member expiry";
+            case BLOOM, BLOOM_CHUNKED -> "Bloom filter";
+            case COUNT_MIN_SKETCH -> "count-min sketch";
+            case TOP_K -> "TopK";
+            case CUCKOO -> "Cuckoo filter";
             default -> "type " + type;
         };
     }
@@ -137,16 +131,95 @@ final class DragonflyRecords extends DumpRdbVisitor {
         if (!dragonflyType(valueType)) {
             return super.rdbLoadObject(in, version, context);
         }
-        BaseRdbParser parser = new BaseRdbParser(in);
-        byte[] key = parser.rdbLoadEncodedStringObject().first();
-        if (valueType != JSON) {
-            throw new UnreadableRecord(key, valueType);
-        }
-        parser.rdbLoadEncodedStringObject();
+        byte[] key = new BaseRdbParser(in).rdbLoadEncodedStringObject().first();
+        stepOverValue(valueType, in);
         DumpKeyValuePair pair = new DumpKeyValuePair();
         pair.setValueRdbType(valueType);
         pair.setKey(key);
         return context.valueOf(pair);
+    }
+
+    /** Reads past the value of a Dragonfly type without keeping it: filters can be hundreds of megabytes. */
+    private static void stepOverValue(int type, RedisInputStream in) throws IOException {
+        SkipRdbParser skip = new SkipRdbParser(in);
+        switch (type) {
+            case JSON -> skip.rdbLoadEncodedStringObject();
+            case HASH_WITH_EXPIRY -> skipStrings(skip, length(skip) * 3);
+            case SET_WITH_EXPIRY -> skipStrings(skip, length(skip) * 2);
+            case BLOOM, BLOOM_CHUNKED -> {
+                length(skip); // options, reserved
+                skipBytes(in, 16); // growth factor and false-positive probability, binary doubles
+                skipLengths(skip, 3); // previous size, current size, maximum capacity
+                long filters = length(skip);
+                for (long i = 0; i < filters; i++) {
+                    length(skip); // hash functions
+                    if (type == BLOOM) {
+                        skip.rdbLoadEncodedStringObject();
+                    } else {
+                        skipChunks(skip, in, length(skip));
+                    }
+                }
+            }
+            case COUNT_MIN_SKETCH -> {
+                long width = length(skip);
+                long depth = length(skip);
+                length(skip); // total count
+                skipBytes(in, Math.multiplyExact(Math.multiplyExact(width, depth), 8));
+            }
+            case TOP_K -> {
+                skipLengths(skip, 4); // options, k, width, depth
+                skipBytes(in, 8); // decay, a binary double
+                long heap = length(skip);
+                for (long i = 0; i < heap; i++) {
+                    skip.rdbLoadEncodedStringObject();
+                    length(skip); // its count
+                }
+                skip.rdbLoadEncodedStringObject(); // the counters
+            }
+            case CUCKOO -> {
+                skipLengths(skip, 6); // slots per bucket, max iterations, expansion, buckets, items, deletes
+                long filters = length(skip);
+                for (long i = 0; i < filters; i++) {
+                    skipChunks(skip, in, length(skip));
+                }
+            }
+            default -> throw new IOException("RDB type " + type + " is not a Dragonfly type");
+        }
+    }
+
+    private static long length(SkipRdbParser skip) throws IOException {
+        return skip.rdbLoadLen().len;
+    }
+
+    private static void skipLengths(SkipRdbParser skip, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            length(skip);
+        }
+    }
+
+    private static void skipStrings(SkipRdbParser skip, long count) throws IOException {
+        for (long i = 0; i < count; i++) {
+            skip.rdbLoadEncodedStringObject();
+        }
+    }
+
+    /** A blob written as chunks, each its length then its raw bytes, until {@code total} bytes. */
+    private static void skipChunks(SkipRdbParser skip, RedisInputStream in, long total) throws IOException {
+        long done = 0;
+        while (done < total) {
+            long chunk = length(skip);
+            if (chunk <= 0 || chunk > total - done) {
+                throw new IOException("a chunk of " + chunk + " bytes where " + (total - done) + " remain: the record is corrupt");
+            }
+            skipBytes(in, chunk);
+            done += chunk;
+        }
+    }
+
+    private static void skipBytes(RedisInputStream in, long count) throws IOException {
+        if (in.skip(count) != count) {
+            throw new EOFException("the file ends inside a Dragonfly record");
+        }
     }
 
     private interface Read {

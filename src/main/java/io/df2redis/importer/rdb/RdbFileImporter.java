@@ -2,6 +2,7 @@ package io.df2redis.importer.rdb;
 
 import com.moilioncircle.redis.replicator.RedisReplicator;
 import com.moilioncircle.redis.replicator.Replicator;
+import com.moilioncircle.redis.replicator.event.PostRdbSyncEvent;
 import com.moilioncircle.redis.replicator.rdb.datatype.AuxField;
 import com.moilioncircle.redis.replicator.rdb.datatype.ExpiredType;
 import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
@@ -29,6 +30,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +41,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The embedded {@code rdb} importer: reads the snapshot with redis-replicator, each key as a DUMP
@@ -128,19 +131,15 @@ public class RdbFileImporter implements Importer {
             }
         });
         try {
-            replicator.open();
+            readToTheEnd(replicator, file, () -> keys[0] + " key records read, the last '"
+                    + (lastKey[0] == null ? "(none)" : new String(lastKey[0], StandardCharsets.UTF_8)) + "'");
+        } catch (TruncatedSnapshotException e) {
+            throw e;
         } catch (Exception | AssertionError e) {
-            if (e instanceof DragonflyRecords.UnreadableRecord unreadable) {
-                unsupported.add(new String(unreadable.key, StandardCharsets.UTF_8) + " (" + DragonflyRecords.typeName(unreadable.type) + ")");
-                throw new IllegalStateException("the snapshot " + file + " holds keys of types no Redis can load: "
-                        + names(unsupported) + "; the last one, " + unreadable.getMessage() + ", has a layout this importer "
-                        + "cannot step over in a file, so migrate.unsupportedTypes: skip cannot help: remove those keys "
-                        + "from the source, or migrate with the scan importer", e);
-            }
             throw new IllegalStateException("the snapshot " + file + " holds a key this importer cannot read"
                     + (lastKey[0] == null ? " (at its start)" : " (right after key '" + new String(lastKey[0], StandardCharsets.UTF_8) + "')")
-                    + ": " + e.getMessage() + ". Types 30-37 (Dragonfly JSON, field-expiry hashes, Bloom, ...) load in no Redis: "
-                    + "remove those keys from the source or migrate with the scan importer", e);
+                    + ": " + e.getMessage() + ". Check that it is a whole RDB file (Dragonfly: saved with SAVE RDB, not its "
+                    + "own DF format), or migrate with the scan importer", e);
         } finally {
             close(replicator);
         }
@@ -245,7 +244,7 @@ public class RdbFileImporter implements Importer {
                     seen[0], null, false));
         });
         try {
-            replicator.open();
+            readToTheEnd(replicator, file, () -> seen[0] + " key records read");
             copied.databases = databases.size();
             put(queue, new Item(0, null, Math.max(seen[0], skip), null, true));
         } catch (Exception | AssertionError e) {
@@ -339,6 +338,34 @@ public class RdbFileImporter implements Importer {
         return Uni.createFrom().failure(new TooManyFailuresException(copied.failed + " keys could not be copied, more than "
                 + "migrate.maxFailures (" + config.migrate().maxFailures() + "): see " + failures.file()
                 + " (one JSON line per key with the reason)"));
+    }
+
+    /** A snapshot that ends before its end-of-file opcode. */
+    static final class TruncatedSnapshotException extends IllegalStateException {
+        TruncatedSnapshotException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Parses the whole file. redis-replicator's file reader takes a file that ends early for a whole one (it
+     * swallows the end of the stream), so the end-of-file opcode must have been seen, or nothing past the cut
+     * would be copied and the import would still succeed.
+     */
+    private static void readToTheEnd(Replicator replicator, Path file, Supplier<String> where)
+            throws IOException {
+        boolean[] ended = {false};
+        replicator.addEventListener((rep, event) -> {
+            if (event instanceof PostRdbSyncEvent) {
+                ended[0] = true;
+            }
+        });
+        replicator.open();
+        if (!ended[0] && !Thread.currentThread().isInterrupted()) {
+            throw new TruncatedSnapshotException("the snapshot " + file + " ends before its end-of-file marker (" + where.get()
+                    + "): it is cut short. Was it copied whole, or still being written? Nothing past the cut can be copied; "
+                    + "take the snapshot again");
+        }
     }
 
     private static Replicator replicator(Path file) {
