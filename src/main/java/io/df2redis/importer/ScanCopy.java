@@ -25,13 +25,14 @@ import java.util.function.Supplier;
 /**
  * One attempt of the scan importer. Per source database: SCAN on a dedicated connection; each batch of
  * keys is read with pipelined DUMP + PTTL and written by a {@link WriterSession}; up to
- * {@code concurrency} batches are in flight (memory: that many batches). The checkpoint holds the cursor
+ * {@code concurrency} batches are in flight, and the SCAN of one more is under way (memory: that many
+ * batches of key names, and per batch {@link #ROUNDS_IN_FLIGHT} rounds of payloads). The checkpoint holds the cursor
  * below which every batch is written, so a restart re-copies at most the batches that were in flight.
  */
 final class ScanCopy {
 
     static final int MAX_REPEATED_CURSOR = 3;
-    private static final int ROUNDS_IN_FLIGHT = 2;
+    private static final int ROUNDS_IN_FLIGHT = 4;
     private static final int WARNED_FAILURES = 10;
 
     private final RedisSide source;
@@ -133,7 +134,7 @@ final class ScanCopy {
             scan.idle.add(writer.session());
         }
         return Multi.createBy().repeating()
-                .uni(() -> scanBatch(scanConnection, scan))
+                .uni(() -> scanAhead(scanConnection, scan))
                 .whilst(batch -> !batch.last())
                 .onItem().transformToUni(batch -> copyBatch(scan, batch)).merge(settings.concurrency())
                 .onItem().call(copied -> commit(scan, copied))
@@ -145,6 +146,19 @@ final class ScanCopy {
         return Multi.createFrom().iterable(new ArrayList<>(scan.idle))
                 .onItem().transformToUniAndMerge(WriterSession::close)
                 .onItem().ignoreAsUni();
+    }
+
+    /**
+     * The next batch, with the SCAN for the one after it already sent: a worker that finishes a batch
+     * finds the next keys waiting instead of idling for a SCAN round trip. One batch of key names ahead.
+     */
+    private Uni<ScannedBatch> scanAhead(RedisConnection connection, DatabaseScan scan) {
+        Uni<ScannedBatch> next = scan.ahead != null ? scan.ahead : scanBatch(connection, scan).memoize().indefinitely();
+        scan.ahead = next
+                .chain(batch -> batch.last() ? Uni.createFrom().<ScannedBatch>nothing() : scanBatch(connection, scan))
+                .memoize().indefinitely();
+        scan.ahead.subscribe().with(batch -> { }, failure -> { }); // started now; a failure reaches whoever takes this batch
+        return next;
     }
 
     /** One SCAN call (paced by the rate limit); the batch is last when the cursor comes back to 0. */
@@ -304,6 +318,8 @@ final class ScanCopy {
         final int db;
         final ConcurrentLinkedQueue<WriterSession> idle = new ConcurrentLinkedQueue<>();
         final Map<Long, CopiedBatch> finished = new HashMap<>();
+        /** The batch after the one last handed out, its SCAN under way. */
+        Uni<ScannedBatch> ahead;
         String cursor;
         long sequence;
         long nextToCommit;

@@ -51,24 +51,39 @@ public final class ImportBench {
             source.command("CONFIG", "RESETSTAT");
             target.command("CONFIG", "RESETSTAT");
             double[] cpuBefore = {cpuSeconds(source), cpuSeconds(target)};
-            ImportRun run = importInChildJvm(source, target, home);
+            ImportRun run;
+            String timeline;
+            try (CpuTimeline cpu = new CpuTimeline()) {
+                cpu.watch("source", source.process().pid());
+                cpu.watch("target", target.process().pid());
+                run = importInChildJvm(source, target, home, cpu);
+                timeline = cpu.report();
+            }
             double[] cpuAfter = {cpuSeconds(source), cpuSeconds(target)};
             String sourceCommands = commandTimes(source);
             String targetCommands = commandTimes(target);
             differences = verify(source, target);
+            // The host's speed drifts during a run: a second reference after the import, and the ratio against their mean.
+            target.command("FLUSHALL");
+            double referenceAfterSeconds = pipe(target, reference);
+            System.out.printf("reference again after the import: %.2f s%n", referenceAfterSeconds);
+            double referenceMean = (referenceSeconds + referenceAfterSeconds) / 2;
 
             long total = (Long) source.command("DBSIZE");
             System.out.println();
             System.out.printf("keys                %d%n", total);
             System.out.printf("importer wall time  %.2f s  (%.0f keys/s, %.1f MB/s of DUMP payload)%n",
                     run.seconds, run.keys / run.seconds, run.bytes / 1048576.0 / run.seconds);
-            System.out.printf("reference           %.2f s  (%.0f keys/s, %.1f MB/s)%n", referenceSeconds,
-                    referenceKeys / referenceSeconds, payloadBytes / 1048576.0 / referenceSeconds);
-            System.out.printf("ratio importer/ref  %.2f (time), %.0f%% of the reference's keys/s%n",
-                    run.seconds / referenceSeconds, 100 * referenceSeconds / run.seconds);
+            System.out.printf("reference           %.2f s  (%.0f keys/s, %.1f MB/s), the mean of %.2f s before and %.2f s after%n",
+                    referenceMean, referenceKeys / referenceMean, payloadBytes / 1048576.0 / referenceMean, referenceSeconds,
+                    referenceAfterSeconds);
+            System.out.printf("ratio importer/ref  %.2f (time), %.0f%% of the reference's keys/s (%.0f%% against the one before only)%n",
+                    run.seconds / referenceMean, 100 * referenceMean / run.seconds, 100 * referenceSeconds / run.seconds);
             System.out.printf("importer peak RSS   %.0f MB (child JVM VmHWM)%n", run.peakRssKb / 1024.0);
             System.out.printf("CPU during import   importer %.1f s, source redis %.1f s, target redis %.1f s (wall %.1f s, 2 cores)%n",
                     run.cpuSeconds, cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], run.seconds);
+            System.out.printf("CPU per %.1f s (%% of one core), from the importer's start:%n%s%n", CpuTimeline.INTERVAL_MS / 1000.0,
+                    timeline);
             System.out.printf("in commands         source: %s; target: %s (the rest of a server's CPU is its network I/O)%n",
                     sourceCommands, targetCommands);
             System.out.printf("verification        %s%n", differences == 0 ? "exact copy (0 differences)" : differences + " DIFFERENCES");
@@ -210,7 +225,7 @@ public final class ImportBench {
     private record ImportRun(long keys, long bytes, double seconds, long peakRssKb, double cpuSeconds) {
     }
 
-    private static ImportRun importInChildJvm(LocalRedis source, LocalRedis target, Path home) throws Exception {
+    private static ImportRun importInChildJvm(LocalRedis source, LocalRedis target, Path home, CpuTimeline timeline) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + System.getProperty("bench.xmx", "256m"), "-cp", System.getProperty("java.class.path"),
                 ImportBenchRun.class.getName(), source.address(), target.address(), home.resolve("state").toString()));
@@ -221,6 +236,7 @@ public final class ImportBench {
         // The importer runs with the JVM options the launcher gives the service, unless told otherwise.
         command.addAll(1, List.of((jvmArgs.isEmpty() ? launcherJavaOptions() : jvmArgs).split("\\s+")));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        timeline.watch("importer", process.pid());
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.MINUTES) || process.exitValue() != 0) {
             throw new IllegalStateException("the import failed: " + output);
