@@ -32,7 +32,7 @@ import java.util.function.Supplier;
 final class ScanCopy {
 
     static final int MAX_REPEATED_CURSOR = 3;
-    private static final int ROUNDS_IN_FLIGHT = 4;
+    private static final int ROUNDS_IN_FLIGHT = 2;
     private static final int WARNED_FAILURES = 10;
 
     private final RedisSide source;
