@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the scan importer against a reference measured in the same run: the same keys ingested by
-# the target as prepared RESTORE commands through redis-cli --pipe. Needs redis-server and redis-cli on PATH.
+# the target as prepared RESTORE commands through redis-cli --pipe, once before and once after the import
+# (the ratio is against their mean). Prints each process's CPU per half second during the import, and
+# verifies the copy. Needs redis-server and redis-cli on PATH.
 #
 #   bench/run-import-bench.sh [N]          N keys (default 1000000)
 #
