@@ -56,7 +56,7 @@ final class CpuTimeline implements AutoCloseable {
         }
     }
 
-    /** One line per process: the share of one core it used in each half second, in percent (idle: of all cores). */
+    /** One line per process: the share of one core it used in each half second, in percent; idle in the same unit (up to 200 on 2 cores). */
     synchronized String report() {
         return busy.entrySet().stream()
                 .map(entry -> String.format("%-9s %s", entry.getKey(), entry.getValue().stream()
