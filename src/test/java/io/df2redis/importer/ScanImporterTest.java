@@ -150,6 +150,32 @@ class ScanImporterTest extends ImporterFixture {
         Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
     }
 
+    /**
+     * Steps: one worker, batches of 40 keys; the first batch's copy held back for 300 ms, then the source's
+     * SCAN count read. The SCAN of the second batch has gone out meanwhile (two calls, not one), and the
+     * copy is exact.
+     */
+    @Test
+    void theNextBatchIsScannedWhileTheCurrentOneIsCopied() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "ahead", 400, 51);
+        }
+        sourceServer.command("CONFIG", "RESETSTAT");
+        List<Long> scansWhileTheFirstBatchWaits = new ArrayList<>();
+        ScanImporter importer = new ScanImporter(() -> source, scanSettings(1)).afterScan(keys -> scansWhileTheFirstBatchWaits.isEmpty()
+                ? Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(300))
+                        .chain(() -> source.send(Request.cmd(Command.INFO).arg("commandstats"), "INFO"))
+                        .invoke(info -> scansWhileTheFirstBatchWaits.add(TargetWriterTest.commandCalls(info.toString(), "scan")))
+                        .replaceWithVoid()
+                : Uni.createFrom().voidItem());
+
+        ImportResult result = await(importer.run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertEquals(List.of(2L), scansWhileTheFirstBatchWaits, "SCAN calls while the first batch was held back");
+        assertEquals(400, result.copied());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
     private static Uni<Void> expireVolatileKeys(List<byte[]> keys) {
         return Multi.createFrom().iterable(keys)
                 .select().where(key -> new String(key, StandardCharsets.UTF_8).startsWith("volatile:"))
