@@ -1,6 +1,7 @@
 package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.resp.CursorGuard;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -24,7 +25,6 @@ import java.util.function.Supplier;
 final class ByValueCopy {
 
     static final long SAFETY_TTL_MS = 3_600_000;
-    private static final int MAX_REPEATED_CURSOR = 3;
 
     private final WriterSession session;
     private final int db;
@@ -127,11 +127,10 @@ final class ByValueCopy {
 
     private Uni<Void> copyScanned(String name, Command scan, Command add, boolean scoreFirst) {
         String[] cursor = {"0"};
-        int[] repeated = {0};
+        CursorGuard guard = new CursorGuard(session.writer().source().endpoint(), name);
         return loop(() -> source(Request.cmd(scan).arg(key).arg(cursor[0]).arg("COUNT").arg(chunk), name)
                 .chain(reply -> {
-                    String next = reply.get(0).toString();
-                    guardCursor(name, cursor[0], next, repeated);
+                    String next = guard.check(cursor[0], reply.get(0).toString());
                     cursor[0] = next;
                     Request write = Request.cmd(add).arg(temp);
                     Response items = reply.get(1);
@@ -146,17 +145,6 @@ final class ByValueCopy {
                     Uni<Void> written = items.size() == 0 ? Uni.createFrom().voidItem() : writeChunk(write);
                     return written.map(done -> !"0".equals(next));
                 }));
-    }
-
-    private void guardCursor(String name, String previous, String next, int[] repeated) {
-        if (!"0".equals(next) && next.equals(previous)) {
-            if (++repeated[0] >= MAX_REPEATED_CURSOR) {
-                throw new IllegalStateException(session.writer().source().endpoint() + " returned " + name + " cursor "
-                        + next + " " + repeated[0] + " times in a row (a known bug of older Dragonfly releases)");
-            }
-        } else {
-            repeated[0] = 0;
-        }
     }
 
     // ---- lists: LRANGE ranges, RPUSH ----

@@ -29,15 +29,20 @@ public final class KeyReads {
     }
 
     public static Uni<Result> read(WriterSession session, int db, List<byte[]> keys, boolean absoluteExpiry) {
+        Result read = new Result(new ArrayList<>(keys.size()), new ArrayList<>(), new ArrayList<>());
+        return Multi.createFrom().iterable(rounds(keys))
+                .onItem().transformToUniAndConcatenate(round -> readRound(session, db, round, read, absoluteExpiry))
+                .onItem().ignoreAsUni()
+                .replaceWith(read);
+    }
+
+    /** The keys in rounds of {@link #READ_ROUND}, views of the list, in order. */
+    static List<List<byte[]>> rounds(List<byte[]> keys) {
         List<List<byte[]>> rounds = new ArrayList<>();
         for (int from = 0; from < keys.size(); from += READ_ROUND) {
             rounds.add(keys.subList(from, Math.min(keys.size(), from + READ_ROUND)));
         }
-        Result read = new Result(new ArrayList<>(keys.size()), new ArrayList<>(), new ArrayList<>());
-        return Multi.createFrom().iterable(rounds)
-                .onItem().transformToUniAndConcatenate(round -> readRound(session, db, round, read, absoluteExpiry))
-                .onItem().ignoreAsUni()
-                .replaceWith(read);
+        return rounds;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.df2redis.importer;
 
 import io.df2redis.migration.engine.StageContext;
+import io.df2redis.resp.CursorGuard;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RemoteFailure;
 import io.df2redis.resp.ServerInfo;
@@ -31,7 +32,6 @@ import java.util.function.Supplier;
  */
 final class ScanCopy {
 
-    static final int MAX_REPEATED_CURSOR = 3;
     private static final int ROUNDS_IN_FLIGHT = 2;
     private static final int WARNED_FAILURES = 10;
 
@@ -129,7 +129,7 @@ final class ScanCopy {
     }
 
     private Uni<Void> copyDatabase(RedisConnection scanConnection, int db) {
-        DatabaseScan scan = new DatabaseScan(db, position.cursor);
+        DatabaseScan scan = new DatabaseScan(db, position.cursor, new CursorGuard(source.endpoint(), "SCAN"));
         for (int i = 0; i < settings.concurrency(); i++) {
             scan.idle.add(writer.session());
         }
@@ -174,16 +174,7 @@ final class ScanCopy {
     }
 
     private ScannedBatch scanned(DatabaseScan scan, String cursor, Response reply) {
-        String next = reply.get(0).toString();
-        if (!"0".equals(next) && next.equals(cursor)) {
-            if (++scan.repeatedCursor >= MAX_REPEATED_CURSOR) {
-                throw new IllegalStateException(source.endpoint() + " returned SCAN cursor " + next + " "
-                        + scan.repeatedCursor + " times in a row (a known bug of older Dragonfly releases): "
-                        + "upgrade the source or report it; the import was stopped instead of looping");
-            }
-        } else {
-            scan.repeatedCursor = 0;
-        }
+        String next = scan.guard.check(cursor, reply.get(0).toString());
         scan.cursor = next;
         List<byte[]> keys = new ArrayList<>(reply.get(1).size());
         for (Response key : reply.get(1)) {
@@ -206,7 +197,7 @@ final class ScanCopy {
         WriteReport report = new WriteReport();
         AtomicLong gone = new AtomicLong();
         return afterScan.apply(batch.keys())
-                .chain(() -> Multi.createFrom().iterable(rounds(batch.keys()))
+                .chain(() -> Multi.createFrom().iterable(KeyReads.rounds(batch.keys()))
                         .onItem().transformToUni(round -> copyRound(session, scan.db, round, report, gone)).merge(ROUNDS_IN_FLIGHT)
                         .onItem().ignoreAsUni())
                 .map(done -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, gone.get()))
@@ -225,14 +216,6 @@ final class ScanCopy {
                             gone.addAndGet(read.gone().size());
                         }))
                 .replaceWithVoid();
-    }
-
-    private static List<List<byte[]>> rounds(List<byte[]> keys) {
-        List<List<byte[]>> rounds = new ArrayList<>();
-        for (int from = 0; from < keys.size(); from += KeyReads.READ_ROUND) {
-            rounds.add(keys.subList(from, Math.min(keys.size(), from + KeyReads.READ_ROUND)));
-        }
-        return rounds;
     }
 
     private void reportSkippedNewer() {
@@ -324,11 +307,12 @@ final class ScanCopy {
         long sequence;
         long nextToCommit;
         int sinceCheckpoint;
-        int repeatedCursor;
+        final CursorGuard guard;
 
-        DatabaseScan(int db, String cursor) {
+        DatabaseScan(int db, String cursor, CursorGuard guard) {
             this.db = db;
             this.cursor = cursor;
+            this.guard = guard;
         }
     }
 

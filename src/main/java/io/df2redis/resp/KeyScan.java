@@ -17,9 +17,6 @@ import java.util.function.BiFunction;
  */
 public final class KeyScan {
 
-    /** Times in a row a non-zero cursor may come back unchanged before the scan gives up. */
-    public static final int MAX_REPEATED_CURSOR = 3;
-
     private KeyScan() {
     }
 
@@ -33,10 +30,10 @@ public final class KeyScan {
             BiFunction<RedisConnection, List<byte[]>, Uni<Void>> onPage) {
         return node.connect(db).chain(connection -> {
             String[] cursor = {"0"};
-            int[] repeated = {0};
+            CursorGuard guard = new CursorGuard(node.endpoint(), "SCAN");
             String what = match == null ? "SCAN db" + db : "SCAN db" + db + " MATCH " + match;
             return Multi.createBy().repeating().uni(() -> node.send(connection, request(cursor[0], match, count), what)
-                            .map(reply -> page(node, reply, cursor, repeated)))
+                            .map(reply -> page(reply, cursor, guard)))
                     .whilst(page -> !"0".equals(cursor[0]))
                     .select().where(page -> !page.isEmpty())
                     .onItem().transformToUniAndConcatenate(page -> onPage.apply(connection, page))
@@ -53,13 +50,8 @@ public final class KeyScan {
         return scan.arg("COUNT").arg(count);
     }
 
-    private static List<byte[]> page(RedisSide node, Response reply, String[] cursor, int[] repeated) {
-        String next = reply.get(0).toString();
-        if (!"0".equals(next) && next.equals(cursor[0]) && ++repeated[0] >= MAX_REPEATED_CURSOR) {
-            throw new IllegalStateException(node.endpoint() + " returned SCAN cursor " + next + " " + MAX_REPEATED_CURSOR
-                    + " times: the server's SCAN does not advance");
-        }
-        cursor[0] = next;
+    private static List<byte[]> page(Response reply, String[] cursor, CursorGuard guard) {
+        cursor[0] = guard.check(cursor[0], reply.get(0).toString());
         List<byte[]> keys = new ArrayList<>(reply.get(1).size());
         for (Response key : reply.get(1)) {
             keys.add(key.toBytes());

@@ -122,7 +122,7 @@ class KeyScanTest {
                             .await().atMost(Duration.ofSeconds(30)));
             assertTrue(failed.getMessage().contains("does not advance"), failed.getMessage());
             assertTrue(failed.getMessage().contains(stuck.address()), failed.getMessage());
-            assertEquals(1 + KeyScan.MAX_REPEATED_CURSOR, stuck.scans.get(), "the first page, then the repeats it tolerates");
+            assertEquals(1 + CursorGuard.MAX_REPEATED, stuck.scans.get(), "the first page, then the repeats it tolerates");
         }
     }
 

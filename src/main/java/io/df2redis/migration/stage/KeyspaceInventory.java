@@ -2,6 +2,7 @@ package io.df2redis.migration.stage;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.migration.engine.StageContext;
+import io.df2redis.resp.CursorGuard;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -22,7 +23,6 @@ import java.util.concurrent.CancellationException;
  */
 final class KeyspaceInventory {
 
-    static final int MAX_REPEATED_CURSOR = 3;
 
     private final RedisSide source;
     private final MigrationConfig config;
@@ -30,7 +30,7 @@ final class KeyspaceInventory {
     private final Inventory inventory;
     private final OwnKeys ownKeys;
     private final RateLimit rateLimit;
-    private int repeatedCursor;
+    private CursorGuard guard;
 
     KeyspaceInventory(RedisSide source, MigrationConfig config, StageContext context, Inventory inventory) {
         this.source = source;
@@ -67,7 +67,7 @@ final class KeyspaceInventory {
     }
 
     private Uni<Void> scanDatabase(RedisConnection connection, int db) {
-        repeatedCursor = 0;
+        guard = new CursorGuard(source.endpoint(), "SCAN");
         return Multi.createBy().repeating()
                 .uni(() -> scanBatch(connection, db))
                 .whilst(more -> more)
@@ -120,16 +120,7 @@ final class KeyspaceInventory {
     }
 
     private boolean nextCursor(String previous, String next) {
-        if (!"0".equals(next) && next.equals(previous)) {
-            repeatedCursor++;
-            if (repeatedCursor >= MAX_REPEATED_CURSOR) {
-                throw new IllegalStateException(source.endpoint() + " returned SCAN cursor " + next + " "
-                        + repeatedCursor + " times in a row (a known bug of older Dragonfly releases): "
-                        + "upgrade the source or report it; the scan was stopped instead of looping");
-            }
-        } else {
-            repeatedCursor = 0;
-        }
+        guard.check(previous, next);
         inventory.cursor = next;
         inventory.batches++;
         return !"0".equals(next);
