@@ -174,7 +174,7 @@ final class ScanCopy {
     }
 
     private ScannedBatch scanned(DatabaseScan scan, String cursor, Response reply) {
-        String next = scan.guard.check(cursor, reply.get(0).toString());
+        String next = scan.cursorGuard.check(cursor, reply.get(0).toString());
         scan.cursor = next;
         List<byte[]> keys = new ArrayList<>(reply.get(1).size());
         for (Response key : reply.get(1)) {
@@ -307,12 +307,12 @@ final class ScanCopy {
         long sequence;
         long nextToCommit;
         int sinceCheckpoint;
-        final CursorGuard guard;
+        final CursorGuard cursorGuard;
 
-        DatabaseScan(int db, String cursor, CursorGuard guard) {
+        DatabaseScan(int db, String cursor, CursorGuard cursorGuard) {
             this.db = db;
             this.cursor = cursor;
-            this.guard = guard;
+            this.cursorGuard = cursorGuard;
         }
     }
 
