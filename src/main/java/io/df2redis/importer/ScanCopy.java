@@ -19,20 +19,26 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * One attempt of the scan importer. Per source database: SCAN on a dedicated connection; each batch of
- * keys is read with pipelined DUMP + PTTL and written by a {@link WriterSession}; up to
- * {@code concurrency} batches are in flight, and the SCAN of one more is under way (memory: that many
- * batches of key names, and per batch {@link #ROUNDS_IN_FLIGHT} rounds of payloads). The checkpoint holds the cursor
- * below which every batch is written, so a restart re-copies at most the batches that were in flight.
+ * One attempt of the scan importer. Per source database: SCAN on a dedicated connection, the SCAN of the
+ * next batch under way while the current one is copied. Each batch is cut into rounds; {@code concurrency}
+ * reader sessions read rounds with pipelined PEXPIRETIME (or PTTL) + DUMP, and {@code concurrency} writer
+ * sessions ({@link WriterSession}) restore them. Reads run ahead of writes by up to {@link #READ_AHEAD_BYTES},
+ * so that neither server waits on the other's slow moments (memory: that budget plus one round per reader,
+ * and two batches of key names). The checkpoint holds the cursor below which every batch is written, so a
+ * restart re-copies at most the batches that were in flight.
  */
 final class ScanCopy {
 
-    private static final int ROUNDS_IN_FLIGHT = 2;
+    /** Bytes read from the source and not yet written that the copy may hold (plus one round per reader). */
+    static final long READ_AHEAD_BYTES = 64L << 20;
+    /** What a key read costs in memory besides its name and payload: its record and list slots. */
+    private static final long KEY_OVERHEAD_BYTES = 64;
     private static final int WARNED_FAILURES = 10;
 
     private final RedisSide source;
@@ -131,19 +137,27 @@ final class ScanCopy {
     private Uni<Void> copyDatabase(RedisConnection scanConnection, int db) {
         DatabaseScan scan = new DatabaseScan(db, position.cursor, new CursorGuard(source.endpoint(), "SCAN"));
         for (int i = 0; i < settings.concurrency(); i++) {
-            scan.idle.add(writer.session());
+            scan.readers.add(writer.session());
+            scan.writers.add(writer.session());
         }
         return Multi.createBy().repeating()
                 .uni(() -> scanAhead(scanConnection, scan))
                 .whilst(batch -> !batch.last())
-                .onItem().transformToUni(batch -> copyBatch(scan, batch)).merge(settings.concurrency())
-                .onItem().call(copied -> commit(scan, copied))
+                .onItem().transformToMultiAndConcatenate(batch -> rounds(batch))
+                .onItem().transformToUni(round -> readRound(scan, round)).merge(settings.concurrency())
+                // The read-ahead budget, not this buffer, bounds what waits here.
+                .onOverflow().bufferUnconditionally()
+                .onItem().transformToUni(read -> writeRound(scan, read)).merge(settings.concurrency())
+                // A round that was not its batch's last yields null, which the merge skips.
+                .onItem().transformToUniAndConcatenate(batch -> finishBatch(scan, batch))
                 .onItem().ignoreAsUni()
                 .eventually(() -> closeSessions(scan));
     }
 
     private Uni<Void> closeSessions(DatabaseScan scan) {
-        return Multi.createFrom().iterable(new ArrayList<>(scan.idle))
+        List<WriterSession> sessions = new ArrayList<>(scan.readers);
+        sessions.addAll(scan.writers);
+        return Multi.createFrom().iterable(sessions)
                 .onItem().transformToUniAndMerge(WriterSession::close)
                 .onItem().ignoreAsUni();
     }
@@ -188,34 +202,71 @@ final class ScanCopy {
     }
 
     /**
-     * Reads and writes one batch on an idle worker session, in rounds of {@link KeyReads#READ_ROUND} keys
-     * of which {@link #ROUNDS_IN_FLIGHT} overlap: the source DUMPs the next round while the target restores
-     * the one before it.
+     * A batch in rounds of {@link KeyReads#READ_ROUND} keys; a batch without keys is one empty round, so
+     * that its cursor is committed like any other.
      */
-    private Uni<CopiedBatch> copyBatch(DatabaseScan scan, ScannedBatch batch) {
-        WriterSession session = scan.idle.poll();
-        WriteReport report = new WriteReport();
-        AtomicLong gone = new AtomicLong();
+    private Multi<Round> rounds(ScannedBatch batch) {
+        List<List<byte[]>> keyRounds = batch.keys().isEmpty() ? List.of(List.of()) : KeyReads.rounds(batch.keys());
+        BatchProgress progress = new BatchProgress(batch, keyRounds.size());
         return afterScan.apply(batch.keys())
-                .chain(() -> Multi.createFrom().iterable(KeyReads.rounds(batch.keys()))
-                        .onItem().transformToUni(round -> copyRound(session, scan.db, round, report, gone)).merge(ROUNDS_IN_FLIGHT)
-                        .onItem().ignoreAsUni())
-                .map(done -> new CopiedBatch(batch.sequence(), batch.nextCursor(), report, gone.get()))
-                .call(copied -> logFailures(copied.report()))
-                .eventually(() -> scan.idle.add(session));
+                .onItem().transformToMulti(ready -> Multi.createFrom().iterable(keyRounds))
+                .map(keys -> new Round(progress, keys));
     }
 
-    private Uni<Void> copyRound(WriterSession session, int db, List<byte[]> keys, WriteReport batchReport, AtomicLong gone) {
-        return readKeys(session, db, keys)
-                .chain(read -> guard.filter(session, db, read.records())
-                        .invoke(() -> reportSkippedNewer())
-                        .chain(records -> session.write(db, records))
-                        .invoke(report -> {
-                            read.failures().forEach(report::addFailure);
-                            batchReport.add(report);
-                            gone.addAndGet(read.gone().size());
-                        }))
-                .replaceWithVoid();
+    /**
+     * Reads one round on an idle reader session once the read-ahead budget allows. Reads run ahead of
+     * the writes by up to {@link #READ_AHEAD_BYTES}: the source keeps reading while the target restores
+     * (a big key's RESTORE included), and the target keeps restoring while the source DUMPs.
+     */
+    private Uni<ReadRound> readRound(DatabaseScan scan, Round round) {
+        if (round.keys().isEmpty()) {
+            return Uni.createFrom().item(new ReadRound(round, new KeyReads.Result(List.of(), List.of(), List.of()), 0));
+        }
+        return scan.readAhead.admit()
+                .chain(() -> {
+                    WriterSession session = scan.readers.poll();
+                    return KeyReads.read(session, scan.db, round.keys(), absoluteExpiry)
+                            .eventually(() -> scan.readers.add(session));
+                })
+                .map(read -> {
+                    long bytes = heldBytes(read);
+                    scan.readAhead.hold(bytes);
+                    return new ReadRound(round, read, bytes);
+                });
+    }
+
+    private static long heldBytes(KeyReads.Result read) {
+        long bytes = 0;
+        for (KeyRecord record : read.records()) {
+            bytes += record.key().length + (record.payload() == null ? 0 : record.payload().length) + KEY_OVERHEAD_BYTES;
+        }
+        return bytes;
+    }
+
+    /** Writes one round read before on an idle writer session; the batch when this was its last round, else null. */
+    private Uni<BatchProgress> writeRound(DatabaseScan scan, ReadRound round) {
+        BatchProgress batch = round.round().batch();
+        WriterSession session = scan.writers.poll();
+        KeyReads.Result read = round.read();
+        return guard.filter(session, scan.db, read.records())
+                .invoke(this::reportSkippedNewer)
+                .chain(records -> session.write(scan.db, records))
+                .invoke(report -> {
+                    read.failures().forEach(report::addFailure);
+                    batch.report.add(report);
+                    batch.gone.addAndGet(read.gone().size());
+                })
+                .eventually(() -> {
+                    scan.writers.add(session);
+                    scan.readAhead.release(round.heldBytes());
+                })
+                .map(written -> batch.roundsLeft.decrementAndGet() == 0 ? batch : null);
+    }
+
+    private Uni<Void> finishBatch(DatabaseScan scan, BatchProgress batch) {
+        CopiedBatch copied = new CopiedBatch(batch.scanned.sequence(), batch.scanned.nextCursor(), batch.report, batch.gone.get());
+        return logFailures(copied.report())
+                .chain(() -> commit(scan, copied));
     }
 
     private void reportSkippedNewer() {
@@ -224,9 +275,6 @@ final class ScanCopy {
         }
     }
 
-    private Uni<KeyReads.Result> readKeys(WriterSession session, int db, List<byte[]> keys) {
-        return KeyReads.read(session, db, keys, absoluteExpiry);
-    }
 
     private Uni<Void> logFailures(WriteReport report) {
         for (KeyFailure failure : report.failures()) {
@@ -299,7 +347,9 @@ final class ScanCopy {
     /** The walk of one database: the SCAN cursor (ahead of the checkpoint) and the batches in flight. */
     private static final class DatabaseScan {
         final int db;
-        final ConcurrentLinkedQueue<WriterSession> idle = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<WriterSession> readers = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<WriterSession> writers = new ConcurrentLinkedQueue<>();
+        final ReadAhead readAhead = new ReadAhead(READ_AHEAD_BYTES);
         final Map<Long, CopiedBatch> finished = new HashMap<>();
         /** The batch after the one last handed out, its SCAN under way. */
         Uni<ScannedBatch> ahead;
@@ -317,6 +367,25 @@ final class ScanCopy {
     }
 
     private record ScannedBatch(long sequence, List<byte[]> keys, String nextCursor, boolean last) {
+    }
+
+    /** A batch whose rounds are being copied: what they did, and how many are still to be written. */
+    private static final class BatchProgress {
+        final ScannedBatch scanned;
+        final WriteReport report = new WriteReport();
+        final AtomicLong gone = new AtomicLong();
+        final AtomicInteger roundsLeft;
+
+        BatchProgress(ScannedBatch scanned, int rounds) {
+            this.scanned = scanned;
+            this.roundsLeft = new AtomicInteger(rounds);
+        }
+    }
+
+    private record Round(BatchProgress batch, List<byte[]> keys) {
+    }
+
+    private record ReadRound(Round round, KeyReads.Result read, long heldBytes) {
     }
 
     private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired) {

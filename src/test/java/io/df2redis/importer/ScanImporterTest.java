@@ -176,6 +176,39 @@ class ScanImporterTest extends ImporterFixture {
         Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
     }
 
+    /**
+     * Steps: 2,000 keys, one reader and one writer, batches of 40; the target pauses writes for 3 s as the
+     * import starts. While it is paused the source is read to the end: reads run ahead of the writes
+     * instead of waiting for them. Then the copy completes, exact.
+     */
+    @Test
+    void theSourceIsReadAheadWhileTheTargetStalls() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "stall", 2000, 52);
+        }
+        sourceServer.command("CONFIG", "RESETSTAT");
+        targetServer.command("CLIENT", "PAUSE", "3000", "WRITE");
+        long pausedAt = System.nanoTime();
+        var copy = new ScanImporter(() -> source, scanSettings(1))
+                .run(new TestStageContext(), standaloneWriter(writerSettings()))
+                .subscribeAsCompletionStage();
+
+        long dumped = 0;
+        long restored = 0;
+        while (dumped < 2000 && System.nanoTime() - pausedAt < Duration.ofMillis(2500).toNanos()) {
+            Thread.sleep(50);
+            dumped = TargetWriterTest.commandCalls(sourceServer.command("INFO", "commandstats").toString(), "dump");
+            restored = (Long) targetServer.command("DBSIZE");
+        }
+        assertTrue(System.nanoTime() - pausedAt < Duration.ofMillis(3000).toNanos(), "observed while the target was paused");
+        assertEquals(2000, dumped, "keys read from the source while the target was paused");
+        assertEquals(0, restored, "keys on the paused target");
+
+        ImportResult result = copy.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(2000, result.copied());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
     private static Uni<Void> expireVolatileKeys(List<byte[]> keys) {
         return Multi.createFrom().iterable(keys)
                 .select().where(key -> new String(key, StandardCharsets.UTF_8).startsWith("volatile:"))
