@@ -362,7 +362,7 @@ public interface MigrationConfig {
         @WithDefault("scan")
         Importer importer();
 
-        /** Parallel copy workers. */
+        /** Parallel copy workers (the scan importer: as many source readers and as many target writers). */
         @WithDefault("4")
         @Min(value = 1, message = "must be at least 1 (parallel copy workers)")
         @Max(value = 256, message = "must be at most 256")
@@ -383,8 +383,9 @@ public interface MigrationConfig {
         int slotBatch();
 
         /**
-         * Keys asked for per SCAN call; each call's keys are one batch of a copy worker (read, written and
-         * checkpointed together), so memory in flight is about {@code concurrency} times this many keys.
+         * Keys asked for per SCAN call; each call's keys are one batch, read and written in rounds and
+         * checkpointed together. The scan importer holds two batches of key names and at most 64 MB of
+         * payloads read and not yet written.
          */
         @WithDefault("10000")
         @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")

@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 final class ScanCopy {
 
     /** Bytes read from the source and not yet written that the copy may hold (plus one round per reader). */
-    static final long READ_AHEAD_BYTES = 64L << 20;
+    static final long READ_AHEAD_BYTES = 32L << 20;
     /** What a key read costs in memory besides its name and payload: its record and list slots. */
     private static final long KEY_OVERHEAD_BYTES = 64;
     private static final int WARNED_FAILURES = 10;
@@ -50,6 +50,7 @@ final class ScanCopy {
     private final Pacer pacer;
     private final Function<List<byte[]>, Uni<Void>> afterScan;
     private final MetaGuard guard;
+    private final ReadAhead readAhead = new ReadAhead(READ_AHEAD_BYTES);
     private long keysScanned;
     private long warned;
     /** The source answers PEXPIRETIME (Redis 7+): expiries are read as absolute times, exactly. */
@@ -222,7 +223,7 @@ final class ScanCopy {
         if (round.keys().isEmpty()) {
             return Uni.createFrom().item(new ReadRound(round, new KeyReads.Result(List.of(), List.of(), List.of()), 0));
         }
-        return scan.readAhead.admit()
+        return readAhead.admit()
                 .chain(() -> {
                     WriterSession session = scan.readers.poll();
                     return KeyReads.read(session, scan.db, round.keys(), absoluteExpiry)
@@ -230,7 +231,7 @@ final class ScanCopy {
                 })
                 .map(read -> {
                     long bytes = heldBytes(read);
-                    scan.readAhead.hold(bytes);
+                    readAhead.hold(bytes);
                     return new ReadRound(round, read, bytes);
                 });
     }
@@ -258,7 +259,7 @@ final class ScanCopy {
                 })
                 .eventually(() -> {
                     scan.writers.add(session);
-                    scan.readAhead.release(round.heldBytes());
+                    readAhead.release(round.heldBytes());
                 })
                 .map(written -> batch.roundsLeft.decrementAndGet() == 0 ? batch : null);
     }
@@ -326,6 +327,8 @@ final class ScanCopy {
         context.metric("import_skipped_existing", position.skippedExisting);
         context.metric("import_big_keys", position.bigKeys);
         context.metric("import_failures", position.failures);
+        // Full: the target is the slower side; near zero: the source is.
+        context.metric("import_read_ahead_bytes", readAhead.held());
         position.fallbacks.forEach((type, n) -> context.metric("import_fallbacks_" + type, n));
     }
 
@@ -349,7 +352,6 @@ final class ScanCopy {
         final int db;
         final ConcurrentLinkedQueue<WriterSession> readers = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<WriterSession> writers = new ConcurrentLinkedQueue<>();
-        final ReadAhead readAhead = new ReadAhead(READ_AHEAD_BYTES);
         final Map<Long, CopiedBatch> finished = new HashMap<>();
         /** The batch after the one last handed out, its SCAN under way. */
         Uni<ScannedBatch> ahead;

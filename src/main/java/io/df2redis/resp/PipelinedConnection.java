@@ -1,11 +1,12 @@
 package io.df2redis.resp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -25,6 +26,8 @@ import java.util.Optional;
  */
 public final class PipelinedConnection {
 
+    private static final String OK = "OK";
+
     private final NetSocket socket;
     private final long bulkLimit;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -37,7 +40,20 @@ public final class PipelinedConnection {
     private PipelinedConnection(NetSocket socket, long bulkLimit) {
         this.socket = socket;
         this.bulkLimit = bulkLimit;
-        socket.handler(parser::parse);
+        if (socket instanceof NetSocketInternal raw) {
+            // The socket's own buffers, not the heap copy a NetSocket handler gets: the parser copies what it keeps.
+            raw.messageHandler(message -> {
+                try {
+                    if (message instanceof ByteBuf chunk) {
+                        parser.parse(chunk);
+                    }
+                } finally {
+                    ReferenceCountUtil.release(message);
+                }
+            });
+        } else {
+            socket.handler(received -> parser.parse(received.getByteBuf()));
+        }
         socket.exceptionHandler(this::fail);
         socket.closeHandler(closed -> fail(new ClosedChannelException()));
     }
@@ -148,8 +164,7 @@ public final class PipelinedConnection {
         private int depth;
         private long topArrayLength;
 
-        void parse(Buffer received) {
-            ByteBuf chunk = received.getByteBuf();
+        void parse(ByteBuf chunk) {
             int at = chunk.readerIndex();
             int end = chunk.writerIndex();
             try {
@@ -203,7 +218,7 @@ public final class PipelinedConnection {
         private void lineDone() {
             byte kind = line[0];
             switch (kind) {
-                case '+' -> value(RespReplies.STATUS, 0, text());
+                case '+' -> value(RespReplies.STATUS, 0, ok() ? OK : text());
                 case '-' -> value(RespReplies.ERROR, 0, text());
                 case ':' -> value(RespReplies.INTEGER, number(), null);
                 case '_' -> value(RespReplies.NIL, -1, null);
@@ -260,6 +275,11 @@ public final class PipelinedConnection {
             if (depth == 0) {
                 reply(RespReplies.ARRAY, topArrayLength, null);
             }
+        }
+
+        /** The status line is {@code +OK}: each RESTORE answers it, so it is not made into a string each time. */
+        private boolean ok() {
+            return lineLength == 3 && line[1] == 'O' && line[2] == 'K';
         }
 
         private String text() {

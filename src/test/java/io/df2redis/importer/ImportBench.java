@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Steps: start a source and a target {@code redis-server} on free ports; write N keys into the source
  * (70% strings of 16-512 bytes, 10% hashes of 5-50 fields, 8% lists, 6% sets, 6% zsets, 30% with a TTL,
  * plus the big keys: a 200k-field hash, a 500k-member zset, a 100k-element list, a 10 MB string); prepare the reference: every key as {@code RESTORE ... REPLACE ABSTTL} in a RESP
- * file, timed while {@code redis-cli --pipe} feeds it to the empty target; empty the target; run the
- * importer in a child JVM (so that its peak RSS is the importer's alone); verify the copy; print the figures.
+ * file, timed while {@code redis-cli --pipe} feeds it to the empty target. Then {@code bench.runs} times
+ * (default 3): empty the target; run the importer in a child JVM (so that its peak RSS is the importer's
+ * alone); verify the copy; time the reference again; print the run's figures, its ratio taken against the
+ * references just before and just after it. Last, the summary: min / median / max of the ratios.
  */
 public final class ImportBench {
 
@@ -42,51 +44,66 @@ public final class ImportBench {
 
             Path reference = home.resolve("reference.resp");
             long payloadBytes = writeReference(source, reference);
-            double referenceSeconds = pipe(target, reference);
+            double referenceBefore = pipe(target, reference);
             long referenceKeys = (Long) target.command("DBSIZE");
             System.out.printf("reference: redis-cli --pipe of %d prepared RESTOREs (%.1f MB payload): %.2f s%n",
-                    referenceKeys, payloadBytes / 1048576.0, referenceSeconds);
-            target.command("FLUSHALL");
+                    referenceKeys, payloadBytes / 1048576.0, referenceBefore);
+            int runs = Integer.getInteger("bench.runs", 3);
+            List<Double> ratios = new ArrayList<>();
+            long peakRssKb = 0;
+            differences = 0;
+            for (int runNumber = 1; runNumber <= runs; runNumber++) {
+                target.command("FLUSHALL");
+                source.command("CONFIG", "RESETSTAT");
+                target.command("CONFIG", "RESETSTAT");
+                double[] cpuBefore = {cpuSeconds(source), cpuSeconds(target)};
+                ImportRun run;
+                String timeline;
+                try (CpuTimeline cpu = new CpuTimeline()) {
+                    cpu.watch("source", source.process().pid());
+                    cpu.watch("target", target.process().pid());
+                    run = importInChildJvm(source, target, home, cpu);
+                    timeline = cpu.report();
+                }
+                double[] cpuAfter = {cpuSeconds(source), cpuSeconds(target)};
+                String sourceCommands = commandTimes(source);
+                String targetCommands = commandTimes(target);
+                long runDifferences = verify(source, target);
+                differences += runDifferences;
+                // The host's speed drifts: a reference after each import too, and the ratio against the two around it.
+                target.command("FLUSHALL");
+                double referenceAfter = pipe(target, reference);
+                double referenceMean = (referenceBefore + referenceAfter) / 2;
+                ratios.add(referenceMean / run.seconds);
+                peakRssKb = Math.max(peakRssKb, run.peakRssKb);
 
-            source.command("CONFIG", "RESETSTAT");
-            target.command("CONFIG", "RESETSTAT");
-            double[] cpuBefore = {cpuSeconds(source), cpuSeconds(target)};
-            ImportRun run;
-            String timeline;
-            try (CpuTimeline cpu = new CpuTimeline()) {
-                cpu.watch("source", source.process().pid());
-                cpu.watch("target", target.process().pid());
-                run = importInChildJvm(source, target, home, cpu);
-                timeline = cpu.report();
+                long total = (Long) source.command("DBSIZE");
+                System.out.println();
+                System.out.printf("run %d of %d%n", runNumber, runs);
+                System.out.printf("keys                %d%n", total);
+                System.out.printf("importer wall time  %.2f s  (%.0f keys/s, %.1f MB/s of DUMP payload)%n",
+                        run.seconds, run.keys / run.seconds, run.bytes / 1048576.0 / run.seconds);
+                System.out.printf("reference           %.2f s  (%.0f keys/s, %.1f MB/s), the mean of %.2f s before and %.2f s after%n",
+                        referenceMean, referenceKeys / referenceMean, payloadBytes / 1048576.0 / referenceMean, referenceBefore,
+                        referenceAfter);
+                System.out.printf("ratio importer/ref  %.2f (time), %.0f%% of the reference's keys/s (%.0f%% against the one before only)%n",
+                        run.seconds / referenceMean, 100 * referenceMean / run.seconds, 100 * referenceBefore / run.seconds);
+                System.out.printf("importer peak RSS   %.0f MB (child JVM VmHWM)%n", run.peakRssKb / 1024.0);
+                System.out.printf("CPU during import   importer %.1f s, source redis %.1f s, target redis %.1f s (wall %.1f s, 2 cores)%n",
+                        run.cpuSeconds, cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], run.seconds);
+                System.out.printf("CPU per %.1f s (%% of one core), from the importer's start:%n%s%n", CpuTimeline.INTERVAL_MS / 1000.0,
+                        timeline);
+                System.out.printf("in commands         source: %s; target: %s (the rest of a server's CPU is its network I/O)%n",
+                        sourceCommands, targetCommands);
+                System.out.printf("verification        %s%n", runDifferences == 0 ? "exact copy (0 differences)" : runDifferences + " DIFFERENCES");
+                referenceBefore = referenceAfter;
             }
-            double[] cpuAfter = {cpuSeconds(source), cpuSeconds(target)};
-            String sourceCommands = commandTimes(source);
-            String targetCommands = commandTimes(target);
-            differences = verify(source, target);
-            // The host's speed drifts during a run: a second reference after the import, and the ratio against their mean.
-            target.command("FLUSHALL");
-            double referenceAfterSeconds = pipe(target, reference);
-            System.out.printf("reference again after the import: %.2f s%n", referenceAfterSeconds);
-            double referenceMean = (referenceSeconds + referenceAfterSeconds) / 2;
-
-            long total = (Long) source.command("DBSIZE");
+            List<Double> sorted = ratios.stream().sorted().toList();
             System.out.println();
-            System.out.printf("keys                %d%n", total);
-            System.out.printf("importer wall time  %.2f s  (%.0f keys/s, %.1f MB/s of DUMP payload)%n",
-                    run.seconds, run.keys / run.seconds, run.bytes / 1048576.0 / run.seconds);
-            System.out.printf("reference           %.2f s  (%.0f keys/s, %.1f MB/s), the mean of %.2f s before and %.2f s after%n",
-                    referenceMean, referenceKeys / referenceMean, payloadBytes / 1048576.0 / referenceMean, referenceSeconds,
-                    referenceAfterSeconds);
-            System.out.printf("ratio importer/ref  %.2f (time), %.0f%% of the reference's keys/s (%.0f%% against the one before only)%n",
-                    run.seconds / referenceMean, 100 * referenceMean / run.seconds, 100 * referenceSeconds / run.seconds);
-            System.out.printf("importer peak RSS   %.0f MB (child JVM VmHWM)%n", run.peakRssKb / 1024.0);
-            System.out.printf("CPU during import   importer %.1f s, source redis %.1f s, target redis %.1f s (wall %.1f s, 2 cores)%n",
-                    run.cpuSeconds, cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1], run.seconds);
-            System.out.printf("CPU per %.1f s (%% of one core), from the importer's start:%n%s%n", CpuTimeline.INTERVAL_MS / 1000.0,
-                    timeline);
-            System.out.printf("in commands         source: %s; target: %s (the rest of a server's CPU is its network I/O)%n",
-                    sourceCommands, targetCommands);
-            System.out.printf("verification        %s%n", differences == 0 ? "exact copy (0 differences)" : differences + " DIFFERENCES");
+            System.out.printf("SUMMARY of %d runs: share of the reference's keys/s min %.2f / median %.2f / max %.2f (in run order: %s); "
+                    + "peak RSS at most %.0f MB; %s%n", runs, sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1),
+                    ratios.stream().map(r -> String.format("%.2f", r)).collect(java.util.stream.Collectors.joining(" ")),
+                    peakRssKb / 1024.0, differences == 0 ? "every copy exact" : differences + " DIFFERENCES");
         } finally {
             deleteTree(home);
         }

@@ -179,7 +179,7 @@ class ScanImporterTest extends ImporterFixture {
     /**
      * Steps: 2,000 keys, one reader and one writer, batches of 40; the target pauses writes for 3 s as the
      * import starts. While it is paused the source is read to the end: reads run ahead of the writes
-     * instead of waiting for them. Then the copy completes, exact.
+     * instead of waiting for them. Then the copy completes, exact, and every byte read was given back.
      */
     @Test
     void theSourceIsReadAheadWhileTheTargetStalls() throws Exception {
@@ -189,8 +189,9 @@ class ScanImporterTest extends ImporterFixture {
         sourceServer.command("CONFIG", "RESETSTAT");
         targetServer.command("CLIENT", "PAUSE", "3000", "WRITE");
         long pausedAt = System.nanoTime();
+        TestStageContext context = new TestStageContext();
         var copy = new ScanImporter(() -> source, scanSettings(1))
-                .run(new TestStageContext(), standaloneWriter(writerSettings()))
+                .run(context, standaloneWriter(writerSettings()))
                 .subscribeAsCompletionStage();
 
         long dumped = 0;
@@ -206,6 +207,7 @@ class ScanImporterTest extends ImporterFixture {
 
         ImportResult result = copy.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(2000, result.copied());
+        assertEquals(0.0, context.metrics.get("import_read_ahead_bytes"), "bytes held once every round is written");
         Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
     }
 
