@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 final class ScanCopy {
 
     /** Bytes read from the source and not yet written that the copy may hold (plus one round per reader). */
-    static final long READ_AHEAD_BYTES = 32L << 20;
+    static final long READ_AHEAD_BYTES = 64L << 20;
     /** What a key read costs in memory besides its name and payload: its record and list slots. */
     private static final long KEY_OVERHEAD_BYTES = 64;
     private static final int WARNED_FAILURES = 10;
@@ -275,7 +275,6 @@ final class ScanCopy {
             context.metric("import_skipped_newer_than_t0", guard.skipped());
         }
     }
-
 
     private Uni<Void> logFailures(WriteReport report) {
         for (KeyFailure failure : report.failures()) {

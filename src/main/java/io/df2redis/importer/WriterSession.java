@@ -167,7 +167,7 @@ public final class WriterSession {
         boolean replace = settings.conflictPolicy() == ConflictPolicy.REPLACE;
         int size = 0;
         for (KeyRecord record : window) {
-            size += record.key().length + (record.payload().length < RespCommands.REFERENCED_BYTES ? record.payload().length : 0) + 80;
+            size += record.key().length + record.payload().length + 80;
         }
         RespCommands commands = new RespCommands(size);
         for (KeyRecord record : window) {

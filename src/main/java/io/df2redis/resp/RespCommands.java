@@ -1,24 +1,18 @@
 package io.df2redis.resp;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Commands encoded straight into one RESP buffer, for a {@link PipelinedConnection}: no object per
- * command or argument, so a pipeline of thousands of RESTOREs costs one buffer. Arguments of
- * {@link #REFERENCED_BYTES} or more (payloads) are not copied in: the buffer refers to them, so a
- * payload is copied once, by the socket, instead of twice.
+ * command or argument, so a pipeline of thousands of RESTOREs costs one buffer. Payloads are copied
+ * in: referring to them from a composite buffer instead was measured slower (the socket's copy then
+ * walks a component per argument).
  */
 public final class RespCommands {
 
-    /** Arguments at least this long are referred to rather than copied. */
-    public static final int REFERENCED_BYTES = 256;
     private static final byte[] CRLF = {'\r', '\n'};
 
     /** The encoded commands, grown as needed: plain array stores, no bounds checks of a buffer per append. */
@@ -26,12 +20,7 @@ public final class RespCommands {
     private int length;
     private final byte[] scratch = new byte[20];
     private int count;
-    /** The encoded bytes up to the last referred argument, and the referred arguments, in order; null until the first. */
-    private List<ByteBuf> parts;
-    /** Where the bytes not yet in {@link #parts} start. */
-    private int partStart;
 
-    /** {@code sizeHint}: the bytes to encode, not counting arguments of {@link #REFERENCED_BYTES} or more. */
     public RespCommands(int sizeHint) {
         this.bytes = new byte[Math.max(64, sizeHint)];
     }
@@ -47,24 +36,9 @@ public final class RespCommands {
     public RespCommands arg(byte[] value) {
         append((byte) '$');
         appendNumber(value.length);
-        if (value.length >= REFERENCED_BYTES) {
-            refer(value);
-        } else {
-            append(value, 0, value.length);
-        }
+        append(value, 0, value.length);
         append(CRLF, 0, 2);
         return this;
-    }
-
-    /** The bytes of an argument that must not change until the commands are written. */
-    private void refer(byte[] value) {
-        if (parts == null) {
-            parts = new ArrayList<>();
-        }
-        // A later grow() copies the array; this view keeps the one that holds these bytes.
-        parts.add(Unpooled.wrappedBuffer(bytes, partStart, length - partStart));
-        parts.add(Unpooled.wrappedBuffer(value));
-        partStart = length;
     }
 
     public RespCommands arg(String value) {
@@ -92,13 +66,7 @@ public final class RespCommands {
 
     /** The encoded bytes, wrapped without a copy. */
     Buffer buffer() {
-        if (parts == null) {
-            return Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
-        }
-        CompositeByteBuf all = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-        all.addComponents(true, parts);
-        all.addComponent(true, Unpooled.wrappedBuffer(bytes, partStart, length - partStart));
-        return Buffer.buffer(all);
+        return Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
     }
 
     private void append(byte b) {

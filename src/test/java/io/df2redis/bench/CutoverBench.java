@@ -13,6 +13,7 @@ import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StatusStore;
+import io.df2redis.testing.TempDirs;
 import io.vertx.mutiny.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,6 +134,7 @@ public final class CutoverBench {
             }
         } finally {
             vertx.closeAndAwait();
+            TempDirs.delete(home);
         }
     }
 

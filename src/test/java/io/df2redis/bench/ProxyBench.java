@@ -1,6 +1,7 @@
 package io.df2redis.bench;
 
 import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.TempDirs;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -59,6 +60,8 @@ public final class ProxyBench {
                 proxy.destroy();
                 proxy.waitFor(10, TimeUnit.SECONDS);
             }
+        } finally {
+            TempDirs.delete(home);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.df2redis.importer;
 
 import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.TempDirs;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,7 +106,7 @@ public final class ImportBench {
                     ratios.stream().map(r -> String.format("%.2f", r)).collect(java.util.stream.Collectors.joining(" ")),
                     peakRssKb / 1024.0, differences == 0 ? "every copy exact" : differences + " DIFFERENCES");
         } finally {
-            deleteTree(home);
+            TempDirs.delete(home);
         }
         // Only now: the servers above are stopped by then.
         System.exit(differences == 0 ? 0 : 1);
@@ -369,11 +370,5 @@ public final class ImportBench {
 
     private static double seconds(long startedNanos) {
         return (System.nanoTime() - startedNanos) / 1e9;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
     }
 }

@@ -6,6 +6,7 @@ import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,10 @@ public final class ImportBenchRun {
         TargetWriter writer = new TargetWriter(source, target, address -> {
             throw new IllegalStateException("standalone target");
         }, writerSettings);
+        // As the service's precheck stage does before the import: both sides identified with INFO.
+        scanSource.send(Command.INFO, "server")
+                .chain(() -> target.send(Command.INFO, "server"))
+                .await().atMost(timeout);
         long started = System.nanoTime();
         ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
                 .run(new TestStageContext(), writer)

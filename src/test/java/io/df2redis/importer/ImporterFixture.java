@@ -6,6 +6,7 @@ import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
+import io.df2redis.testing.TempDirs;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import java.io.IOException;
@@ -50,15 +51,7 @@ abstract class ImporterFixture {
         vertx.closeAndAwait();
         sourceServer.close();
         targetServer.close();
-        deleteTree(home);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
-        }
+        TempDirs.delete(home);
     }
 
     @BeforeEach

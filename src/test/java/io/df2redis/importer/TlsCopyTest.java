@@ -10,13 +10,13 @@ import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
+import io.df2redis.testing.TempDirs;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -68,9 +68,7 @@ class TlsCopyTest {
         if (targetServer != null) {
             targetServer.close();
         }
-        try (var paths = Files.walk(home)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        TempDirs.delete(home);
     }
 
     @Test

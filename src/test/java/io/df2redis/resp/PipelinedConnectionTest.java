@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.TempDirs;
 import io.vertx.mutiny.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,7 @@ class PipelinedConnectionTest {
     static void stop() {
         vertx.closeAndAwait();
         server.close();
+        TempDirs.delete(home);
     }
 
     private static RedisSide side(String password) {

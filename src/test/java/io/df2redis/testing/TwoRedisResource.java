@@ -65,6 +65,7 @@ public class TwoRedisResource implements QuarkusTestResourceLifecycleManager {
         if (target != null) {
             target.close();
         }
+        TempDirs.delete(home);
     }
 
     public static LocalRedis source() {
