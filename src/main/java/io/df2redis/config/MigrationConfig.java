@@ -384,8 +384,8 @@ public interface MigrationConfig {
 
         /**
          * Keys asked for per SCAN call; each call's keys are one batch, read and written in rounds and
-         * checkpointed together. The scan importer holds two batches of key names and at most 64 MB of
-         * payloads read and not yet written.
+         * checkpointed together. The scan importer holds two batches of key names, and payloads read and
+         * not yet written up to a 64 MB budget (which each reader may pass by one round).
          */
         @WithDefault("10000")
         @Min(value = 1, message = "must be at least 1") @Max(value = 100000, message = "must be at most 100000")

@@ -42,6 +42,7 @@ public final class PipelinedConnection {
         this.bulkLimit = bulkLimit;
         if (socket instanceof NetSocketInternal raw) {
             // The socket's own buffers, not the heap copy a NetSocket handler gets: the parser copies what it keeps.
+            // NetSocketInternal is Vert.x's internal API (its SQL clients read this way); the handler below is the fallback.
             raw.messageHandler(message -> {
                 try {
                     if (message instanceof ByteBuf chunk) {
