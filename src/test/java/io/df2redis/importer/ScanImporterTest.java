@@ -122,8 +122,9 @@ class ScanImporterTest extends ImporterFixture {
     }
 
     /**
-     * A SCAN batch bigger than a read round (5,000 keys in one batch, rounds of 1,024 that overlap): every
-     * key copied once, the expired ones of every round counted, the batch's counts the sum of its rounds.
+     * A SCAN batch bigger than a read round (5,000 keys in one batch, rounds of 1,024 read and written by
+     * two readers and two writers at once): every key copied once, the expired ones of every round counted,
+     * the batch's counts the sum of its rounds.
      */
     @Test
     void aBatchOfSeveralOverlappingRoundsCopiesExactlyAndAddsUpItsCounts() throws Exception {

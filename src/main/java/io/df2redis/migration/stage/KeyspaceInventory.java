@@ -23,7 +23,6 @@ import java.util.concurrent.CancellationException;
  */
 final class KeyspaceInventory {
 
-
     private final RedisSide source;
     private final MigrationConfig config;
     private final StageContext context;
