@@ -2,15 +2,15 @@ package io.df2redis.importer;
 
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.CursorGuard;
+import io.df2redis.resp.PipelinedConnection;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RemoteFailure;
+import io.df2redis.resp.RespCommands;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +37,10 @@ final class ScanCopy {
 
     /** Bytes read from the source and not yet written that the copy may hold (plus one round per reader). */
     static final long READ_AHEAD_BYTES = 64L << 20;
+    /** The longest key Redis allows: the SCAN connection keeps every key it lists. */
+    private static final long MAX_KEY_BYTES = 512L << 20;
+    private static final byte[] SCAN = {'S', 'C', 'A', 'N'};
+    private static final byte[] COUNT = {'C', 'O', 'U', 'N', 'T'};
     /** What a key read costs in memory besides its name and payload: its record and list slots. */
     private static final long KEY_OVERHEAD_BYTES = 64;
     private static final int WARNED_FAILURES = 10;
@@ -124,7 +128,7 @@ final class ScanCopy {
         int db = position.databases.get(position.dbIndex);
         context.info((position.cursor.equals("0") ? "copying" : "continuing") + " database " + db
                 + (position.cursor.equals("0") ? "" : " from cursor " + position.cursor));
-        return source.connect(db)
+        return source.pipelined(db, MAX_KEY_BYTES)
                 .chain(connection -> copyDatabase(connection, db)
                         .eventually(connection::close))
                 .chain(() -> {
@@ -135,7 +139,7 @@ final class ScanCopy {
                 .map(saved -> position.dbIndex < position.databases.size());
     }
 
-    private Uni<Void> copyDatabase(RedisConnection scanConnection, int db) {
+    private Uni<Void> copyDatabase(PipelinedConnection scanConnection, int db) {
         DatabaseScan scan = new DatabaseScan(db, position.cursor, new CursorGuard(source.endpoint(), "SCAN"));
         for (int i = 0; i < settings.concurrency(); i++) {
             scan.readers.add(writer.session());
@@ -167,7 +171,7 @@ final class ScanCopy {
      * The next batch, with the SCAN for the one after it already sent: a worker that finishes a batch
      * finds the next keys waiting instead of idling for a SCAN round trip. One batch of key names ahead.
      */
-    private Uni<ScannedBatch> scanAhead(RedisConnection connection, DatabaseScan scan) {
+    private Uni<ScannedBatch> scanAhead(PipelinedConnection connection, DatabaseScan scan) {
         Uni<ScannedBatch> next = scan.ahead != null ? scan.ahead : scanBatch(connection, scan).memoize().indefinitely();
         scan.ahead = next
                 .chain(batch -> batch.last() ? Uni.createFrom().<ScannedBatch>nothing() : scanBatch(connection, scan))
@@ -176,26 +180,32 @@ final class ScanCopy {
         return next;
     }
 
-    /** One SCAN call (paced by the rate limit); the batch is last when the cursor comes back to 0. */
-    private Uni<ScannedBatch> scanBatch(RedisConnection connection, DatabaseScan scan) {
+    /**
+     * One SCAN call (paced by the rate limit) on the lean connection, whose reply arrives as the cursor
+     * and the keys' bytes; the batch is last when the cursor comes back to 0.
+     */
+    private Uni<ScannedBatch> scanBatch(PipelinedConnection connection, DatabaseScan scan) {
         if (context.cancelled()) {
             return Uni.createFrom().failure(new CancellationException("import cancelled"));
         }
         String cursor = scan.cursor;
-        Request request = Request.cmd(Command.SCAN).arg(cursor).arg("COUNT").arg(settings.scanCount());
+        RespCommands request = new RespCommands(64).command(4).arg(SCAN).arg(cursor).arg(COUNT).arg(settings.scanCount());
         return pacer.pace(keysScanned)
                 .chain(() -> source.send(connection, request, "SCAN db" + scan.db))
-                .map(reply -> scanned(scan, cursor, reply));
+                .map(replies -> scanned(scan, cursor, replies.elements(0)));
     }
 
-    private ScannedBatch scanned(DatabaseScan scan, String cursor, Response reply) {
-        String next = scan.cursorGuard.check(cursor, reply.get(0).toString());
+    private ScannedBatch scanned(DatabaseScan scan, String cursor, List<Object> reply) {
+        if (reply.isEmpty() || !(reply.get(0) instanceof byte[] nextCursor)) {
+            throw new IllegalStateException(source.endpoint() + ": SCAN answered without a cursor: " + reply);
+        }
+        String next = scan.cursorGuard.check(cursor, new String(nextCursor, StandardCharsets.US_ASCII));
         scan.cursor = next;
-        List<byte[]> keys = new ArrayList<>(reply.get(1).size());
-        for (Response key : reply.get(1)) {
-            byte[] bytes = key.toBytes();
-            if (!settings.ownKeys().isOwn(new String(bytes, StandardCharsets.UTF_8))) {
-                keys.add(bytes);
+        List<byte[]> keys = new ArrayList<>(reply.size() - 1);
+        for (int i = 1; i < reply.size(); i++) {
+            byte[] key = (byte[]) reply.get(i);
+            if (!settings.ownKeys().isOwn(key)) {
+                keys.add(key);
             }
         }
         keysScanned += keys.size();

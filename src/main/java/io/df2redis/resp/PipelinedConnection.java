@@ -10,14 +10,16 @@ import io.vertx.core.net.impl.NetSocketInternal;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * A lean RESP2 connection for the copy's hot path (DUMP, PTTL, RESTORE): a batch of commands goes
+ * A lean RESP2 connection for the copy's hot path (SCAN, DUMP, PTTL, RESTORE): a batch of commands goes
  * out as one buffer and its replies come back as one flat {@link RespReplies}, parsed as the bytes
  * arrive on the socket's event loop. Compared with the general client this allocates nothing per
- * command but the payload bytes, and keeps any number of commands in flight.
+ * command but the payload bytes (and a list per array reply), and keeps any number of commands in flight.
  *
  * <p>Bulk strings longer than {@code bulkLimit} are skipped as they stream in (only their length is
  * kept), so a big key's DUMP never sits in memory. A connection that times out or breaks fails every
@@ -160,10 +162,12 @@ public final class PipelinedConnection {
         private int bulkFilled;
         private long bulkLength;
         private int crlfRemaining;
-        /** Elements still expected by each array being skipped, innermost last. */
+        /** Elements still expected by each array being read, innermost last. */
         private long[] arrays = new long[8];
         private int depth;
         private long topArrayLength;
+        /** The leaves of the top-level array being read, flattened. */
+        private List<Object> elements = new ArrayList<>();
 
         void parse(ByteBuf chunk) {
             int at = chunk.readerIndex();
@@ -232,8 +236,8 @@ public final class PipelinedConnection {
                         bulkLength = length;
                         bulkRemaining = length;
                         bulkFilled = 0;
-                        // Only a top-level bulk within the limit is kept; everything else is skipped as it passes.
-                        bulk = depth == 0 && length <= bulkLimit ? new byte[(int) length] : null;
+                        // A bulk over the limit is skipped as it passes.
+                        bulk = length <= bulkLimit ? new byte[(int) length] : null;
                         if (length == 0) {
                             bulkRemaining = -1;
                             crlfRemaining = 2;
@@ -242,8 +246,10 @@ public final class PipelinedConnection {
                 }
                 case '*' -> {
                     long length = number();
-                    if (length <= 0) {
-                        value(length < 0 ? RespReplies.NIL : RespReplies.ARRAY, length, null);
+                    if (length <= 0 && depth == 0) {
+                        value(length < 0 ? RespReplies.NIL : RespReplies.ARRAY, length, length < 0 ? null : List.of());
+                    } else if (length <= 0) {
+                        elementDone(); // an empty or nil array inside an array has no leaves
                     } else {
                         if (depth == 0) {
                             topArrayLength = length;
@@ -264,17 +270,24 @@ public final class PipelinedConnection {
             value(RespReplies.BULK, bulkLength, value);
         }
 
-        /** One complete value: a top-level reply, or an element of the arrays being skipped. */
+        /** One complete value: a top-level reply, or a leaf of the array being read. */
         private void value(byte kind, long number, Object value) {
             if (depth == 0) {
                 reply(kind, number, value);
                 return;
             }
+            elements.add(kind == RespReplies.INTEGER ? Long.valueOf(number) : value);
+            elementDone();
+        }
+
+        private void elementDone() {
             while (depth > 0 && --arrays[depth - 1] == 0) {
                 depth--;
             }
             if (depth == 0) {
-                reply(RespReplies.ARRAY, topArrayLength, null);
+                List<Object> done = elements;
+                elements = new ArrayList<>();
+                reply(RespReplies.ARRAY, topArrayLength, done);
             }
         }
 

@@ -136,6 +136,26 @@ public class RedisSide implements AutoCloseable {
                 .onFailure().transform(e -> RemoteFailure.describe(endpoint, what, e));
     }
 
+    /**
+     * Sends on a lean connection with the same timeout and wording (no retry: the connection's state
+     * matters); an error reply fails the call with the server's message.
+     */
+    public Uni<RespReplies> send(PipelinedConnection connection, RespCommands commands, String what) {
+        return connection.send(commands)
+                .onItem().transformToUni(RedisSide::failOnErrorReply)
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))
+                .onFailure().transform(e -> RemoteFailure.describe(endpoint, what, e));
+    }
+
+    private static Uni<RespReplies> failOnErrorReply(RespReplies replies) {
+        for (int i = 0; i < replies.size(); i++) {
+            if (replies.error(i)) {
+                return Uni.createFrom().failure(new IllegalStateException(replies.errorMessage(i)));
+            }
+        }
+        return Uni.createFrom().item(replies);
+    }
+
     public <T> Uni<T> guarded(Uni<T> call, String what) {
         return call
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))

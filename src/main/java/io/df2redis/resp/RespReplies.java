@@ -1,13 +1,13 @@
 package io.df2redis.resp;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The replies to one pipelined write of a {@link PipelinedConnection}, in command order, kept flat:
- * a kind, a number and (for bulk strings) the bytes per reply. Arrays are counted, their elements
- * skipped: the commands sent this way (DUMP, PTTL, PEXPIRETIME, RESTORE, ASKING, ...) do not answer
- * with arrays. A bulk string longer than the connection's limit is skipped too: its reply keeps
- * only its length ({@link #oversized}).
+ * a kind, a number and (for bulk strings) the bytes per reply; an array reply keeps its leaves in one
+ * flat list ({@link #elements}: SCAN's cursor, then its keys). A bulk string longer than the
+ * connection's limit is skipped: its reply keeps only its length ({@link #oversized}).
  */
 public final class RespReplies {
 
@@ -70,6 +70,16 @@ public final class RespReplies {
     /** A bulk string's bytes; null for nil and for an oversized bulk. */
     public byte[] bytes(int i) {
         return values[i] instanceof byte[] bytes ? bytes : null;
+    }
+
+    /**
+     * An array reply's leaves in order, nested arrays flattened: {@code byte[]} for a bulk string (null
+     * for nil or for one over the connection's limit), {@code Long} for an integer, {@code String} for a
+     * status or an error. Empty for any other reply.
+     */
+    @SuppressWarnings("unchecked")
+    public List<Object> elements(int i) {
+        return values[i] instanceof List<?> list ? (List<Object>) list : List.of();
     }
 
     /** A bulk string longer than the connection's limit: skipped as it streamed in, only its length kept. */

@@ -114,9 +114,52 @@ class PipelinedConnectionTest {
             assertTrue(replies.nil(7));
             assertEquals(RespReplies.ARRAY, replies.kind(8));
             assertEquals(1L, replies.number(8));
+            assertEquals(List.of("-42"), texts(replies.elements(8)));
             assertEquals(RespReplies.ARRAY, replies.kind(9));
             assertEquals(2L, replies.number(9), "cursor and keys");
+            List<String> scan = texts(replies.elements(9));
+            assertEquals("0", scan.get(0), "the cursor comes first: " + scan);
+            assertEquals(List.of("kept", "list", "skipped"), scan.subList(1, scan.size()).stream().sorted().toList());
             assertEquals(3_000_000L, replies.number(10), "still in step after the skipped bulk and the nested arrays");
         }
+    }
+
+    /**
+     * An array reply keeps its leaves in order, nested arrays flattened: integers, bulk strings, nil and a
+     * bulk over the limit (both null), an empty array (no leaf); the next reply is still in step.
+     */
+    @Test
+    void arrayRepliesKeepTheirLeavesFlattened() {
+        byte[] big = new byte[300_000];
+        Arrays.fill(big, (byte) 'b');
+        try (RedisSide side = side(PASSWORD)) {
+            PipelinedConnection connection = side.pipelined(5, 250_000).await().atMost(WAIT);
+            RespCommands commands = new RespCommands(400_000)
+                    .command(3).arg("SET").arg("big").arg(big)
+                    .command(4).arg("EVAL")
+                    .arg("return {7, {'a', {'b'}}, {}, false, redis.call('GET', KEYS[1]), 'c'}").arg(1).arg("big")
+                    .command(1).arg("PING")
+                    .command(3).arg("EVAL").arg("return {}").arg(0);
+
+            RespReplies replies = connection.send(commands).await().atMost(WAIT);
+            connection.close();
+
+            assertEquals(4, replies.size());
+            List<Object> leaves = replies.elements(1);
+            assertEquals(6, leaves.size(), "leaves: " + leaves);
+            assertEquals(7L, leaves.get(0));
+            assertArrayEquals("a".getBytes(), (byte[]) leaves.get(1));
+            assertArrayEquals("b".getBytes(), (byte[]) leaves.get(2));
+            assertEquals(null, leaves.get(3), "nil");
+            assertEquals(null, leaves.get(4), "over the limit");
+            assertArrayEquals("c".getBytes(), (byte[]) leaves.get(5));
+            assertEquals("PONG", replies.text(2));
+            assertEquals(RespReplies.ARRAY, replies.kind(3));
+            assertEquals(List.of(), replies.elements(3));
+        }
+    }
+
+    private static List<String> texts(List<Object> leaves) {
+        return leaves.stream().map(leaf -> new String((byte[]) leaf, java.nio.charset.StandardCharsets.UTF_8)).toList();
     }
 }
