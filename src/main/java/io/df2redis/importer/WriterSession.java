@@ -169,7 +169,7 @@ public final class WriterSession {
         for (KeyRecord record : window) {
             size += record.key().length + record.payload().length + 80;
         }
-        RespCommands commands = new RespCommands(size);
+        RespCommands commands = RespCommands.once(size);
         for (KeyRecord record : window) {
             commands.command(replace ? 6 : 5).arg(RESTORE).arg(record.key()).arg(record.expireAtMs()).arg(record.payload());
             if (replace) {

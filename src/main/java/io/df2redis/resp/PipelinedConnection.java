@@ -31,6 +31,8 @@ public final class PipelinedConnection {
     private static final String OK = "OK";
 
     private final NetSocket socket;
+    /** The socket as Vert.x's internal API, when it is one: reads its buffers, writes buffers it then owns. */
+    private final NetSocketInternal raw;
     private final long bulkLimit;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Parser parser = new Parser();
@@ -42,7 +44,8 @@ public final class PipelinedConnection {
     private PipelinedConnection(NetSocket socket, long bulkLimit) {
         this.socket = socket;
         this.bulkLimit = bulkLimit;
-        if (socket instanceof NetSocketInternal raw) {
+        this.raw = socket instanceof NetSocketInternal internal ? internal : null;
+        if (raw != null) {
             // The socket's own buffers, not the heap copy a NetSocket handler gets: the parser copies what it keeps.
             // NetSocketInternal is Vert.x's internal API (its SQL clients read this way); the handler below is the fallback.
             raw.messageHandler(message -> {
@@ -98,7 +101,11 @@ public final class PipelinedConnection {
                 .replaceWithVoid();
     }
 
-    /** Writes the commands in one go; the replies come in the same order. */
+    /**
+     * Writes the commands in one go; the replies come in the same order. The bytes go out from a pooled
+     * direct buffer that the socket releases once written (the copy the socket would make of a heap
+     * buffer anyway), so that {@link RespCommands#once} commands can give their array back at once.
+     */
     public Uni<RespReplies> send(RespCommands commands) {
         return Uni.createFrom().emitter(emitter -> {
             synchronized (pending) {
@@ -106,8 +113,21 @@ public final class PipelinedConnection {
                     emitter.fail(broken);
                     return;
                 }
+                if (raw == null) {
+                    pending.add(new Pending(new RespReplies(commands.count()), emitter));
+                    socket.write(commands.buffer());
+                    return;
+                }
+                ByteBuf out = raw.channelHandlerContext().alloc().directBuffer(commands.length());
+                try {
+                    commands.copyTo(out);
+                } catch (RuntimeException e) {
+                    out.release();
+                    emitter.fail(e);
+                    return;
+                }
                 pending.add(new Pending(new RespReplies(commands.count()), emitter));
-                socket.write(commands.buffer());
+                raw.writeMessage(out);
             }
         });
     }

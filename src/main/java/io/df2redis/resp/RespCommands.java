@@ -1,5 +1,6 @@
 package io.df2redis.resp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -14,15 +15,38 @@ import java.util.Arrays;
 public final class RespCommands {
 
     private static final byte[] CRLF = {'\r', '\n'};
+    /** The largest array a thread keeps for its next {@link #once} commands. */
+    static final int SPARE_MAX = 1 << 20;
+    private static final ThreadLocal<byte[]> SPARE = new ThreadLocal<>();
 
     /** The encoded commands, grown as needed: plain array stores, no bounds checks of a buffer per append. */
     private byte[] bytes;
     private int length;
     private final byte[] scratch = new byte[20];
     private int count;
+    private final boolean once;
 
     public RespCommands(int sizeHint) {
-        this.bytes = new byte[Math.max(64, sizeHint)];
+        this(new byte[Math.max(64, sizeHint)], false);
+    }
+
+    private RespCommands(byte[] bytes, boolean once) {
+        this.bytes = bytes;
+        this.once = once;
+    }
+
+    /**
+     * Commands that are sent once, then never again: their array is this thread's spare, which the connection
+     * takes back once it has copied the commands out. A retry encodes its commands anew. This spares the
+     * collector an array the size of each RESTORE window.
+     */
+    public static RespCommands once(int sizeHint) {
+        byte[] spare = SPARE.get();
+        if (spare != null && spare.length >= sizeHint) {
+            SPARE.set(null);
+            return new RespCommands(spare, true);
+        }
+        return new RespCommands(new byte[Math.max(64, sizeHint)], true);
     }
 
     /** Starts a command of {@code arguments} arguments (its name included); add them next. */
@@ -67,6 +91,24 @@ public final class RespCommands {
     /** The encoded bytes, wrapped without a copy. */
     Buffer buffer() {
         return Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
+    }
+
+    /** Copies the encoded bytes into {@code out}; {@link #once} commands then give their array back and cannot be sent again. */
+    void copyTo(ByteBuf out) {
+        if (bytes == null) {
+            throw new IllegalStateException("these commands were sent already: encode them again");
+        }
+        out.writeBytes(bytes, 0, length);
+        if (once) {
+            if (bytes.length <= SPARE_MAX) {
+                SPARE.set(bytes);
+            }
+            bytes = null;
+        }
+    }
+
+    int length() {
+        return length;
     }
 
     private void append(byte b) {

@@ -2,6 +2,11 @@ package io.df2redis.resp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +32,35 @@ class RespCommandsTest {
                 new Object[] {"SET", shortest, small}, new Object[] {"DUMP", big});
         assertArrayEquals(expected, commands.buffer().getBytes());
         assertEquals(3, commands.count());
+    }
+
+    /**
+     * Commands sent once give their array back to the thread: the next such commands reuse it and encode
+     * only their own bytes (a shorter pipeline after a longer one carries nothing of the first), and
+     * commands already sent refuse to be copied out again rather than send what the array holds now.
+     */
+    @Test
+    void onceCommandsGiveTheirArrayBackAndCannotBeSentAgain() {
+        RespCommands first = RespCommands.once(64);
+        first.command(3).arg("SET").arg(filled(5_000, 'x')).arg(filled(3_000, 'y'));
+        ByteBuf firstOut = Unpooled.buffer();
+        first.copyTo(firstOut);
+        assertArrayEquals(resp(new Object[] {"SET", filled(5_000, 'x'), filled(3_000, 'y')}), bytes(firstOut));
+
+        RespCommands second = RespCommands.once(8_000);
+        second.command(2).arg("GET").arg("k");
+        ByteBuf secondOut = Unpooled.buffer();
+        second.copyTo(secondOut);
+        assertArrayEquals(resp(new Object[] {"GET", "k"}), bytes(secondOut));
+
+        IllegalStateException again = assertThrows(IllegalStateException.class, () -> first.copyTo(Unpooled.buffer()));
+        assertTrue(again.getMessage().contains("sent already"), again.getMessage());
+    }
+
+    private static byte[] bytes(ByteBuf buffer) {
+        byte[] bytes = new byte[buffer.readableBytes()];
+        buffer.getBytes(buffer.readerIndex(), bytes);
+        return bytes;
     }
 
     private static byte[] filled(int length, char c) {
