@@ -2,6 +2,7 @@ package io.df2redis.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.PlatformDependent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.net.NetClient;
@@ -29,6 +30,7 @@ import java.util.Optional;
 public final class PipelinedConnection {
 
     private static final String OK = "OK";
+    private static final int SHORT_LINE = 32;
 
     private final NetSocket socket;
     /** The socket as Vert.x's internal API, when it is one: reads its buffers, writes buffers it then owns. */
@@ -230,7 +232,15 @@ public final class PipelinedConnection {
             if (lineLength + size > line.length) {
                 line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + size));
             }
-            chunk.getBytes(at, line, lineLength, size);
+            if (size <= SHORT_LINE && chunk.hasMemoryAddress()) {
+                // A reply's line is a few bytes: read them one by one rather than through a bulk copy's checks.
+                long address = chunk.memoryAddress() + at;
+                for (int i = 0; i < size; i++) {
+                    line[lineLength + i] = PlatformDependent.getByte(address + i);
+                }
+            } else {
+                chunk.getBytes(at, line, lineLength, size);
+            }
             lineLength += size;
             if (newline >= 0 && lineLength >= 2 && line[lineLength - 2] == '\r') {
                 lineLength -= 2;

@@ -146,10 +146,21 @@ public final class RespCommands {
         boolean negative = value < 0;
         long rest = Math.abs(value);
         int at = scratch.length;
+        // Long division is a runtime call in C1's code (the launcher's compiler): nine digits at a time in ints.
+        while (rest >= 1_000_000_000L) {
+            long high = rest / 1_000_000_000L;
+            int low = (int) (rest - high * 1_000_000_000L);
+            for (int i = 0; i < 9; i++) {
+                scratch[--at] = (byte) ('0' + low % 10);
+                low /= 10;
+            }
+            rest = high;
+        }
+        int small = (int) rest;
         do {
-            scratch[--at] = (byte) ('0' + rest % 10);
-            rest /= 10;
-        } while (rest > 0);
+            scratch[--at] = (byte) ('0' + small % 10);
+            small /= 10;
+        } while (small > 0);
         if (negative) {
             scratch[--at] = '-';
         }

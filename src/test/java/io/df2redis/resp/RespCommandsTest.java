@@ -57,6 +57,21 @@ class RespCommandsTest {
         assertTrue(again.getMessage().contains("sent already"), again.getMessage());
     }
 
+    @Test
+    void numbersOfEveryMagnitudeEncodeAsTheirDecimalDigits() {
+        long[] numbers = {0, 7, -7, 9, 10, 999_999_999L, 1_000_000_000L, -1_000_000_000L, 1_000_000_007L,
+                1_764_201_600_123L, Integer.MAX_VALUE, Integer.MIN_VALUE, 4_000_000_000_000_000_001L, Long.MAX_VALUE, Long.MIN_VALUE};
+        RespCommands commands = new RespCommands(16);
+        Object[] expected = new Object[numbers.length + 1];
+        commands.command(numbers.length + 1).arg("ECHO");
+        expected[0] = "ECHO";
+        for (int i = 0; i < numbers.length; i++) {
+            commands.arg(numbers[i]);
+            expected[i + 1] = Long.toString(numbers[i]);
+        }
+        assertArrayEquals(resp(expected), commands.buffer().getBytes());
+    }
+
     private static byte[] bytes(ByteBuf buffer) {
         byte[] bytes = new byte[buffer.readableBytes()];
         buffer.getBytes(buffer.readerIndex(), bytes);
