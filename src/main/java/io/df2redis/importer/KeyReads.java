@@ -57,7 +57,7 @@ public final class KeyReads {
      * by value.
      */
     private static Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, Result read, boolean absoluteExpiry) {
-        return session.sourcePipeline(db, expiryAndDump(keys, absoluteExpiry), "DUMP db" + db)
+        return session.sourcePipeline(db, () -> expiryAndDump(keys, absoluteExpiry), "DUMP db" + db)
                 .invoke(replies -> collect(db, keys, replies, read, absoluteExpiry))
                 .replaceWithVoid();
     }
@@ -67,7 +67,7 @@ public final class KeyReads {
         for (byte[] key : keys) {
             size += 2 * key.length + 48;
         }
-        RespCommands commands = new RespCommands(size);
+        RespCommands commands = RespCommands.once(size);
         if (absoluteExpiry) {
             for (byte[] key : keys) {
                 commands.command(2).arg(PEXPIRETIME).arg(key);

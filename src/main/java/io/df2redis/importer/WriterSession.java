@@ -351,11 +351,12 @@ public final class WriterSession {
 
     /**
      * Pipelined reads (e.g. PTTL and DUMP of a batch) from database {@code db} of the source, in one write on
-     * this session's lean connection; bulk replies above the big-key threshold are skipped, not kept.
+     * this session's lean connection; bulk replies above the big-key threshold are skipped, not kept. Each
+     * attempt encodes the commands anew, so they may be {@link RespCommands#once} commands.
      */
-    public Uni<TimedReplies> sourcePipeline(int db, RespCommands commands, String what) {
+    public Uni<TimedReplies> sourcePipeline(int db, Supplier<RespCommands> commands, String what) {
         return call(() -> sourcePipeline(db), () -> closePipelineQuietly(sourcePipelines.remove(db)),
-                connection -> sentNow(connection, commands), writer.source().endpoint(), what);
+                connection -> sentNow(connection, commands.get()), writer.source().endpoint(), what);
     }
 
     private static Uni<TimedReplies> sentNow(PipelinedConnection connection, RespCommands commands) {

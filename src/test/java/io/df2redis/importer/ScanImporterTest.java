@@ -10,6 +10,7 @@ import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The scan importer against a real source and target. */
@@ -149,6 +151,71 @@ class ScanImporterTest extends ImporterFixture {
         long restores = TargetWriterTest.commandCalls(String.valueOf(targetServer.command("INFO", "commandstats")), "restore");
         assertTrue(restores >= 4_500 && restores < 4_500 + 200, "RESTOREs: " + restores);
         Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
+    /**
+     * Steps: 400 keys in batches of 40, two readers and two writers; when the fourth batch is listed, the
+     * target's writes are paused (CLIENT PAUSE WRITE) so that RESTORE windows wait in flight, then every
+     * connection of the readers to the source (last command DUMP or PEXPIRETIME) and of the writers to the
+     * target (RESTORE) is killed, and the pause lifted. The reads and writes go on over new connections, each
+     * retry encoding its commands anew, and the copy is exact.
+     */
+    @Test
+    void readsAndWritesGoOnOverNewConnectionsWhenTheirsAreKilled() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "killed", 400, 52);
+        }
+        AtomicInteger batches = new AtomicInteger();
+        List<Integer> killed = new ArrayList<>();
+        ScanImporter importer = new ScanImporter(() -> source, scanSettings(2)).afterScan(keys -> batches.incrementAndGet() == 4
+                ? Uni.createFrom().item(() -> killed.add(killWhileWritesWait()))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .replaceWithVoid()
+                : Uni.createFrom().voidItem());
+
+        ImportResult result = await(importer.run(new TestStageContext(), standaloneWriter(writerSettings())));
+
+        assertTrue(killed.get(0) >= 3, "connections killed: " + killed);
+        assertEquals(400, result.copied());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
+    private static int killWhileWritesWait() {
+        try {
+            targetServer.command("CLIENT", "PAUSE", "5000", "WRITE");
+            Thread.sleep(300);
+            int killed = kill(sourceServer, "dump", "pexpiretime") + kill(targetServer, "restore");
+            targetServer.command("CLIENT", "UNPAUSE");
+            return killed;
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the server's client connections whose last command was one of {@code commands}; how many. */
+    private static int kill(io.df2redis.local.LocalRedis server, String... commands) {
+        try {
+            int killed = 0;
+            for (String client : String.valueOf(server.command("CLIENT", "LIST")).split("\n")) {
+                String id = field(client, "id");
+                if (List.of(commands).contains(field(client, "cmd"))) {
+                    server.command("CLIENT", "KILL", "ID", id);
+                    killed++;
+                }
+            }
+            return killed;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String field(String client, String name) {
+        for (String pair : client.trim().split(" ")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        return "";
     }
 
     /**
