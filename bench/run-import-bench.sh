@@ -8,7 +8,7 @@
 #   bench/run-import-bench.sh [N]          N keys (default 1000000)
 #
 # Options of the importer run (defaults: those of the migration file, heap 256 MB): -Dbench.runs=3 -Dbench.xmx=256m
-# -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=10000
+# -Dbench.concurrency=4 -Dbench.pipeline=128 -Dbench.scanCount=2048
 # -Dbench.bigKeys=false (no big keys) -Dbench.dumpCompression=off (migrate.dumpCompression) (pass them in BENCH_OPTS, e.g. BENCH_OPTS="-Dbench.concurrency=8"
 # bench/run-import-bench.sh 200000). The importer's JVM gets the launcher's default options (src/main/bin/df2redis);
 # BENCH_JVM_ARGS replaces them, e.g. BENCH_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/import.jfr".

@@ -45,7 +45,7 @@ public final class ImportBenchRun {
         RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
         WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
                 true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
-        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 10000), concurrency, 10, 0, 0,
+        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 2048), concurrency, 10, 0, 0,
                 Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
                 Path.of(args[2]).resolve("failures.jsonl"),
                 DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "keep").toUpperCase()));
