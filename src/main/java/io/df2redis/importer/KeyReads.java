@@ -52,9 +52,9 @@ public final class KeyReads {
      * it has just looked up still in its CPU cache (12% less source CPU per copy than all expiries first).
      * Otherwise PTTL's relative TTL is counted from the moment the round went out; the TTLs come first in
      * the round so that the source answers them at once, before any slow DUMP of a big key: the copy never
-     * outlives the original and expires earlier by no more than the time the round took to reach the source. An error reply fails only its own key. A payload above the
-     * big-key threshold is not kept (the connection skips it as it streams in): the writer copies that key
-     * by value.
+     * outlives the original and expires earlier by no more than the time the round took to reach the source.
+     * An error reply fails only its own key. A payload above the big-key threshold is not kept (the
+     * connection skips it as it streams in): the writer copies that key by value.
      */
     private static Uni<Void> readRound(WriterSession session, int db, List<byte[]> keys, Result read, boolean absoluteExpiry) {
         return session.sourcePipeline(db, () -> expiryAndDump(keys, absoluteExpiry), "DUMP db" + db)

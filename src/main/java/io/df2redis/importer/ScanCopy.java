@@ -203,7 +203,9 @@ final class ScanCopy {
         scan.cursor = next;
         List<byte[]> keys = new ArrayList<>(reply.size() - 1);
         for (int i = 1; i < reply.size(); i++) {
-            byte[] key = (byte[]) reply.get(i);
+            if (!(reply.get(i) instanceof byte[] key)) {
+                throw new IllegalStateException(source.endpoint() + ": SCAN listed a key that is not a string: " + reply.get(i));
+            }
             if (!settings.ownKeys().isOwn(key)) {
                 keys.add(key);
             }
