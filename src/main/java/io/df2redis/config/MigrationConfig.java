@@ -385,7 +385,7 @@ public interface MigrationConfig {
         /**
          * Keys asked for per SCAN call; each call's keys are one batch, read and written in rounds of 1,024 and
          * checkpointed together. The scan importer holds two batches of key names, and payloads read and
-         * not yet written up to a 64 MB budget (which each reader may pass by one round). A small batch is read
+         * not yet written up to a 16 MB budget (which each reader may pass by one round). A small batch is read
          * soon after SCAN listed it, while the source still has its keys in its CPU cache: 2048 cost a Redis
          * source 8% less CPU per copy than 10000.
          */

@@ -35,8 +35,13 @@ import java.util.function.Supplier;
  */
 final class ScanCopy {
 
-    /** Bytes read from the source and not yet written that the copy may hold (plus one round per reader). */
-    static final long READ_AHEAD_BYTES = 64L << 20;
+    /**
+     * Bytes read from the source and not yet written that the copy may hold (plus one round per reader):
+     * enough for the target to go on through a big key's DUMP. More is not better where the servers share
+     * cores: the source then reads ahead on CPU the slower target needed, and the target restores the
+     * last of it alone (64 MB: a second at the end of a 1M-key copy with one core idle).
+     */
+    static final long READ_AHEAD_BYTES = 16L << 20;
     /** The longest key Redis allows: the SCAN connection keeps every key it lists. */
     private static final long MAX_KEY_BYTES = 512L << 20;
     private static final byte[] SCAN = {'S', 'C', 'A', 'N'};
