@@ -94,10 +94,9 @@ public final class PipelinedConnection {
         }
         return send(commands)
                 .invoke(replies -> {
-                    for (int i = 0; i < replies.size(); i++) {
-                        if (replies.error(i)) {
-                            throw new IllegalStateException(replies.errorMessage(i));
-                        }
+                    int error = replies.firstError();
+                    if (error >= 0) {
+                        throw new IllegalStateException(replies.errorMessage(error));
                     }
                 })
                 .replaceWithVoid();

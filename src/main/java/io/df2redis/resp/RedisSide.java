@@ -148,12 +148,9 @@ public class RedisSide implements AutoCloseable {
     }
 
     private static Uni<RespReplies> failOnErrorReply(RespReplies replies) {
-        for (int i = 0; i < replies.size(); i++) {
-            if (replies.error(i)) {
-                return Uni.createFrom().failure(new IllegalStateException(replies.errorMessage(i)));
-            }
-        }
-        return Uni.createFrom().item(replies);
+        int error = replies.firstError();
+        return error < 0 ? Uni.createFrom().item(replies)
+                : Uni.createFrom().failure(new IllegalStateException(replies.errorMessage(error)));
     }
 
     public <T> Uni<T> guarded(Uni<T> call, String what) {

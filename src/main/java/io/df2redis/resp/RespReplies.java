@@ -53,6 +53,16 @@ public final class RespReplies {
         return kinds[i] == ERROR;
     }
 
+    /** The index of the first error reply, or -1 when none failed. */
+    public int firstError() {
+        for (int i = 0; i < size; i++) {
+            if (kinds[i] == ERROR) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     public boolean nil(int i) {
         return kinds[i] == NIL;
     }

@@ -231,7 +231,7 @@ public class RdbFileImporter implements Importer {
             }
             boolean flagged = visitor.takeFlagged();
             if (seen[0]++ < skip || flagged || DragonflyRecords.unsupported(pair)
-                    || own.isOwn(new String(pair.getKey(), StandardCharsets.UTF_8))) {
+                    || own.isOwn(pair.getKey())) {
                 return;
             }
             long expireAt = expiry(pair);

@@ -376,7 +376,7 @@ public class Verifier {
 
     /** Keys df2redis itself writes: meta keys, the baseline and fence keys, the writer's temporary keys. */
     boolean internal(byte[] key) {
-        return ownKeys.isOwn(new String(key, StandardCharsets.UTF_8));
+        return ownKeys.isOwn(key);
     }
 
     private void publish(Report report, String mode) {
