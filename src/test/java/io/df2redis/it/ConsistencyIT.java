@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -301,7 +302,7 @@ class ConsistencyIT {
 
     /**
      * Steps: migrate with {@code cutover.auto: false}, a sample rate of 1 and the writer on; from the
-     * start of the cutover a rogue client writes one key on the target directly, behind the proxy,
+     * start of the cutover three rogue clients write one key on the target directly, behind the proxy,
      * again and again: the first batch's sample pass finds it, repairs it, finds it different again after its rounds, the gate closes, reads
      * return to the source and the stage is blocked with the key in {@code mismatches.jsonl}. The
      * rogue client stops; resume: the reported key is checked again and repaired, the batch runs
@@ -333,20 +334,28 @@ class ConsistencyIT {
                 await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "cutover").equals("running")
                         || status(service).path("status").asText().matches("failed|blocked"));
                 AtomicBoolean rogue = new AtomicBoolean(true);
-                Thread behindTheBack = new Thread(() -> {
-                    long n = 0;
-                    try (RespClient.Connection direct = target.client().connect()) {
-                        while (rogue.get()) {
-                            direct.command("SET", "demo:string:3", "rogue-" + n++);
+                // Three writers, so that on a loaded host a repair is still overwritten before it is compared.
+                List<Thread> behindTheBack = new ArrayList<>();
+                for (int rogueWriter = 0; rogueWriter < 3; rogueWriter++) {
+                    String prefix = "rogue-" + rogueWriter + "-";
+                    Thread thread = new Thread(() -> {
+                        long n = 0;
+                        try (RespClient.Connection direct = target.client().connect()) {
+                            while (rogue.get()) {
+                                direct.command("SET", "demo:string:3", prefix + n++);
+                            }
+                        } catch (Exception e) {
+                            // the test ends it
                         }
-                    } catch (Exception e) {
-                        // the test ends it
-                    }
-                });
-                behindTheBack.start();
+                    });
+                    thread.start();
+                    behindTheBack.add(thread);
+                }
                 await().atMost(Duration.ofSeconds(60)).until(() -> status(service).path("status").asText().matches("blocked|failed|succeeded"));
                 rogue.set(false);
-                behindTheBack.join();
+                for (Thread thread : behindTheBack) {
+                    thread.join();
+                }
                 JsonNode blocked = status(service);
                 assertEquals("blocked", blocked.path("status").asText(), blocked.toPrettyString());
                 assertEquals("blocked", blocked.path("cutover").path("state").asText());
