@@ -138,6 +138,10 @@ public final class RespCommands {
 
     /** Writes the decimal digits of {@code value} at the end of the scratch array; returns how many. */
     private int toDigits(long value) {
+        if (value >= 0 && value < 10) {
+            scratch[scratch.length - 1] = (byte) ('0' + value);
+            return 1;
+        }
         if (value == Long.MIN_VALUE) {
             byte[] text = Long.toString(value).getBytes(StandardCharsets.US_ASCII);
             System.arraycopy(text, 0, scratch, scratch.length - text.length, text.length);
@@ -146,24 +150,28 @@ public final class RespCommands {
         boolean negative = value < 0;
         long rest = Math.abs(value);
         int at = scratch.length;
-        // Long division is a runtime call in C1's code (the launcher's compiler): nine digits at a time in ints.
+        // Divisions are slow in C1's code (the launcher's compiler): one long division per nine digits, and
+        // each digit by a multiplication with the reciprocal of ten, exact for every int.
         while (rest >= 1_000_000_000L) {
             long high = rest / 1_000_000_000L;
-            int low = (int) (rest - high * 1_000_000_000L);
-            for (int i = 0; i < 9; i++) {
-                scratch[--at] = (byte) ('0' + low % 10);
-                low /= 10;
-            }
+            at = intDigits((int) (rest - high * 1_000_000_000L), at, 9);
             rest = high;
         }
-        int small = (int) rest;
-        do {
-            scratch[--at] = (byte) ('0' + small % 10);
-            small /= 10;
-        } while (small > 0);
+        at = intDigits((int) rest, at, 1);
         if (negative) {
             scratch[--at] = '-';
         }
         return scratch.length - at;
+    }
+
+    /** The digits of {@code value} (not negative) before {@code at}, at least {@code width} of them (zeros in front). */
+    private int intDigits(int value, int at, int width) {
+        int end = at - width;
+        do {
+            int tenth = (int) ((value * 0xCCCCCCCDL) >>> 35);
+            scratch[--at] = (byte) ('0' + value - tenth * 10);
+            value = tenth;
+        } while (value > 0 || at > end);
+        return at;
     }
 }

@@ -57,20 +57,25 @@ public final class ImportBenchRun {
                 .chain(() -> target.send(Command.INFO, "server"))
                 .await().atMost(timeout);
         long started = System.nanoTime();
+        double cpuBeforeImport = processCpuSeconds();
         ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
                 .run(new TestStageContext(), writer)
                 .await().atMost(Duration.ofHours(2));
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.println("import: " + result.summary());
-        double cpuSeconds = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
-        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f%n", result.copied(), result.bytes(),
-                seconds, peakRssKb(), cpuSeconds);
+        double cpuSeconds = processCpuSeconds();
+        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f importCpuSeconds=%.2f%n", result.copied(),
+                result.bytes(), seconds, peakRssKb(), cpuSeconds, cpuSeconds - cpuBeforeImport);
         System.out.println("importer CPU by thread: " + cpuByThread());
         scanSource.close();
         source.close();
         target.close();
         vertx.closeAndAwait();
+    }
+
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     private static RedisEndpoint endpoint(String role, String address) {

@@ -72,6 +72,26 @@ class RespCommandsTest {
         assertArrayEquals(resp(expected), commands.buffer().getBytes());
     }
 
+    @Test
+    void randomNumbersOfEveryLengthEncodeAsTheirDecimalDigits() {
+        java.util.Random random = new java.util.Random(11);
+        RespCommands commands = new RespCommands(16);
+        int count = 20_000;
+        Object[] expected = new Object[count + 1];
+        commands.command(count + 1).arg("ECHO");
+        expected[0] = "ECHO";
+        for (int i = 0; i < count; i++) {
+            // Every length from 1 to 19 digits, both signs, with zeros inside (the nine-digit groups pad them).
+            long number = random.nextLong() >> random.nextInt(64);
+            if (i % 3 == 0) {
+                number = number / 1_000_000_000L * 1_000_000_000L + random.nextInt(1000);
+            }
+            commands.arg(number);
+            expected[i + 1] = Long.toString(number);
+        }
+        assertArrayEquals(resp(expected), commands.buffer().getBytes());
+    }
+
     private static byte[] bytes(ByteBuf buffer) {
         byte[] bytes = new byte[buffer.readableBytes()];
         buffer.getBytes(buffer.readerIndex(), bytes);
