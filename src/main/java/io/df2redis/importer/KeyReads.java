@@ -14,9 +14,9 @@ import java.util.List;
 public final class KeyReads {
 
     static final int READ_ROUND = 1024;
-    private static final byte[] PTTL = {'P', 'T', 'T', 'L'};
-    private static final byte[] PEXPIRETIME = "PEXPIRETIME".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] DUMP = {'D', 'U', 'M', 'P'};
+    private static final byte[] PTTL = RespCommands.head(2, new byte[] {'P', 'T', 'T', 'L'});
+    private static final byte[] PEXPIRETIME = RespCommands.head(2, "PEXPIRETIME".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    private static final byte[] DUMP = RespCommands.head(2, new byte[] {'D', 'U', 'M', 'P'});
 
     private KeyReads() {
     }
@@ -70,16 +70,16 @@ public final class KeyReads {
         RespCommands commands = RespCommands.once(size);
         if (absoluteExpiry) {
             for (byte[] key : keys) {
-                commands.command(2).arg(PEXPIRETIME).arg(key);
-                commands.command(2).arg(DUMP).arg(key);
+                commands.command(PEXPIRETIME).arg(key);
+                commands.command(DUMP).arg(key);
             }
             return commands;
         }
         for (byte[] key : keys) {
-            commands.command(2).arg(PTTL).arg(key);
+            commands.command(PTTL).arg(key);
         }
         for (byte[] key : keys) {
-            commands.command(2).arg(DUMP).arg(key);
+            commands.command(DUMP).arg(key);
         }
         return commands;
     }

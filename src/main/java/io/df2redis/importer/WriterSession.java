@@ -32,8 +32,11 @@ public final class WriterSession {
 
     static final int MAX_REDIRECTS = 5;
     private static final byte[] RESTORE = "RESTORE".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] REPLACE = "REPLACE".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ABSTTL = "ABSTTL".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESTORE_REPLACING = RespCommands.head(6, RESTORE);
+    private static final byte[] RESTORE_NEW = RespCommands.head(5, RESTORE);
+    private static final byte[] REPLACE_ABSTTL = RespCommands.tail("REPLACE".getBytes(StandardCharsets.US_ASCII),
+            "ABSTTL".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] ABSTTL = RespCommands.tail("ABSTTL".getBytes(StandardCharsets.US_ASCII));
     private static final int CALL_RETRIES = 3;
     private static final String STANDALONE = "target";
     /** The largest payload a Java array holds: beyond it even without the big-key slow path a payload cannot be kept. */
@@ -170,12 +173,10 @@ public final class WriterSession {
             size += record.key().length + record.payload().length + 80;
         }
         RespCommands commands = RespCommands.once(size);
+        byte[] head = replace ? RESTORE_REPLACING : RESTORE_NEW;
+        byte[] tail = replace ? REPLACE_ABSTTL : ABSTTL;
         for (KeyRecord record : window) {
-            commands.command(replace ? 6 : 5).arg(RESTORE).arg(record.key()).arg(record.expireAtMs()).arg(record.payload());
-            if (replace) {
-                commands.arg(REPLACE);
-            }
-            commands.arg(ABSTTL);
+            commands.command(head).arg(record.key()).arg(record.expireAtMs()).arg(record.payload()).args(tail);
         }
         return commands;
     }

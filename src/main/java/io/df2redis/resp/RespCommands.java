@@ -49,6 +49,40 @@ public final class RespCommands {
         return new RespCommands(new byte[Math.max(64, sizeHint)], true);
     }
 
+    /**
+     * The encoding of a command's first arguments, made once for a command sent many times: give it to
+     * {@link #command(byte[])}. {@code head(6, RESTORE)} starts a RESTORE of six arguments.
+     */
+    public static byte[] head(int arguments, byte[]... first) {
+        RespCommands encoded = new RespCommands(64).command(arguments);
+        for (byte[] argument : first) {
+            encoded.arg(argument);
+        }
+        return Arrays.copyOf(encoded.bytes, encoded.length);
+    }
+
+    /** The encoding of arguments that end a command sent many times: give it to {@link #args(byte[])}. */
+    public static byte[] tail(byte[]... last) {
+        RespCommands encoded = new RespCommands(64);
+        for (byte[] argument : last) {
+            encoded.arg(argument);
+        }
+        return Arrays.copyOf(encoded.bytes, encoded.length);
+    }
+
+    /** Starts a command with its first arguments encoded by {@link #head}; add the rest next. */
+    public RespCommands command(byte[] head) {
+        append(head, 0, head.length);
+        count++;
+        return this;
+    }
+
+    /** Adds arguments encoded by {@link #tail}. */
+    public RespCommands args(byte[] tail) {
+        append(tail, 0, tail.length);
+        return this;
+    }
+
     /** Starts a command of {@code arguments} arguments (its name included); add them next. */
     public RespCommands command(int arguments) {
         append((byte) '*');

@@ -73,6 +73,25 @@ class RespCommandsTest {
     }
 
     @Test
+    void headsAndTailsEncodedOnceMakeTheSameCommandsAsArgumentByArgument() {
+        byte[] key = {'k', 0, (byte) 0xff};
+        byte[] payload = new byte[300];
+        new java.util.Random(5).nextBytes(payload);
+        byte[] head = RespCommands.head(6, "RESTORE".getBytes(StandardCharsets.US_ASCII));
+        byte[] tail = RespCommands.tail("REPLACE".getBytes(StandardCharsets.US_ASCII), "ABSTTL".getBytes(StandardCharsets.US_ASCII));
+        RespCommands fixed = new RespCommands(16);
+        RespCommands byArgument = new RespCommands(16);
+        for (int i = 0; i < 3; i++) {
+            fixed.command(head).arg(key).arg(1_764_201_600_123L + i).arg(payload).args(tail);
+            byArgument.command(6).arg("RESTORE").arg(key).arg(1_764_201_600_123L + i).arg(payload).arg("REPLACE").arg("ABSTTL");
+        }
+        assertEquals(3, fixed.count());
+        assertArrayEquals(byArgument.buffer().getBytes(), fixed.buffer().getBytes());
+        assertArrayEquals(resp(new Object[] {"RESTORE", key, "1764201600123", payload, "REPLACE", "ABSTTL"}),
+                Arrays.copyOf(fixed.buffer().getBytes(), fixed.buffer().length() / 3));
+    }
+
+    @Test
     void randomNumbersOfEveryLengthEncodeAsTheirDecimalDigits() {
         java.util.Random random = new java.util.Random(11);
         RespCommands commands = new RespCommands(16);
