@@ -54,20 +54,19 @@ public final class RespCommands {
      * {@link #command(byte[])}. {@code head(6, RESTORE)} starts a RESTORE of six arguments.
      */
     public static byte[] head(int arguments, byte[]... first) {
-        RespCommands encoded = new RespCommands(64).command(arguments);
-        for (byte[] argument : first) {
-            encoded.arg(argument);
-        }
-        return Arrays.copyOf(encoded.bytes, encoded.length);
+        return encoded(new RespCommands(64).command(arguments), first);
     }
 
     /** The encoding of arguments that end a command sent many times: give it to {@link #args(byte[])}. */
     public static byte[] tail(byte[]... last) {
-        RespCommands encoded = new RespCommands(64);
-        for (byte[] argument : last) {
-            encoded.arg(argument);
+        return encoded(new RespCommands(64), last);
+    }
+
+    private static byte[] encoded(RespCommands commands, byte[]... arguments) {
+        for (byte[] argument : arguments) {
+            commands.arg(argument);
         }
-        return Arrays.copyOf(encoded.bytes, encoded.length);
+        return Arrays.copyOf(commands.bytes, commands.length);
     }
 
     /** Starts a command with its first arguments encoded by {@link #head}; add the rest next. */
