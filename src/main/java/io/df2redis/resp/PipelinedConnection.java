@@ -5,6 +5,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.PlatformDependent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.NetSocketInternal;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A lean RESP2 connection for the copy's hot path (SCAN, DUMP, PTTL, RESTORE): a batch of commands goes
@@ -66,12 +68,27 @@ public final class PipelinedConnection {
         socket.closeHandler(closed -> fail(new ClosedChannelException()));
     }
 
-    /** Connects, logs in (AUTH with the endpoint's user and password) and selects {@code db}. */
-    static Uni<PipelinedConnection> open(NetClient client, RedisEndpoint endpoint, String address, int db, long bulkLimit) {
+    /**
+     * Connects on {@code loop} (the connection's event loop from then on), logs in (AUTH with the endpoint's
+     * user and password) and selects {@code db}.
+     */
+    static Uni<PipelinedConnection> open(NetClient client, Context loop, RedisEndpoint endpoint, String address, int db, long bulkLimit) {
         int colon = address.lastIndexOf(':');
         String host = address.substring(0, colon);
         int port = Integer.parseInt(address.substring(colon + 1));
-        return Uni.createFrom().completionStage(() -> client.connect(port, host).toCompletionStage())
+        return Uni.createFrom().<NetSocket>emitter(emitter -> {
+                    AtomicBoolean over = new AtomicBoolean();
+                    emitter.onTermination(() -> over.set(true));
+                    loop.runOnContext(onLoop -> client.connect(port, host).onComplete(connected -> {
+                        if (connected.failed()) {
+                            emitter.fail(connected.cause());
+                        } else if (over.get()) {
+                            connected.result().close(); // given up on (a timeout) while it connected
+                        } else {
+                            emitter.complete(connected.result());
+                        }
+                    }));
+                })
                 .map(socket -> new PipelinedConnection(socket, bulkLimit))
                 .call(connection -> connection.handshake(endpoint.user(), endpoint.password(), db)
                         .onFailure().invoke(connection::close));

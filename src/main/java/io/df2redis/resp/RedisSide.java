@@ -66,12 +66,13 @@ public class RedisSide implements AutoCloseable {
 
     /**
      * A {@link PipelinedConnection} to this side's (first) address, logged in and on database {@code db}, for
-     * the copy's hot path; bulk replies longer than {@code bulkLimit} are skipped. The caller closes it.
+     * the copy's hot path; bulk replies longer than {@code bulkLimit} are skipped. All of them share one
+     * event loop ({@link LeanLoop}). The caller closes it.
      */
     public Uni<PipelinedConnection> pipelined(int db, long bulkLimit) {
         String address = endpoint.addresses().get(0);
-        return guarded(Uni.createFrom().deferred(() -> PipelinedConnection.open(netClient(), endpoint, address, db, bulkLimit)),
-                "connect");
+        return guarded(Uni.createFrom().deferred(() -> PipelinedConnection.open(netClient(), LeanLoop.of(vertx.getDelegate()), endpoint,
+                address, db, bulkLimit)), "connect");
     }
 
     private synchronized NetClient netClient() {

@@ -49,6 +49,41 @@ class PipelinedConnectionTest {
     }
 
     @Test
+    void everyLeanConnectionOfAVertxLivesOnTheSameEventLoop() {
+        // Sides made apart (as the service's source and target, and the import's own pools) and connections
+        // opened from different threads: each connection's replies arrive on one and the same event loop.
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (RedisSide first = side(PASSWORD); RedisSide second = side(PASSWORD).withPoolSize(2)) {
+            List<PipelinedConnection> connections = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                RedisSide side = i % 2 == 0 ? first : second;
+                Thread opener = new Thread(() -> connections.add(side.pipelined(0, Integer.MAX_VALUE).await().atMost(WAIT)));
+                opener.start();
+                assertTrue(joined(opener));
+            }
+            for (PipelinedConnection connection : connections) {
+                connection.send(new RespCommands(16).command(1).arg("PING"))
+                        .invoke(replies -> threads.add(Thread.currentThread().getName()))
+                        .await().atMost(WAIT);
+                connection.close();
+            }
+        }
+        assertEquals(6, threads.size());
+        assertEquals(1, threads.stream().distinct().count(), threads.toString());
+        assertTrue(threads.get(0).startsWith("vert.x-eventloop-thread-"), threads.toString());
+    }
+
+    private static boolean joined(Thread thread) {
+        try {
+            thread.join(WAIT.toMillis());
+            return !thread.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Test
     void logsInAndWritesIntoTheDatabaseItWasOpenedFor() throws IOException {
         try (RedisSide side = side(PASSWORD)) {
             PipelinedConnection connection = side.pipelined(3, Integer.MAX_VALUE).await().atMost(WAIT);
