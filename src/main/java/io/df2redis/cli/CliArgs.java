@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 public record CliArgs(String command, Optional<Path> config, boolean dryRun, Optional<Integer> showPort, boolean json) {
 
-    public static final List<String> COMMANDS = List.of("prepare", "migrate", "status", "rollback", "advance", "serve", "demo", "help");
+    public static final List<String> COMMANDS = List.of("prepare", "migrate", "status", "rollback", "advance", "proxy", "serve", "demo", "help");
 
     public static final String USAGE = """
             usage: df2redis <command> [--config FILE] [--dry-run] [--show PORT] [--json]
@@ -23,6 +23,8 @@ public record CliArgs(String command, Optional<Path> config, boolean dryRun, Opt
                          running service at dashboard.addr when one answers, else runs the rollback plan here)
               advance    let a waiting cutover step go on (the next read batch with cutover.auto: false, or the
                          end of cleanup.observeFor), through the running service's REST API
+              proxy stop retire the proxy applications talk to (it outlives migrate; stop it once applications
+                         use the new primary directly), through the running service when one answers
               serve      run as a service driven by REST (/api/v1) and watched over SSE (/api/v1/events)
               demo       migrate between two local redis-server processes it starts (needs redis-server on PATH)
               help       print this text
@@ -67,11 +69,19 @@ public record CliArgs(String command, Optional<Path> config, boolean dryRun, Opt
         if (!COMMANDS.contains(command)) {
             throw new UsageException("unknown command '" + command + "': use one of " + String.join(", ", COMMANDS));
         }
+        int first = 1;
+        if (command.equals("proxy")) {
+            if (args.length < 2 || !args[1].equals("stop")) {
+                throw new UsageException("'proxy' takes one action: 'df2redis proxy stop' retires the proxy applications talk to");
+            }
+            command = "proxy-stop";
+            first = 2;
+        }
         Optional<Path> config = Optional.empty();
         boolean dryRun = false;
         Optional<Integer> show = Optional.empty();
         boolean json = false;
-        for (int i = 1; i < args.length; i++) {
+        for (int i = first; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--config", "-c" -> config = Optional.of(Path.of(value(args, ++i, arg)));

@@ -86,6 +86,7 @@ final class Demo {
                 proxy:
                   endpoint: 127.0.0.1:%d   # the demo's writer talks to the proxy here
                   consolePort: %d
+                  stopWithService: true    # the demo stops what it started; a real migration leaves the proxy serving
                 migrate:
                   mode: live           # the full plan, from precheck to cleanup
                   scanCount: 50

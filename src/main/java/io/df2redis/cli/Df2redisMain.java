@@ -84,6 +84,9 @@ public class Df2redisMain {
         if (cli.command().equals("advance")) {
             return new RemoteControl(config).post("/api/v1/migration/cutover/advance", "advance", out, err);
         }
+        if (cli.command().equals("proxy-stop")) {
+            return stopProxy(config, paths, out, err);
+        }
         if (cli.command().equals("rollback")) {
             RemoteControl remote = new RemoteControl(config);
             if (remote.serviceRunning()) {
@@ -91,6 +94,29 @@ public class Df2redisMain {
             }
         }
         return boot(cli, config, err);
+    }
+
+    /** Through the running service when one answers (it supervises the proxy), else by the proxy's pid file. */
+    private static int stopProxy(MigrationConfig config, MigrationPaths paths, PrintStream out, PrintStream err) {
+        RemoteControl remote = new RemoteControl(config);
+        if (remote.serviceRunning()) {
+            return remote.post("/api/v1/proxy/stop", "proxy stop", out, err);
+        }
+        Path proxyDir = paths.stateDir().resolve("proxy");
+        try {
+            Optional<ProcessHandle> proxy = io.df2redis.proxy.ProxyProcess.find(proxyDir);
+            if (proxy.isEmpty()) {
+                out.println("no proxy runs for " + proxyDir);
+                return ExitCodes.DONE;
+            }
+            io.df2redis.proxy.ProxyProcess.terminate(proxy.get(), config.proxy().stopGrace());
+            io.df2redis.proxy.ProxyProcess.forget(proxyDir);
+            out.println("proxy (pid " + proxy.get().pid() + ") stopped; applications must now use the new primary directly");
+            return ExitCodes.DONE;
+        } catch (java.io.IOException e) {
+            err.println("df2redis: cannot read the proxy's pid file in " + proxyDir + ": " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
     }
 
     private static int printStatus(CliArgs cli, PrintStream out, MigrationPaths paths, Optional<MigrationStatus> status) {

@@ -218,6 +218,12 @@ public interface MigrationConfig {
         @Min(1) @Max(65535)
         int consolePort();
 
+        /**
+         * Bearer token of the proxy's HTTP console (secret). Unset: df2redis generates one into
+         * {@code <stateDir>/proxy/console.token} (0600) and keeps it across runs.
+         */
+        Optional<String> consoleToken();
+
         /** Directory of the dirty-key journal; defaults to {@code <stateDir>/wal}. */
         Optional<String> walDir();
 
@@ -277,6 +283,15 @@ public interface MigrationConfig {
         /** First backoff between restarts (doubles each time). */
         @WithDefault("1s")
         Duration restartBackoff();
+
+        /**
+         * Stop the proxy when the service stops. By default ({@code false}) the proxy outlives
+         * {@code migrate}, a stopped or killed service and a blocked or failed stage, so applications
+         * never lose their endpoint; a later run adopts it, and {@code df2redis proxy stop} (or
+         * {@code POST /api/v1/proxy/stop}) retires it.
+         */
+        @WithDefault("false")
+        boolean stopWithService();
 
         /** How long a stopping proxy gets after SIGTERM before SIGKILL. */
         @WithDefault("5s")
@@ -343,8 +358,11 @@ public interface MigrationConfig {
         @WithDefault("100ms")
         Duration fsyncInterval();
 
-        /** Longest a write waits for the journal before it is refused (fail closed). */
-        @WithDefault("2s")
+        /**
+         * Longest a write waits for the journal when no journal write gets through (a stuck disk)
+         * before it is refused (fail closed). A busy journal never refuses: the lock is held for one write call.
+         */
+        @WithDefault("30s")
         Duration appendTimeout();
 
         /** Records per segment file. */

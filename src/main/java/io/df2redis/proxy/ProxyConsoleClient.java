@@ -16,10 +16,12 @@ public final class ProxyConsoleClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI base;
     private final Duration timeout;
+    private final String authorization;
 
-    public ProxyConsoleClient(int port, Duration timeout) {
+    public ProxyConsoleClient(int port, Duration timeout, String token) {
         this.base = URI.create("http://127.0.0.1:" + port);
         this.timeout = timeout;
+        this.authorization = "Bearer " + token;
     }
 
     public Uni<JsonNode> status() {
@@ -34,6 +36,12 @@ public final class ProxyConsoleClient {
     /** Applies a route; a route the proxy refuses fails with the proxy's reason and leaves the old route in place. */
     public Uni<JsonNode> applyRoute(String routeJson) {
         return call(HttpRequest.newBuilder(base.resolve("/route")).POST(HttpRequest.BodyPublishers.ofString(routeJson)), "POST /route");
+    }
+
+    /** Changes Camellia's multi-write mode in place, without a restart. */
+    public Uni<JsonNode> multiWriteMode(String mode) {
+        return call(HttpRequest.newBuilder(base.resolve("/multi-write-mode?mode=" + mode)).POST(HttpRequest.BodyPublishers.noBody()),
+                "POST /multi-write-mode");
     }
 
     public Uni<JsonNode> fence(boolean on, String mode) {
@@ -57,7 +65,7 @@ public final class ProxyConsoleClient {
     }
 
     private Uni<JsonNode> call(HttpRequest.Builder request, String what) {
-        return Uni.createFrom().completionStage(() -> http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString()))
+        return Uni.createFrom().completionStage(() -> http.sendAsync(request.timeout(timeout).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString()))
                 .ifNoItem().after(timeout.plusSeconds(1)).fail()
                 .onFailure(IOException.class).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(1)).atMost(3)
                 .map(response -> parse(response, what));

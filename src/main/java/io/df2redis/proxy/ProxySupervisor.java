@@ -50,6 +50,7 @@ public class ProxySupervisor {
     private static final int OUTPUT_LINES_KEPT = 30;
     private static final int OUTPUT_EVENTS_PER_RUN = 50;
     private static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -57,6 +58,7 @@ public class ProxySupervisor {
     private final StatusStore store;
     private final Vertx vertx;
     private final ProxyConsoleClient console;
+    private final String consoleToken;
     private final Deque<String> lastOutput = new ArrayDeque<>();
 
     private volatile ProcessHandle handle;
@@ -76,7 +78,8 @@ public class ProxySupervisor {
         this.events = events;
         this.store = store;
         this.vertx = vertx;
-        this.console = new ProxyConsoleClient(config.proxy().consolePort(), config.engine().remoteTimeout());
+        this.consoleToken = ConsoleToken.resolve(config, directory());
+        this.console = new ProxyConsoleClient(config.proxy().consolePort(), config.engine().remoteTimeout(), consoleToken);
     }
 
     public ProxyConsoleClient console() {
@@ -130,20 +133,65 @@ public class ProxySupervisor {
     }
 
     /**
-     * Restarts the proxy in another multi-write mode (Camellia reads it only at start), keeping its
-     * route: a planned stop (SIGTERM, in-flight writes answered) and a start, so no possible-loss
-     * window. Client connections are closed once and reconnect. From the first read cutover on the
-     * service uses a mode whose reply covers both sides.
+     * Changes the proxy's multi-write mode in place (no restart, no dropped connection); the settings
+     * file is rewritten too, so a restarted proxy starts in the new mode. From the first read cutover
+     * on the service uses a mode whose reply covers both sides.
      */
     public Uni<Map<String, Object>> switchMultiWriteMode(MigrationConfig.MultiWriteMode mode) {
-        return stop()
+        return console.multiWriteMode(mode.name())
+                .invoke(applied -> {
+                    if (!mode.name().equals(applied.path("multiWriteMode").asText())) {
+                        throw new IllegalStateException("the proxy did not confirm multi-write mode " + mode.name() + ": " + applied);
+                    }
+                })
                 .invoke(() -> multiWriteMode = mode)
-                .chain(() -> start(RouteKind.DUAL_WRITE, true))
-                .invoke(info -> {
-                    store.update(s -> s.proxy.put("multiWriteMode", mode.name().toLowerCase().replace('_', '-')));
-                    events.emit("proxy.multi-write-mode", null, "proxy restarted in multi-write mode "
-                            + mode.name().toLowerCase().replace('_', '-'));
+                .chain(() -> Uni.createFrom().item(() -> {
+                            writeSettings();
+                            return null;
+                        })
+                        // Blocking file I/O: the settings file (0600) is rewritten off the event loop.
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .map(ignored -> {
+                    String name = mode.name().toLowerCase().replace('_', '-');
+                    store.update(s -> s.proxy.put("multiWriteMode", name));
+                    events.emit("proxy.multi-write-mode", null, "proxy now in multi-write mode " + name + " (changed in place)");
+                    return Map.<String, Object>of("multiWriteMode", name);
                 });
+    }
+
+    private void writeSettings() {
+        try {
+            PrivateFiles.write(directory().resolve("proxy.properties"), settings(directory().resolve("route.json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + directory().resolve("proxy.properties") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The operator retires the proxy: the one this service runs, or one an earlier run left serving.
+     * Answers what was stopped.
+     */
+    public Uni<Map<String, Object>> retire() {
+        return Uni.createFrom().item(() -> {
+                    ProcessHandle current = handle;
+                    if (current == null || !current.isAlive()) {
+                        try {
+                            current = earlierProxy().orElse(null);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("cannot read " + directory().resolve(ProxyProcess.PID_FILE) + ": " + e.getMessage(), e);
+                        }
+                        handle = current;
+                    }
+                    if (current == null) {
+                        return Map.<String, Object>of("stopped", false, "message", "no proxy runs for this state directory");
+                    }
+                    long pid = current.pid();
+                    stopProcess("retired by the operator");
+                    return Map.<String, Object>of("stopped", true, "pid", pid, "message", "proxy (pid " + pid + ") stopped; applications "
+                            + "must now use the new primary directly");
+                })
+                // Blocking: waits for the process to exit.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** Stops the proxy: SIGTERM, then SIGKILL after {@code proxy.stopGrace}; nothing is left running. */
@@ -156,10 +204,36 @@ public class ProxySupervisor {
                 .replaceWithVoid();
     }
 
+    /**
+     * Applications depend on the proxy for the whole migration and after it: unless
+     * {@code proxy.stopWithService}, it keeps serving when this service stops (a later run adopts it;
+     * {@code df2redis proxy stop} retires it).
+     */
     void onShutdown(@Observes @Priority(2) ShutdownEvent event) {
-        if (handle != null) {
-            stopProcess("service stopping");
+        ProcessHandle current = handle;
+        if (current == null || !current.isAlive()) {
+            return;
         }
+        if (config.proxy().stopWithService()) {
+            stopProcess("service stopping");
+            return;
+        }
+        stopping = true;
+        stopPolling();
+        store.update(s -> s.proxy.put("state", "left-running"));
+        events.emit("proxy.left-running", null, leftRunningMessage(current.pid()));
+    }
+
+    /** What an operator reads when the service ends and the proxy goes on serving. */
+    public String leftRunningMessage(long pid) {
+        return "the proxy keeps serving applications on " + config.proxy().endpoint() + " (pid " + pid
+                + "); retire it with 'df2redis proxy stop' or POST /api/v1/proxy/stop";
+    }
+
+    /** The pid of the running proxy, if one runs. */
+    public Optional<Long> pid() {
+        ProcessHandle current = handle;
+        return current != null && current.isAlive() ? Optional.of(current.pid()) : Optional.empty();
     }
 
     /** Blocking: runtime, files, stale proxies. True when a healthy proxy of an earlier run was adopted. */
@@ -210,9 +284,18 @@ public class ProxySupervisor {
         values.put("FENCE_MESSAGE", proxy.fence().message());
         values.put("FENCE_MAX_HOLD_MS", String.valueOf(proxy.fence().maxHold().toMillis()));
         values.put("MULTI_WRITE_MODE", mode.name());
+        values.put("AUTH_USER", propertyValue(config.source().username().orElse("")));
+        values.put("AUTH_PASSWORD", propertyValue(config.source().password().orElse("")));
+        values.put("CONSOLE_TOKEN", propertyValue(consoleToken));
         values.put("HOOK_INFO_FILE", proxy.hookInfoFile().map(f -> paths.baseDir().resolve(f).toString())
                 .orElse(paths.walDir().resolve("hook.json").toString()));
         return Templates.render(Templates.load("proxy.properties.tmpl"), values);
+    }
+
+    /** A value as java.util.Properties reads it back unchanged (backslashes, leading blanks, line breaks escaped). */
+    static String propertyValue(String value) {
+        String escaped = value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+        return escaped.startsWith(" ") ? "\\" + escaped : escaped;
     }
 
     private Uni<Void> launch() {
@@ -231,6 +314,10 @@ public class ProxySupervisor {
                 "-XX:+UseSerialGC", "-Xss512k"));
         config.proxy().args().ifPresent(extra -> command.addAll(List.of(extra.trim().split("\\s+"))));
         command.addAll(List.of("-jar", jar.toString(), directory().resolve("proxy.properties").toString()));
+        if (Files.isExecutable(SETSID)) {
+            // A session of its own: a Ctrl-C meant for df2redis (sent to its process group) does not stop the proxy.
+            command.add(0, SETSID.toString());
+        }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(config.proxy().workDir().map(d -> paths.baseDir().resolve(d)).orElse(paths.stateDir()).toFile());
         builder.environment().putAll(config.proxy().env());
@@ -290,7 +377,14 @@ public class ProxySupervisor {
     private Uni<Void> awaitPing() {
         String[] listen = hostPort(config.proxy().endpoint());
         String host = "0.0.0.0".equals(listen[0]) ? "127.0.0.1" : listen[0];
-        Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://" + host + ":" + listen[1]));
+        // Applications log in to the proxy with the source's credentials; so does this check.
+        String user = config.source().username()
+                .map(u -> "?user=" + java.net.URLEncoder.encode(u, StandardCharsets.UTF_8)).orElse("");
+        // RESP2: Vert.x 4 falls back from a refused HELLO 3 only on "unknown command", not on the proxy's NOPROTO.
+        RedisOptions options = new RedisOptions().setConnectionString("redis://" + host + ":" + listen[1] + user)
+                .setPreferredProtocolVersion(io.vertx.redis.client.ProtocolVersion.RESP2);
+        config.source().password().ifPresent(options::setPassword);
+        Redis client = Redis.createClient(vertx, options);
         return Uni.createFrom().deferred(() -> client.send(Request.cmd(Command.PING)))
                 .ifNoItem().after(Duration.ofSeconds(2)).fail()
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(1))
@@ -445,7 +539,7 @@ public class ProxySupervisor {
         store.update(s -> s.proxy.put("state", "stopped"));
         events.emit("proxy.stopped", null, "proxy stopped (" + reason + ")");
         try {
-            Files.deleteIfExists(directory().resolve("proxy.pid"));
+            ProxyProcess.forget(directory());
         } catch (IOException e) {
             Log.warnf("cannot delete %s: %s", directory().resolve("proxy.pid"), e.getMessage());
         }
@@ -454,35 +548,11 @@ public class ProxySupervisor {
 
     /** SIGTERM, then SIGKILL (descendants too) after proxy.stopGrace. Blocking. */
     private void terminate(ProcessHandle target) {
-        target.destroy();
-        try {
-            target.onExit().get(config.proxy().stopGrace().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            target.descendants().forEach(ProcessHandle::destroyForcibly);
-            target.destroyForcibly();
-            try {
-                target.onExit().get(5, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                Log.warnf("proxy pid %d did not exit after SIGKILL", target.pid());
-            }
-        }
+        ProxyProcess.terminate(target, config.proxy().stopGrace());
     }
 
     private Optional<ProcessHandle> earlierProxy() throws IOException {
-        Path pidFile = directory().resolve("proxy.pid");
-        if (!Files.exists(pidFile)) {
-            return Optional.empty();
-        }
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidFile).trim());
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        String settings = directory().resolve("proxy.properties").toString();
-        return ProcessHandle.of(pid)
-                .filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().map(c -> c.contains(settings)).orElse(false));
+        return ProxyProcess.find(directory());
     }
 
     private boolean consoleAnswers() {

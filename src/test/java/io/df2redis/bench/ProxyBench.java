@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  */
 public final class ProxyBench {
 
+    private static final String CONSOLE_TOKEN = "bench-console-token";
     static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
     private static final Pattern RPS = Pattern.compile("^(SET|GET): ([0-9.]+) requests per second");
 
@@ -69,7 +70,7 @@ public final class ProxyBench {
             throws Exception {
         Files.writeString(home.resolve("route.json"), dualWrite(source, target));
         Files.writeString(home.resolve("proxy.properties"), String.join("\n",
-                "listen.port=" + port, "console.port=" + consolePort, "route.file=" + home.resolve("route.json"),
+                "listen.port=" + port, "console.port=" + consolePort, "console.token=" + CONSOLE_TOKEN, "route.file=" + home.resolve("route.json"),
                 "journal.dir=" + home.resolve("wal"), "fence.mode=hold", "fence.maxHoldMillis=2000", "") );
         Process proxy = new ProcessBuilder("java", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(),
                 home.resolve("proxy.properties").toString()).redirectErrorStream(true).start();
@@ -205,7 +206,8 @@ public final class ProxyBench {
     }
 
     private static long inflight(HttpClient http, int consolePort) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/fence")).GET().build(),
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/fence"))
+                        .header("Authorization", "Bearer " + CONSOLE_TOKEN).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("\"inflight\":(\\d+)").matcher(body);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
@@ -213,6 +215,7 @@ public final class ProxyBench {
 
     private static void post(HttpClient http, int consolePort, String path, String body) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + path))
+                .header("Authorization", "Bearer " + CONSOLE_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());

@@ -449,7 +449,7 @@ class ConsistencyIT {
                 target: {seed: "%s"}
                 stateDir: state
                 dashboard: {addr: "127.0.0.1:%d"}
-                proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
+                proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, stopWithService: true}
                 engine: {checkpointEvery: 1, remoteTimeout: 2s}
                 """.formatted(source.address(), target.address(), port, proxyPort, consolePort) + extra);
         Map<String, String> env = Map.of("DF2REDIS_CONFIG", file.toString(), "DF2REDIS_CONTROL_TOKEN", TOKEN);

@@ -64,7 +64,7 @@ class DashboardIT {
                     source: {type: redis, addr: "%s"}
                     target: {type: redis-standalone, seed: "%s"}
                     stateDir: state
-                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
+                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, stopWithService: true}
                     migrate:
                       mode: live
                       scanCount: 50

@@ -18,11 +18,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The proxy's life across service runs, with the packaged jar.
+ * The proxy outlives the service, with the packaged jar and the migration file's defaults.
  *
- * <p>Steps: {@code migrate} in live mode starts the proxy (start-proxy succeeds) and stops it when
- * the command ends; {@code serve} later brings it back on its route, writes through it reach both
- * sides; SIGTERM to the service leaves no proxy process behind.
+ * <p>Steps: {@code migrate} in live mode starts the proxy; an application connects through it while
+ * the plan runs; the plan ends (exit 0) and says the proxy keeps serving; the application's same
+ * connection still works and its write lands on the new primary; {@code serve} adopts the running
+ * proxy (same pid); stopping the service leaves the proxy serving; {@code df2redis proxy stop}
+ * retires it.
  */
 @ExtendWith(ServiceLogOnFailure.class)
 class ProxyRestoreIT {
@@ -31,7 +33,7 @@ class ProxyRestoreIT {
     Path home;
 
     @Test
-    void aRestartedServiceBringsTheProxyBackAndStoppingItLeavesNoProxy() throws Exception {
+    void theProxyOutlivesMigrateAndTheServiceUntilTheOperatorRetiresIt() throws Exception {
         try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
              LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
             int proxyPort = LocalRedis.freePort();
@@ -45,29 +47,42 @@ class ProxyRestoreIT {
                     migrate: {mode: live}
                     """.formatted(source.address(), target.address(), LocalRedis.freePort(), proxyPort, LocalRedis.freePort()));
             Path statusFile = home.resolve("state/status.json");
+            RespClient app = new RespClient("127.0.0.1", proxyPort, Optional.empty());
 
-            Df2redisProcess.Run migrate = Df2redisProcess.run(home, Map.of(), "migrate", "--config", file.toString());
-            assertEquals(0, migrate.exit(), migrate.all());
-            assertTrue(migrate.stdout().contains("[start-proxy] stage.succeeded"), migrate.stdout());
-            JsonNode afterMigrate = StatusFiles.read(statusFile);
-            assertEquals("stopped", afterMigrate.path("proxy").path("state").asText());
-            long firstPid = afterMigrate.path("proxy").path("pid").asLong();
-            assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false), "migrate left no proxy");
+            long pid;
+            try (Df2redisProcess migrate = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString())) {
+                await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> "PONG".equals(app.command("PING")));
+                try (RespClient.Connection connected = app.connect()) {
+                    assertEquals("OK", connected.command("SET", "during", "1"));
+                    assertEquals(0, migrate.await(120), migrate.stdout() + migrate.stderr());
+                    String[] lines = migrate.stdout().strip().split("\n");
+                    assertTrue(lines[lines.length - 1].startsWith("proxy: the proxy keeps serving applications on 127.0.0.1:" + proxyPort),
+                            "migrate's last line says the proxy keeps serving: " + lines[lines.length - 1]);
+                    JsonNode afterMigrate = StatusFiles.read(statusFile);
+                    assertEquals("left-running", afterMigrate.path("proxy").path("state").asText());
+                    pid = afterMigrate.path("proxy").path("pid").asLong();
+                    assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the proxy outlives migrate");
+                    assertEquals("OK", connected.command("SET", "after-migrate", "yes"), "a connection made during the plan still works");
+                }
+            }
+            assertEquals("yes", target.command("GET", "after-migrate"), "after the cleanup the proxy passes writes to the new primary");
 
             try (Df2redisProcess serve = Df2redisProcess.start(home, Map.of("DF2REDIS_CONFIG", file.toString()), "serve")) {
                 await().atMost(Duration.ofSeconds(90)).until(() -> "running".equals(
                         StatusFiles.read(statusFile).path("proxy").path("state").asText()));
-                long pid = StatusFiles.read(statusFile).path("proxy").path("pid").asLong();
-                RespClient app = new RespClient("127.0.0.1", proxyPort, Optional.empty());
-                assertEquals("OK", app.command("SET", "restored", "yes"));
-                assertEquals("yes", target.command("GET", "restored"));
-                assertEquals(null, source.command("GET", "restored"),
-                        "the migration ended with the cleanup: the restored proxy keeps its last route, pass-through to the target");
-
+                assertEquals(pid, StatusFiles.read(statusFile).path("proxy").path("pid").asLong(), "serve adopts the running proxy");
+                assertEquals("OK", app.command("SET", "adopted", "yes"));
                 serve.process().toHandle().destroy();
                 serve.await(30);
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "stopping the service stops the proxy");
             }
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "stopping the service leaves the proxy serving");
+            assertEquals("OK", app.command("SET", "after-serve", "yes"));
+
+            Df2redisProcess.Run stop = Df2redisProcess.run(home, Map.of(), "proxy", "stop", "--config", file.toString());
+            assertEquals(0, stop.exit(), stop.all());
+            assertTrue(stop.stdout().contains("proxy (pid " + pid + ") stopped"), stop.stdout());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            assertFalse(Files.exists(home.resolve("state/proxy/proxy.pid")));
         }
     }
 }

@@ -67,7 +67,7 @@ class ProxyClusterMetaCasTest {
                     + "\",\"redis-cluster://@" + seeds + "\"]}}}");
             int port = LocalRedis.freePort();
             Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
-                    "console.port=" + LocalRedis.freePort(), "route.file=" + home.resolve("route.json"), "journal.dir=" + wal, ""));
+                    "console.port=" + LocalRedis.freePort(), "console.token=cluster-test", "route.file=" + home.resolve("route.json"), "journal.dir=" + wal, ""));
             Path jar = ProxyRuntime.extract(home.resolve("runtime"));
             proxy = new ProcessBuilder("java", "-Xmx192m", "-jar", jar.toString(), home.resolve("proxy.properties").toString())
                     .redirectErrorStream(true).start();

@@ -71,7 +71,7 @@ class ProxyRuntimeTest {
     @Inject
     io.df2redis.migration.stage.MetaHookStage metaHook;
 
-    private final RespClient app = new RespClient("127.0.0.1", PROXY_PORT, Optional.empty());
+    private final RespClient app = new RespClient("127.0.0.1", PROXY_PORT, Optional.of(TwoRedisResource.SOURCE_PASSWORD));
 
     @Test
     @Order(1)
@@ -325,19 +325,31 @@ class ProxyRuntimeTest {
 
     @Test
     @Order(10)
-    void switchingTheMultiWriteModeRestartsTheProxyOnItsRoute() throws Exception {
+    void switchingTheMultiWriteModeKeepsTheProcessItsConnectionsAndItsRoute() throws Exception {
         supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
-        int windows = store.read(s -> s.possibleLossWindows.size());
-        supervisor.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
-                .await().atMost(Duration.ofSeconds(90));
-        JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
-        assertEquals("ALL_RESOURCES_CHECK_ERROR", status.path("multiWriteMode").asText());
-        assertTrue(status.path("route").toString().startsWith("{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://******@"
-                + TwoRedisResource.target().address()), "the flipped route survives the restart: " + status.path("route"));
-        int windowsAfter = store.read(s -> s.possibleLossWindows.size());
-        assertEquals(windows, windowsAfter, "a planned restart opens no possible-loss window");
-        assertEquals("OK", app.command("SET", "p:after-switch", "1"));
+        long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
+        try (RespClient.Connection connected = app.connect()) {
+            assertEquals("OK", connected.command("SET", "p:before-switch", "1"));
+            supervisor.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
+                    .await().atMost(Duration.ofSeconds(30));
+            JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
+            assertEquals("ALL_RESOURCES_CHECK_ERROR", status.path("multiWriteMode").asText());
+            assertTrue(status.path("route").toString().startsWith("{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://******@"
+                    + TwoRedisResource.target().address()), "the flipped route stays: " + status.path("route"));
+            assertEquals(pid, ((Number) store.read(s -> s.proxy.get("pid"))).longValue(), "no restart");
+            assertEquals("OK", connected.command("SET", "p:after-switch", "1"), "a connection opened before the switch still works");
+        }
         assertEquals("1", TwoRedisResource.source().command("GET", "p:after-switch"));
+        assertTrue(Files.readString(supervisor.directory().resolve("proxy.properties")).contains("multiWriteMode=ALL_RESOURCES_CHECK_ERROR"),
+                "a restarted proxy starts in the new mode");
+
+        // In ALL_RESOURCES_CHECK_ERROR a write the mirror refuses reaches the client as an error: the mode is really in force.
+        TwoRedisResource.target().command("SET", "p:wrongtype", "x");
+        TwoRedisResource.source().command("DEL", "p:wrongtype");
+        Object reply = app.command("LPUSH", "p:wrongtype", "a");
+        assertTrue(reply instanceof RespClient.RedisError e && e.message().startsWith("WRONGTYPE"), "the mirror's error is returned: " + reply);
+        TwoRedisResource.source().command("DEL", "p:wrongtype");
+        TwoRedisResource.target().command("DEL", "p:wrongtype");
         supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
     }
 
@@ -355,7 +367,8 @@ class ProxyRuntimeTest {
         for (int i = 0; i < 1200 && refusedKey == null; i++) {
             Object reply = app.command("SET", "p:fail-closed:" + i, "1");
             if (reply instanceof RespClient.RedisError error) {
-                assertTrue(error.message().contains("df2redis journal cannot take the write"), error.message());
+                assertTrue(error.message().contains("write refused: the journal cannot be written")
+                        && error.message().contains("nothing was run"), error.message());
                 refusedKey = "p:fail-closed:" + i;
             }
         }
@@ -370,6 +383,55 @@ class ProxyRuntimeTest {
 
     @Test
     @Order(12)
+    void applicationsAuthenticateWithTheSourcesPasswordAndGetNoDataWithout() throws Exception {
+        RespClient anonymous = new RespClient("127.0.0.1", PROXY_PORT, Optional.empty());
+        Object refused = anonymous.command("GET", "p:str");
+        assertTrue(refused instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"), String.valueOf(refused));
+        List<Object> wrong = anonymous.pipeline(List.of(List.of("AUTH", "not-the-password"), List.of("GET", "p:str")));
+        assertTrue(wrong.get(0) instanceof RespClient.RedisError e && e.message().startsWith("WRONGPASS"), String.valueOf(wrong));
+        assertTrue(wrong.get(1) instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"), String.valueOf(wrong));
+        List<Object> target = anonymous.pipeline(List.of(List.of("AUTH", TwoRedisResource.TARGET_PASSWORD), List.of("GET", "p:str")));
+        assertTrue(target.get(1) instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"),
+                "the target's password is not the source's: " + target);
+        List<Object> asUser = anonymous.pipeline(List.of(List.of("AUTH", "default", TwoRedisResource.SOURCE_PASSWORD), List.of("GET", "p:str")));
+        assertEquals(List.of("OK", "v1-more"), asUser, "AUTH with the user name works too");
+        assertEquals("v1-more", app.command("GET", "p:str"), "the source's password opens the proxy");
+    }
+
+    @Test
+    @Order(13)
+    void theConsoleAnswersOnlyWithItsTokenAndTheTokenFileIsPrivate() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI status = java.net.URI.create("http://127.0.0.1:" + CONSOLE_PORT + "/status");
+        assertEquals(401, http.send(java.net.http.HttpRequest.newBuilder(status).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        java.net.URI fence = java.net.URI.create("http://127.0.0.1:" + CONSOLE_PORT + "/fence?state=on&mode=reject");
+        assertEquals(401, http.send(java.net.http.HttpRequest.newBuilder(fence).header("Authorization", "Bearer wrong")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals("OK", app.command("SET", "p:not-fenced", "1"), "a refused console call changed nothing");
+        Path tokenFile = supervisor.directory().resolve("console.token");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        String token = Files.readString(tokenFile).trim();
+        assertTrue(token.length() >= 32, "a generated token of 24 random bytes");
+        assertEquals(200, http.send(java.net.http.HttpRequest.newBuilder(status).header("Authorization", "bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode(), "the scheme is case-insensitive");
+        assertFalse(Files.readString(TwoRedisResource.serviceLog()).contains(token), "the token is never logged");
+    }
+
+    @Test
+    @Order(14)
+    void everyFileHoldingASecretStaysPrivateAfterRouteChanges() throws Exception {
+        supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
+        supervisor.applyRoute(RouteKind.READ_SPLIT, 50).await().atMost(Duration.ofSeconds(10));
+        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+        for (String file : List.of("route.json", "proxy.properties", "console.token")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(supervisor.directory().resolve(file))),
+                    file + " after three route changes");
+        }
+    }
+
+    @Test
+    @Order(15)
     void stoppingLeavesNoProxyBehind() {
         long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
         supervisor.stop().await().atMost(Duration.ofSeconds(20));

@@ -1,12 +1,15 @@
 package io.df2redis.proxy.runtime;
 
+import com.netease.nim.camellia.redis.proxy.conf.MultiWriteMode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.Executors;
 
@@ -15,8 +18,11 @@ import java.util.concurrent.Executors;
  * <ul>
  *   <li>{@code GET /status}: route (credentials masked), fence, in-flight writes, journal, unmirrorable commands;</li>
  *   <li>{@code POST /route} (body: a Camellia resource table): validated, applied, written back; 400 keeps the old route;</li>
- *   <li>{@code POST /fence?state=on|off[&mode=reject|hold]}.</li>
+ *   <li>{@code POST /fence?state=on|off[&mode=reject|hold]};</li>
+ *   <li>{@code POST /multi-write-mode?mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR}.</li>
  * </ul>
+ * Every request needs {@code Authorization: Bearer <console.token>} (the scheme in any case); the
+ * console answers 401 otherwise, and compares the token in constant time.
  */
 final class Console implements AutoCloseable {
 
@@ -26,12 +32,14 @@ final class Console implements AutoCloseable {
     private final JournalPlugin plugin;
     private final DirtyKeyJournal journal;
     private final MetaCas metaCas;
-    private final String multiWriteMode;
+    private final MultiWriteModes multiWriteModes;
+    private final byte[] token;
 
-    Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal, MetaCas metaCas)
-            throws IOException {
+    Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal, MetaCas metaCas,
+            MultiWriteModes multiWriteModes) throws IOException {
         this.metaCas = metaCas;
-        this.multiWriteMode = settings.multiWriteMode;
+        this.multiWriteModes = multiWriteModes;
+        this.token = settings.consoleToken.getBytes(StandardCharsets.UTF_8);
         this.route = route;
         this.fence = fence;
         this.plugin = plugin;
@@ -42,11 +50,46 @@ final class Console implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         }));
-        server.createContext("/status", this::status);
-        server.createContext("/route", this::route);
-        server.createContext("/fence", this::fence);
-        server.createContext("/monitor", this::monitor);
+        server.createContext("/status", guarded(this::status));
+        server.createContext("/route", guarded(this::route));
+        server.createContext("/fence", guarded(this::fence));
+        server.createContext("/monitor", guarded(this::monitor));
+        server.createContext("/multi-write-mode", guarded(this::multiWriteMode));
         server.start();
+    }
+
+    private HttpHandler guarded(HttpHandler handler) {
+        return exchange -> {
+            if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                respond(exchange, 401, "{\"error\":\"the proxy console needs Authorization: Bearer <proxy.consoleToken>\"}");
+                return;
+            }
+            handler.handle(exchange);
+        };
+    }
+
+    private boolean authorized(String header) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(token, header.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void multiWriteMode(HttpExchange exchange) throws IOException {
+        if ("POST".equals(exchange.getRequestMethod())) {
+            String mode = query(exchange.getRequestURI()).get("mode");
+            try {
+                multiWriteModes.apply(MultiWriteMode.valueOf(String.valueOf(mode)));
+            } catch (IllegalArgumentException e) {
+                respond(exchange, 400, "{\"error\":\"use mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR\"}");
+                return;
+            } catch (IllegalStateException e) {
+                respond(exchange, 500, "{\"error\":\"" + jsonEscape(e.getMessage()) + "\"}");
+                return;
+            }
+        }
+        respond(exchange, 200, "{\"multiWriteMode\":\"" + multiWriteModes.current() + "\"}");
     }
 
     int port() {
@@ -66,7 +109,7 @@ final class Console implements AutoCloseable {
             compat.append('"').append(entry.getKey().replace("\"", "")).append("\":").append(entry.getValue());
         }
         compat.append('}');
-        return "{\"routeVersion\":" + route.version() + ",\"multiWriteMode\":\"" + multiWriteMode + "\""
+        return "{\"routeVersion\":" + route.version() + ",\"multiWriteMode\":\"" + multiWriteModes.current() + "\""
                 + ",\"route\":" + routeJson()
                 + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
                 + ",\"autoLifts\":" + fence.autoLifts() + "}"

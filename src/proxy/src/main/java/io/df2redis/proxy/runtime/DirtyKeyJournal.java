@@ -25,10 +25,12 @@ import java.util.stream.Stream;
  * The calling thread writes its record itself (one {@code write} call, in file order under one
  * lock), so an intent is in the file, and survives the proxy's death, before its write is
  * forwarded (invariant I1) without a hand-off to another thread: measured, a hand-off per write
- * cost three quarters of the write throughput. Writers wait for the lock at most
- * {@code appendTimeoutMillis}; past that, or when the file cannot be written, the write is refused
- * (fail closed). A background thread fsyncs every {@code fsyncIntervalMillis} ({@code interval});
- * {@code batch} fsyncs every intent before its write goes on; {@code none} leaves it to the OS.
+ * cost three quarters of the write throughput. The lock is held for that one {@code write} only
+ * (a full segment is synced and closed by the background thread, not under the lock), so a write
+ * is refused only when the journal truly cannot take it: the file cannot be written, the proxy is
+ * stopping, or no write got through for {@code appendTimeoutMillis} (a stuck disk). A background
+ * thread fsyncs every {@code fsyncIntervalMillis} ({@code interval}); {@code batch} fsyncs every
+ * intent before its write goes on; {@code none} leaves it to the OS.
  */
 final class DirtyKeyJournal implements AutoCloseable {
 
@@ -50,6 +52,9 @@ final class DirtyKeyJournal implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean dirty;
     private volatile String segmentName = "";
+    private volatile String lastFailure = "none";
+    /** Full segments waiting for the background thread to sync and close them. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<FileChannel> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private FileChannel segment;
     private int recordsInSegment;
 
@@ -98,7 +103,13 @@ final class DirtyKeyJournal implements AutoCloseable {
     private long append(char kind, StringBuilder rest) {
         waiting.incrementAndGet();
         try {
-            if (!running || !lock.tryLock(appendTimeoutMillis, TimeUnit.MILLISECONDS)) {
+            if (!running) {
+                lastFailure = "the proxy is stopping";
+                refused.incrementAndGet();
+                return -1;
+            }
+            if (!lock.tryLock(appendTimeoutMillis, TimeUnit.MILLISECONDS)) {
+                lastFailure = "no journal write got through for " + appendTimeoutMillis + " ms: its disk is stuck";
                 refused.incrementAndGet();
                 return -1;
             }
@@ -128,11 +139,17 @@ final class DirtyKeyJournal implements AutoCloseable {
             return seq;
         } catch (IOException | RuntimeException e) {
             refused.incrementAndGet();
+            lastFailure = "journal file " + segmentName + ": " + e.getMessage();
             System.err.println("df2redis-proxy: journal write failed, write refused: " + e.getMessage());
             return -1;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Why the last refused record was refused. */
+    String lastFailure() {
+        return lastFailure;
     }
 
     long startHead() {
@@ -172,6 +189,7 @@ final class DirtyKeyJournal implements AutoCloseable {
                 if (dirty && "interval".equals(fsync)) {
                     sync();
                 }
+                closeRetired();
                 if (System.currentTimeMillis() - lastStatus >= 500) {
                     lastStatus = System.currentTimeMillis();
                     writeStatus();
@@ -199,14 +217,21 @@ final class DirtyKeyJournal implements AutoCloseable {
         }
     }
 
+    /** Syncs and closes full segments; their records stay readable by the drain meanwhile. */
+    private void closeRetired() throws IOException {
+        for (FileChannel full = retired.poll(); full != null; full = retired.poll()) {
+            try {
+                full.force(false);
+            } finally {
+                full.close();
+            }
+        }
+    }
+
     private void rotate(long firstSeq) throws IOException {
         if (segment != null) {
-            try {
-                segment.force(false);
-                segment.close();
-            } finally {
-                segment = null;
-            }
+            retired.add(segment);
+            segment = null;
         }
         segmentName = String.format("journal-%020d.log", firstSeq);
         segment = FileChannel.open(dir.resolve(segmentName), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -254,6 +279,7 @@ final class DirtyKeyJournal implements AutoCloseable {
         background.interrupt();
         lock.lock();
         try {
+            closeRetired();
             if (segment != null) {
                 segment.force(false);
                 segment.close();

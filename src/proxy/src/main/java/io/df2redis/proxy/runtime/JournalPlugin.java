@@ -8,6 +8,7 @@ import com.netease.nim.camellia.redis.proxy.plugin.ProxyPluginResponse;
 import com.netease.nim.camellia.redis.proxy.plugin.ProxyReply;
 import com.netease.nim.camellia.redis.proxy.plugin.ProxyRequest;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import com.netease.nim.camellia.redis.proxy.reply.Reply;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -61,31 +62,49 @@ public final class JournalPlugin implements ProxyPlugin {
         };
     }
 
+    /**
+     * Answers the commands the {@link CommandGate} decided not to forward. Journaling and the fence
+     * are decided in the gate ({@link #admit}), so a refusal never ends Camellia's batch early.
+     */
     @Override
     public ProxyPluginResponse executeRequest(ProxyRequest request) {
         try {
             Command command = request.getCommand();
-            String unmirrored = WriteCommands.incompatible(command);
-            if (unmirrored != null) {
-                incompatible.computeIfAbsent(unmirrored, k -> new LongAdder()).increment();
-            }
+            ClientSession session = ClientSession.of(command);
+            Reply answer = session == null ? null : session.takeAnswer(command);
+            return answer == null ? ProxyPluginResponse.SUCCESS : new ProxyPluginResponse(false, answer);
+        } catch (RuntimeException e) {
+            System.err.println("df2redis-proxy: command refused, plugin error: " + e.getClass().getSimpleName());
+            return new ProxyPluginResponse(false, "ERR df2redis proxy plugin error; command refused");
+        }
+    }
+
+    /**
+     * Called by the gate for each command it forwards, right before Camellia sees it: a data-writing
+     * command passes the fence and gets its intent record (I1); anything else passes.
+     *
+     * @return null when the command may go on, else the error to answer it with
+     */
+    Reply admit(Command command, int db) {
+        try {
             byte[][] keys = WriteCommands.writtenKeys(command);
             if (keys == null) {
-                return ProxyPluginResponse.SUCCESS;
+                return null;
             }
             if (!fence.admit()) {
                 fenced.increment();
-                return new ProxyPluginResponse(false, fenceMessage);
+                return new ErrorReply(fenceMessage);
             }
-            long seq = journal.intent(0, command.getName(), keys);
+            long seq = journal.intent(db, command.getName(), keys);
             if (seq < 0) {
-                return new ProxyPluginResponse(false, "ERR df2redis journal cannot take the write (queue full or writer stalled); retry");
+                return new ErrorReply("ERR df2redis proxy: write refused: the journal cannot be written (" + journal.lastFailure()
+                        + "); nothing was run");
             }
             pending.put(command, new Intent(seq, System.currentTimeMillis(), keys));
-            return ProxyPluginResponse.SUCCESS;
+            return null;
         } catch (RuntimeException e) {
             System.err.println("df2redis-proxy: write refused, plugin error: " + e.getClass().getSimpleName());
-            return new ProxyPluginResponse(false, "ERR df2redis proxy plugin error; write refused");
+            return new ErrorReply("ERR df2redis proxy plugin error; write refused, nothing was run");
         }
     }
 
@@ -108,6 +127,14 @@ public final class JournalPlugin implements ProxyPlugin {
             System.err.println("df2redis-proxy: commit record failed: " + e.getClass().getSimpleName());
         }
         return ProxyPluginResponse.SUCCESS;
+    }
+
+    /** Counts a command that cannot be dual-written (whether it is then refused or forwarded), for precheck and status. */
+    void noteIfUnmirrorable(Command command) {
+        String unmirrored = WriteCommands.incompatible(command);
+        if (unmirrored != null) {
+            incompatible.computeIfAbsent(unmirrored, k -> new LongAdder()).increment();
+        }
     }
 
     /** Writes forwarded and not answered yet (a write whose client vanished drops out once collected). */

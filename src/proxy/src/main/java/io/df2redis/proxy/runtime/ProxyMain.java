@@ -54,6 +54,7 @@ public final class ProxyMain {
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
         JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
+        LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword));
         ProxyBeanFactory beans = new ProxyBeanFactory() {
             @Override
             @SuppressWarnings("unchecked")
@@ -81,7 +82,7 @@ public final class ProxyMain {
 
         CamelliaServerProperties server = new CamelliaServerProperties();
         server.setPort(settings.listenPort);
-        server.setPassword(settings.password);
+        // No password for Camellia: the CommandGate authenticates clients (Camellia's own check would end batches).
         server.setMonitorEnable(true);
         server.setMonitorIntervalSeconds(5);
         server.setPlugins(List.of(JournalPlugin.class.getName()));
@@ -117,13 +118,17 @@ public final class ProxyMain {
                         channel.pipeline()
                                 .addLast(new CommandDecoder(server.getCommandDecodeMaxBatchSize(), server.getCommandDecodeBufferInitializerSize()))
                                 .addLast(new ReplyEncoder())
+                                // Before InitHandler: Camellia writes replies from InitHandler's context, and the
+                                // gate must see them on their way out (it closes a connection after QUIT's reply).
+                                .addLast(new CommandGate(local, plugin, route))
                                 .addLast(init)
                                 .addLast(handler);
                     }
                 });
         Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
         GlobalRedisProxyEnv.port = settings.listenPort;
-        Console console = new Console(settings, route, fence, plugin, journal, metaCas);
+        MultiWriteModes multiWriteModes = new MultiWriteModes(MultiWriteMode.valueOf(settings.multiWriteMode));
+        Console console = new Console(settings, route, fence, plugin, journal, metaCas, multiWriteModes);
         GlobalRedisProxyEnv.consolePort = console.port();
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -28,7 +28,9 @@ final class ProxySettings {
     final long fenceMaxHoldMillis;
     final String multiWriteMode;
     final int workThreads;
-    final String password;
+    final String authUser;
+    final String authPassword;
+    final String consoleToken;
     final Path hookInfoFile;
 
     private ProxySettings(Properties p) {
@@ -48,8 +50,9 @@ final class ProxySettings {
         fenceMaxHoldMillis = Long.parseLong(p.getProperty("fence.maxHoldMillis", "2000"));
         multiWriteMode = p.getProperty("multiWriteMode", "FIRST_RESOURCE_ONLY");
         workThreads = Integer.parseInt(p.getProperty("workThreads", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))));
-        String pw = p.getProperty("password", "");
-        password = pw.isEmpty() ? null : pw;
+        authUser = p.getProperty("auth.user", "").trim();
+        authPassword = p.getProperty("auth.password", "");
+        consoleToken = required(p, "console.token");
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
     }
 

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,10 +47,18 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
         invokeUpdateResourceTable(BID, BGROUP, parsed);
         table = parsed;
         json = trimmed;
+        // The route holds the backends' passwords: the temp file is created 0600, never under the umask.
         Path temp = routeFile.resolveSibling(routeFile.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temp, trimmed, StandardCharsets.UTF_8);
         Files.move(temp, routeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return version.incrementAndGet();
+    }
+
+    /** True while writes go to more than one backend (a plain URL is a single-backend pass-through). */
+    boolean multiBackend() {
+        return json.startsWith("{") && json.contains("\"multi\"");
     }
 
     String currentJson() {

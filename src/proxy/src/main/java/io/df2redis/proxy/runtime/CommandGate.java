@@ -1,0 +1,161 @@
+package io.df2redis.proxy.runtime;
+
+import com.netease.nim.camellia.redis.proxy.command.Command;
+import com.netease.nim.camellia.redis.proxy.enums.RedisCommand;
+import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import com.netease.nim.camellia.redis.proxy.reply.Reply;
+import com.netease.nim.camellia.redis.proxy.reply.ReplyPack;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decides, per client connection, what happens to every command before Camellia sees it: answered
+ * here (the handshake, refusals, NOAUTH), sent as a script ({@link ScriptedCommands}), admitted as a
+ * journaled write, or forwarded as it is.
+ *
+ * <p>Camellia 1.1.1 stops handling a decoded batch at the first command it does not forward (one it
+ * answers itself, such as {@code PING}, or one a plugin refuses): every later command of that batch
+ * gets neither a reply nor a run. So the batch is cut into runs that each end at such a command and
+ * handed on one run at a time. All runs of a connection enter Camellia's per-connection reply queue
+ * in order, so replies keep the client's order. Answers decided here reach the client through the
+ * plugin ({@link JournalPlugin#executeRequest}), in that same queue.
+ */
+final class CommandGate extends ChannelDuplexHandler {
+
+    private final LocalCommands local;
+    private final JournalPlugin journal;
+    private final RouteUpdater route;
+    private ClientSession session;
+
+    CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route) {
+        this.local = local;
+        this.journal = journal;
+        this.route = route;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        session = ClientSession.attach(ctx.channel(), !local.passwordRequired());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof List<?>)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        List<Command> commands = (List<Command>) msg;
+        List<Command> run = new ArrayList<>(commands.size());
+        for (Command command : commands) {
+            if (session.quitting) {
+                break;
+            }
+            journal.noteIfUnmirrorable(command);
+            Command forwarded = command;
+            boolean endsRun;
+            Object verdict = decide(ctx, command);
+            if (verdict instanceof Reply answer) {
+                session.answer(command, answer);
+                endsRun = true;
+            } else {
+                forwarded = (Command) verdict;
+                endsRun = !camelliaForwards(forwarded);
+                if (!endsRun) {
+                    Reply refused = journal.admit(forwarded, 0);
+                    if (refused != null) {
+                        session.answer(forwarded, refused);
+                        endsRun = true;
+                    }
+                }
+            }
+            run.add(forwarded);
+            if (endsRun) {
+                ctx.fireChannelRead(run);
+                run = new ArrayList<>();
+            }
+        }
+        if (!run.isEmpty()) {
+            ctx.fireChannelRead(run);
+        }
+    }
+
+    /** A reply to answer with, or the command to forward (the original or its script form). */
+    private Object decide(ChannelHandlerContext ctx, Command command) {
+        String name = command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
+        if (!session.authenticated && !LocalCommands.allowedBeforeAuth(name)) {
+            return ErrorReply.NO_AUTH;
+        }
+        if (session.inRefusedTransaction && !name.equals("quit")) {
+            return inRefusedTransaction(name);
+        }
+        if (LocalCommands.handles(name)) {
+            return local.answer(name, command, session, ctx.channel().remoteAddress(), ctx.channel().localAddress());
+        }
+        String refusal = RefusedCommands.reason(name);
+        if (refusal != null) {
+            if (name.equals("multi")) {
+                session.inRefusedTransaction = true;
+            }
+            return new ErrorReply(refusal);
+        }
+        if (ScriptedCommands.handles(name)) {
+            Command script = ScriptedCommands.asScript(name, command.getObjects());
+            return script != null ? script : new ErrorReply(ScriptedCommands.refusal(name, command.getObjects()));
+        }
+        RedisCommand known = command.getRedisCommand();
+        if (known == null) {
+            return new ErrorReply("ERR unknown command '" + name + "': the df2redis proxy does not know it and did not run it");
+        }
+        if (known.getSupportType() == RedisCommand.CommandSupportType.NOT_SUPPORT) {
+            return new ErrorReply(RefusedCommands.administrative(name));
+        }
+        if (command.isBlocking() && route.multiBackend()) {
+            return new ErrorReply("ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused while writes go to "
+                    + "two servers (a blocked pop cannot be mirrored); use the non-blocking form with a retry loop during the migration");
+        }
+        return command;
+    }
+
+    private Reply inRefusedTransaction(String name) {
+        switch (name) {
+            case "exec":
+            case "discard":
+                session.inRefusedTransaction = false;
+                return new ErrorReply("EXECABORT Transaction discarded because its MULTI was refused by the df2redis proxy");
+            default:
+                return new ErrorReply("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " not run: its MULTI was refused, "
+                        + "so nothing of the transaction runs");
+        }
+    }
+
+    /** False for the commands Camellia answers or refuses itself: each must end a run. */
+    private static boolean camelliaForwards(Command command) {
+        RedisCommand known = command.getRedisCommand();
+        if (known == null || known.getSupportType() == RedisCommand.CommandSupportType.NOT_SUPPORT) {
+            return false;
+        }
+        switch (known) {
+            case PING: case AUTH: case HELLO: case SELECT: case INFO: case CLIENT: case QUIT:
+            case SUBSCRIBE: case PSUBSCRIBE: case UNSUBSCRIBE: case PUNSUBSCRIBE:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /** Closes the connection once the reply to its QUIT is written. */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ReplyPack pack && pack.getReply() instanceof ClosingReply) {
+            ctx.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+}
