@@ -465,7 +465,7 @@ class ProxyClientsTest {
 
     /**
      * Puts the proxy on the phase's route as the service would: started on dual-write at first,
-     * restarted in the phase's multi-write mode when it differs, then the route applied. Then looks
+     * switched to the phase's multi-write mode when it differs, then the route applied. Then looks
      * whether the proxy asks for a password.
      */
     private void enter(Phase phase) throws IOException {
@@ -473,7 +473,7 @@ class ProxyClientsTest {
             supervisor.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofSeconds(90));
         }
         if (mode != phase.mode) {
-            supervisor.switchMultiWriteMode(phase.mode).await().atMost(Duration.ofSeconds(90));
+            supervisor.switchMultiWriteMode(phase.mode).await().atMost(Duration.ofSeconds(30));
             mode = phase.mode;
         }
         supervisor.applyRoute(phase.route, phase.readPercent).await().atMost(Duration.ofSeconds(10));
