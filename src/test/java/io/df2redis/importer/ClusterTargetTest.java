@@ -130,6 +130,29 @@ class ClusterTargetTest extends ImporterFixture {
         assertTrue(refused.getMessage().contains("only database 0: set source.db"), refused.getMessage());
     }
 
+    /** Steps: a key in db 0 and one in db 2 on the source; the precheck against the cluster target fails, naming db2 and what to do. */
+    @Test
+    void precheckRefusesASourceWithKeysOutsideDatabaseZeroForAClusterTarget() throws Exception {
+        sourceServer.command("SET", "in-0", "x");
+        sourceServer.pipeline(List.of(List.of("SELECT", "2"), List.of("SET", "in-2", "y")));
+        Path file = home.resolve("precheck.yaml");
+        Files.writeString(file, "source: {type: redis, addr: \"" + sourceServer.address() + "\"}\n"
+                + "target: {type: redis-cluster, seed: \"" + String.join(",", nodes.stream().map(LocalRedis::address).toList()) + "\"}\n"
+                + "stateDir: precheck-state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\n");
+        io.df2redis.config.MigrationConfig config = io.df2redis.config.MigrationConfigLoader.load(file, Map.of());
+        io.vertx.mutiny.core.Vertx vertx = io.vertx.mutiny.core.Vertx.vertx();
+        try {
+            io.df2redis.migration.engine.StageResult result = new io.df2redis.migration.stage.PrecheckStage(
+                    new io.df2redis.resp.RedisEndpoints(vertx, config), config).run(new TestStageContext())
+                    .await().atMost(Duration.ofSeconds(30));
+            assertEquals(io.df2redis.state.StageStatus.FAILED, result.status(), result.message());
+            assertTrue(result.message().contains("keys outside database 0 (db2: 1 keys)")
+                    && result.message().contains("move them to database 0"), result.message());
+        } finally {
+            vertx.closeAndAwait();
+        }
+    }
+
     private static RedisSide nodeSide(String address) {
         return nodeSides.computeIfAbsent(address, a -> side("target", a, false));
     }

@@ -95,6 +95,7 @@ public class PrecheckStage implements Stage {
         List<String> failures = new ArrayList<>();
         checkDeclaredSourceType(context, source);
         checkTargetShape(target, failures);
+        checkDatabasesFitTheTarget(source, failures);
         checkMemory(source, target, failures);
         checkEmptiness(context, target, failures);
         runtime.ifPresent(check -> {
@@ -134,6 +135,23 @@ public class PrecheckStage implements Stage {
         } else if (!declaredCluster && actualCluster) {
             failures.add("the target is a Redis Cluster but target.type is redis-standalone: "
                     + "set target.type: redis-cluster and list its seeds in target.seed");
+        }
+    }
+
+    /** A Redis Cluster has database 0 only: keys of the source's other databases would have nowhere to go. */
+    private void checkDatabasesFitTheTarget(ServerInfo source, List<String> failures) {
+        if (config.target().type() != MigrationConfig.TargetType.REDIS_CLUSTER) {
+            return;
+        }
+        Map<Integer, Long> elsewhere = new java.util.TreeMap<>(source.keysPerDb());
+        elsewhere.remove(0);
+        elsewhere.values().removeIf(keys -> keys == 0);
+        if (!elsewhere.isEmpty()) {
+            StringBuilder listed = new StringBuilder();
+            elsewhere.forEach((db, keys) -> listed.append(listed.length() == 0 ? "" : ", ").append("db").append(db).append(": ")
+                    .append(keys).append(" keys"));
+            failures.add("the source has keys outside database 0 (" + listed + ") but a Redis Cluster target has database 0 only: "
+                    + "move them to database 0 on the source, or migrate those databases to a standalone target");
         }
     }
 

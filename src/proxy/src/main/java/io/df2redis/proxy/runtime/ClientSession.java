@@ -22,6 +22,8 @@ final class ClientSession {
     final long connectedAtMillis = System.currentTimeMillis();
     boolean authenticated;
     String user = "default";
+    /** The database SELECT chose; commands on another than 0 go as scripts that select it. */
+    int db;
     String name;
     String libName;
     String libVersion;

@@ -67,7 +67,7 @@ final class CommandGate extends ChannelDuplexHandler {
                 forwarded = (Command) verdict;
                 endsRun = !camelliaForwards(forwarded);
                 if (!endsRun) {
-                    Reply refused = journal.admit(forwarded, 0);
+                    Reply refused = journal.admit(forwarded, command.getName(), writtenKeys(command, forwarded), session.db);
                     if (refused != null) {
                         session.answer(forwarded, refused);
                         endsRun = true;
@@ -105,7 +105,7 @@ final class CommandGate extends ChannelDuplexHandler {
             return new ErrorReply(refusal);
         }
         if (ScriptedCommands.handles(name)) {
-            Command script = ScriptedCommands.asScript(name, command.getObjects());
+            Command script = ScriptedCommands.asScript(name, command.getObjects(), session.db);
             return script != null ? script : new ErrorReply(ScriptedCommands.refusal(name, command.getObjects()));
         }
         RedisCommand known = command.getRedisCommand();
@@ -119,7 +119,37 @@ final class CommandGate extends ChannelDuplexHandler {
             return new ErrorReply("ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused while writes go to "
                     + "two servers (a blocked pop cannot be mirrored); use the non-blocking form with a retry loop during the migration");
         }
-        return command;
+        return session.db == 0 || !camelliaForwards(command) ? command : onDatabase(name, command);
+    }
+
+    /** A command of a connection on database n (not 0): as a script that selects n first. */
+    private Object onDatabase(String name, Command command) {
+        switch (command.getRedisCommand()) {
+            case SCRIPT: case PUBLISH:
+                return command;
+            case EVAL: case EVALSHA: case EVAL_RO: case EVALSHA_RO:
+                return new ErrorReply("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " on database " + session.db + " refused: "
+                        + "scripts run through the migration proxy on database 0 only");
+            default:
+                if (command.isBlocking()) {
+                    return new ErrorReply("ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " on database "
+                            + session.db + " refused: it cannot run inside the script that selects the database");
+                }
+                return ScriptedCommands.inDatabase(session.db, command);
+        }
+    }
+
+    /** The keys the client's command writes, or null: the journal records them before it is forwarded. */
+    private static byte[][] writtenKeys(Command original, Command forwarded) {
+        String name = original.getName() == null ? "" : original.getName().toLowerCase(Locale.ROOT);
+        if (ScriptedCommands.handles(name)) {
+            if (!ScriptedCommands.writes(name)) {
+                return null;
+            }
+            java.util.List<byte[]> keys = forwarded.getKeys();
+            return keys.isEmpty() ? null : keys.toArray(new byte[0][]);
+        }
+        return WriteCommands.writtenKeys(original);
     }
 
     private Reply inRefusedTransaction(String name) {

@@ -80,14 +80,14 @@ public final class JournalPlugin implements ProxyPlugin {
     }
 
     /**
-     * Called by the gate for each command it forwards, right before Camellia sees it: a data-writing
-     * command passes the fence and gets its intent record (I1); anything else passes.
+     * Called by the gate for each command it forwards, right before Camellia sees it: a command that
+     * writes {@code keys} (on database {@code db}) passes the fence and gets its intent record (I1);
+     * one that writes nothing ({@code keys} null) passes.
      *
      * @return null when the command may go on, else the error to answer it with
      */
-    Reply admit(Command command, int db) {
+    Reply admit(Command command, String name, byte[][] keys, int db) {
         try {
-            byte[][] keys = WriteCommands.writtenKeys(command);
             if (keys == null) {
                 return null;
             }
@@ -95,7 +95,7 @@ public final class JournalPlugin implements ProxyPlugin {
                 fenced.increment();
                 return new ErrorReply(fenceMessage);
             }
-            long seq = journal.intent(db, command.getName(), keys);
+            long seq = journal.intent(db, name, keys);
             if (seq < 0) {
                 return new ErrorReply("ERR df2redis proxy: write refused: the journal cannot be written (" + journal.lastFailure()
                         + "); nothing was run");

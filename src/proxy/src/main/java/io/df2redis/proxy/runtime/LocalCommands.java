@@ -24,9 +24,14 @@ final class LocalCommands {
     static final String REPORTED_VERSION = "7.2.0";
 
     private final ProxyCredentials credentials;
+    private final RouteUpdater route;
 
-    LocalCommands(ProxyCredentials credentials) {
+    private final int databases;
+
+    LocalCommands(ProxyCredentials credentials, RouteUpdater route, int databases) {
         this.credentials = credentials;
+        this.route = route;
+        this.databases = databases;
     }
 
     boolean passwordRequired() {
@@ -62,7 +67,7 @@ final class LocalCommands {
             case "hello":
                 return hello(args, session);
             case "select":
-                return select(args);
+                return select(args, session);
             case "client":
                 return client(args, session, remote, local);
             case "quit":
@@ -70,6 +75,7 @@ final class LocalCommands {
                 return ClosingReply.OK;
             case "reset":
                 session.name = null;
+                session.db = 0;
                 session.inRefusedTransaction = false;
                 session.authenticated = !credentials.required();
                 return new StatusReply("RESET");
@@ -145,16 +151,24 @@ final class LocalCommands {
             bulk("modules"), MultiBulkReply.EMPTY});
     }
 
-    private static Reply select(byte[][] args) {
+    private Reply select(byte[][] args, ClientSession session) {
         if (args.length != 2) {
             return wrongArgs("select");
         }
-        String db = text(args[1]);
-        if (db.equals("0")) {
-            return StatusReply.OK;
+        int db;
+        try {
+            db = Integer.parseInt(text(args[1]));
+        } catch (NumberFormatException e) {
+            return new ErrorReply("ERR value is not an integer or out of range");
         }
-        return new ErrorReply("ERR df2redis proxy: SELECT " + db + " refused: only database 0 passes through the migration "
-                + "proxy; keep this application on database 0 or migrate its database separately");
+        if (db < 0 || db >= databases) {
+            return new ErrorReply("ERR DB index is out of range");
+        }
+        if (db != 0 && route.clusterBackend()) {
+            return new ErrorReply("ERR df2redis proxy: SELECT " + db + " refused: a Redis Cluster has database 0 only");
+        }
+        session.db = db;
+        return StatusReply.OK;
     }
 
     private Reply client(byte[][] args, ClientSession session, SocketAddress remote, SocketAddress local) {
@@ -213,7 +227,7 @@ final class LocalCommands {
     private static String infoLine(ClientSession session, SocketAddress remote, SocketAddress local) {
         long age = (System.currentTimeMillis() - session.connectedAtMillis) / 1000;
         return "id=" + session.id + " addr=" + address(remote) + " laddr=" + address(local) + " fd=0 name="
-                + (session.name == null ? "" : session.name) + " age=" + age + " idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+                + (session.name == null ? "" : session.name) + " age=" + age + " idle=0 flags=N db=" + session.db + " sub=0 psub=0 ssub=0 multi=-1"
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user="
                 + session.user + " redir=-1 resp=2 lib-name=" + (session.libName == null ? "" : session.libName) + " lib-ver="
                 + (session.libVersion == null ? "" : session.libVersion) + "\n";

@@ -31,6 +31,8 @@ final class ProxySettings {
     final String authUser;
     final String authPassword;
     final String consoleToken;
+    /** Databases SELECT accepts (0 to databases - 1): Redis's and Dragonfly's default, 16. */
+    final int databases;
     final Path hookInfoFile;
 
     private ProxySettings(Properties p) {
@@ -53,6 +55,7 @@ final class ProxySettings {
         authUser = p.getProperty("auth.user", "").trim();
         authPassword = p.getProperty("auth.password", "");
         consoleToken = required(p, "console.token");
+        databases = Integer.parseInt(p.getProperty("databases", "16"));
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
     }
 

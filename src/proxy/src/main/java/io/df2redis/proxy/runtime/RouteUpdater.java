@@ -61,6 +61,11 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
         return json.startsWith("{") && json.contains("\"multi\"");
     }
 
+    /** True when a backend of the route is a Redis Cluster (database 0 only). */
+    boolean clusterBackend() {
+        return json.contains("redis-cluster://");
+    }
+
     String currentJson() {
         return json;
     }

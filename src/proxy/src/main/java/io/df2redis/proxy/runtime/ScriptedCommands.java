@@ -9,13 +9,20 @@ import java.util.Locale;
  * {@code SINTERCARD}, {@code XAUTOCLAIM}, {@code OBJECT}, {@code DBSIZE}, {@code TIME}, ...) are sent as
  * {@code EVAL "return redis.pcall(unpack(ARGV))" <n> <keys> <command and its arguments>}: Camellia routes
  * an {@code EVAL} by its declared keys like any write (to the primary and its mirror, the primary's
- * reply to the client), the journal records those keys, and {@code redis.pcall} hands the command's
- * own reply or error back unchanged (RESP2; a null array comes back as a null bulk).
+ * reply to the client), the journal records the keys of those that write, and {@code redis.pcall} hands
+ * the command's own reply or error back unchanged (RESP2; a null array comes back as a null bulk).
+ *
+ * <p>The same form carries every command of a connection on a database other than 0, with a
+ * {@code SELECT} first: Camellia's backend connections all stay on database 0, and a script's
+ * {@code SELECT} ends with the script.
  */
 final class ScriptedCommands {
 
     private static final byte[] EVAL = "EVAL".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SCRIPT = "return redis.pcall(unpack(ARGV))".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SCRIPT_IN_DATABASE = ("local selected = redis.pcall('SELECT', ARGV[1]) "
+            + "if type(selected) == 'table' and selected.err then return selected end "
+            + "return redis.pcall(unpack(ARGV, 2))").getBytes(StandardCharsets.US_ASCII);
 
     private ScriptedCommands() {
     }
@@ -25,23 +32,48 @@ final class ScriptedCommands {
         return keyPositions(name, null) != null;
     }
 
+    /** True for the scripted commands that write their keys (the others only read). */
+    static boolean writes(String name) {
+        switch (name) {
+            case "copy": case "lmpop": case "zmpop": case "xautoclaim": case "xsetid":
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /**
-     * The command as an {@code EVAL}, or null when its arguments do not say which keys it touches
-     * (the caller refuses it with {@link #refusal}).
+     * A command Camellia does not know, as an {@code EVAL} on database {@code db}; null when its
+     * arguments do not say which keys it touches (the caller refuses it with {@link #refusal}).
      */
-    static Command asScript(String name, byte[][] args) {
-        int[] keys = keyPositions(name, args);
-        if (keys == null) {
+    static Command asScript(String name, byte[][] args, int db) {
+        int[] positions = keyPositions(name, args);
+        if (positions == null) {
             return null;
         }
-        byte[][] eval = new byte[3 + keys.length + args.length][];
-        eval[0] = EVAL;
-        eval[1] = SCRIPT;
-        eval[2] = Integer.toString(keys.length).getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < keys.length; i++) {
-            eval[3 + i] = args[keys[i]];
+        byte[][] keys = new byte[positions.length][];
+        for (int i = 0; i < positions.length; i++) {
+            keys[i] = args[positions[i]];
         }
-        System.arraycopy(args, 0, eval, 3 + keys.length, args.length);
+        return script(db, keys, args);
+    }
+
+    /** A command Camellia knows, as an {@code EVAL} on database {@code db} (not 0), its keys declared. */
+    static Command inDatabase(int db, Command command) {
+        return script(db, command.getKeys().toArray(new byte[0][]), command.getObjects());
+    }
+
+    private static Command script(int db, byte[][] keys, byte[][] args) {
+        int dbArgument = db == 0 ? 0 : 1;
+        byte[][] eval = new byte[3 + keys.length + dbArgument + args.length][];
+        eval[0] = EVAL;
+        eval[1] = db == 0 ? SCRIPT : SCRIPT_IN_DATABASE;
+        eval[2] = Integer.toString(keys.length).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(keys, 0, eval, 3, keys.length);
+        if (dbArgument == 1) {
+            eval[3 + keys.length] = Integer.toString(db).getBytes(StandardCharsets.US_ASCII);
+        }
+        System.arraycopy(args, 0, eval, 3 + keys.length + dbArgument, args.length);
         return new Command(eval);
     }
 

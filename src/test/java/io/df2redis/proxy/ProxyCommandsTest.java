@@ -1,0 +1,232 @@
+package io.df2redis.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.local.LocalRedis;
+import io.df2redis.local.RespClient;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy runtime as applications meet it: a password-protected source and target, the real
+ * proxy in dual-write with the source's password, and commands sent the way pipelining clients send
+ * them, many in ONE TCP write (Camellia 1.1.1 dropped every command after a locally answered one
+ * of the same read).
+ */
+class ProxyCommandsTest {
+
+    private static final String SOURCE_PASSWORD = "src-pw";
+    private static final String TARGET_PASSWORD = "tgt-pw";
+
+    private static Path home;
+    private static LocalRedis source;
+    private static LocalRedis target;
+    private static Process proxy;
+    private static int port;
+    private static RespClient app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = Files.createTempDirectory("df2redis-proxy-commands-");
+        source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
+        target = LocalRedis.start(home.resolve("target"), Optional.of(TARGET_PASSWORD));
+        Files.writeString(home.resolve("route.json"), "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://"
+                + SOURCE_PASSWORD + "@" + source.address() + "\",\"write\":{\"type\":\"multi\",\"resources\":[\"redis://" + SOURCE_PASSWORD
+                + "@" + source.address() + "\",\"redis://" + TARGET_PASSWORD + "@" + target.address() + "\"]}}}");
+        port = LocalRedis.freePort();
+        Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
+                "console.port=" + LocalRedis.freePort(), "console.token=commands-test", "route.file=" + home.resolve("route.json"),
+                "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, ""));
+        Path jar = ProxyRuntime.extract(home.resolve("runtime"));
+        proxy = new ProcessBuilder("java", "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(), home.resolve("proxy.properties").toString())
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        while (line != null && !line.startsWith("DF2REDIS-PROXY READY")) {
+            line = out.readLine();
+        }
+        assertTrue(line != null, "the proxy became ready");
+        Thread drain = new Thread(() -> {
+            try {
+                out.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // the proxy is gone
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.destroy();
+            proxy.waitFor(10, TimeUnit.SECONDS);
+        }
+        source.close();
+        target.close();
+    }
+
+    @Test
+    void everyCommandOfOnePipelineIsAnsweredInOrderWhateverItMixes() throws Exception {
+        List<Object> replies = app.pipeline(List.of(
+                List.of("PING"), List.of("SET", "mix:a", "1"), List.of("PING"), List.of("ECHO", "hi"), List.of("SET", "mix:b", "2"),
+                List.of("INCR", "mix:c"), List.of("CLIENT", "SETNAME", "worker-1"), List.of("CLIENT", "GETNAME"), List.of("GET", "mix:b"),
+                List.of("SELECT", "0"), List.of("HELLO", "3"), List.of("CLIENT", "SETINFO", "LIB-NAME", "test"), List.of("FLUSHALL"),
+                List.of("INCR", "mix:c"), List.of("NOSUCHCOMMAND", "x"), List.of("PING", "payload"), List.of("GET", "mix:a")));
+        assertEquals(17, replies.size());
+        assertEquals(List.of("PONG", "OK", "PONG", "hi", "OK", 1L, "OK", "worker-1", "2", "OK"), replies.subList(0, 10));
+        assertTrue(error(replies.get(10)).startsWith("NOPROTO"), "HELLO 3 makes RESP3 clients fall back: " + replies.get(10));
+        assertEquals("OK", replies.get(11));
+        assertTrue(error(replies.get(12)).contains("FLUSHALL refused"), String.valueOf(replies.get(12)));
+        assertEquals(2L, replies.get(13), "the command after a refused one runs");
+        assertTrue(error(replies.get(14)).startsWith("ERR unknown command 'nosuchcommand'"), String.valueOf(replies.get(14)));
+        assertEquals(List.of("payload", "1"), replies.subList(15, 17));
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals(List.of("1", "2", "2"), side.pipeline(List.of(List.of("GET", "mix:a"), List.of("GET", "mix:b"), List.of("GET", "mix:c")))
+                    .stream().map(String::valueOf).toList(), side.address());
+        }
+        assertTrue(source.command("DBSIZE") instanceof Long n && n > 0, "FLUSHALL never ran");
+    }
+
+    @Test
+    void helloTwoAnswersTheHandshakeMapAndSetsTheName() throws Exception {
+        List<Object> replies = app.pipeline(List.of(List.of("HELLO", "2", "AUTH", "default", SOURCE_PASSWORD, "SETNAME", "svc"),
+                List.of("CLIENT", "GETNAME"), List.of("CLIENT", "ID")));
+        List<?> hello = (List<?>) replies.get(0);
+        assertEquals(List.of("server", "redis", "version", "7.2.0", "proto", 2L), hello.subList(0, 6));
+        assertEquals("svc", replies.get(1));
+        assertTrue(replies.get(2) instanceof Long);
+    }
+
+    @Test
+    void selectMovesTheConnectionToThatDatabaseOnBothSidesAndTheJournalRecordsIt() throws Exception {
+        List<Object> replies = app.pipeline(List.of(List.of("SELECT", "3"), List.of("SET", "db3:k", "v"), List.of("INCR", "db3:n"),
+                List.of("HSET", "db3:h", "f", "1"), List.of("HGETALL", "db3:h"), List.of("MGET", "db3:k", "db3:missing"),
+                List.of("SELECT", "16"), List.of("SELECT", "0"), List.of("GET", "db3:k")));
+        assertEquals(List.of("OK", "OK", 1L, 1L, List.of("f", "1"), java.util.Arrays.asList("v", null)), replies.subList(0, 6));
+        assertTrue(error(replies.get(6)).contains("DB index is out of range"), String.valueOf(replies.get(6)));
+        assertEquals("OK", replies.get(7));
+        assertEquals(null, replies.get(8), "back on database 0");
+        for (LocalRedis side : List.of(source, target)) {
+            List<Object> onDb3 = side.pipeline(List.of(List.of("SELECT", "3"), List.of("GET", "db3:k"), List.of("GET", "db3:n")));
+            assertEquals(List.of("OK", "v", "1"), onDb3, side.address());
+            assertEquals(null, side.command("GET", "db3:k"), "nothing landed on database 0 of " + side.address());
+        }
+        assertTrue(intents().stream().anyMatch(r -> r[3].equals("3") && r[4].equalsIgnoreCase("set") && key(r[5]).equals("db3:k")),
+                "the journal records database 3 and the client's command");
+    }
+
+    @Test
+    void commandsCamelliaDoesNotKnowRunAsScriptsWithTheirOwnReplies() throws Exception {
+        app.pipeline(List.of(List.of("SET", "s:src", "x"), List.of("RPUSH", "s:list", "a", "b", "c"), List.of("ZADD", "s:z", "1", "m"),
+                List.of("SADD", "s:set", "1", "2")));
+        List<Object> replies = app.pipeline(List.of(List.of("COPY", "s:src", "s:dst"), List.of("LMPOP", "1", "s:list", "LEFT", "COUNT", "2"),
+                List.of("ZMPOP", "1", "s:z", "MIN"), List.of("SINTERCARD", "1", "s:set"), List.of("OBJECT", "ENCODING", "s:src"),
+                List.of("DBSIZE"), List.of("TIME"), List.of("COPY", "s:src", "s:other", "DB", "2"), List.of("LMPOP", "1", "s:list")));
+        assertEquals(1L, replies.get(0));
+        assertEquals(List.of("s:list", List.of("a", "b")), replies.get(1));
+        assertEquals(List.of("s:z", List.of(List.of("m", "1"))), replies.get(2));
+        assertEquals(2L, replies.get(3));
+        assertEquals("embstr", replies.get(4));
+        assertTrue(replies.get(5) instanceof Long n && n > 0, "DBSIZE: " + replies.get(5));
+        assertTrue(replies.get(6) instanceof List<?> time && time.size() == 2, "TIME: " + replies.get(6));
+        assertTrue(error(replies.get(7)).contains("COPY with DB refused"), String.valueOf(replies.get(7)));
+        assertTrue(replies.get(8) instanceof RespClient.RedisError, "a wrong LMPOP gets the server's own error: " + replies.get(8));
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals("x", side.command("GET", "s:dst"), "COPY on " + side.address());
+            assertEquals(List.of("c"), side.command("LRANGE", "s:list", "0", "-1"), "LMPOP on " + side.address());
+            assertEquals(0L, side.command("EXISTS", "s:z"), "ZMPOP on " + side.address());
+        }
+        assertTrue(intents().stream().anyMatch(r -> r[4].equalsIgnoreCase("copy") && List.of(r).subList(5, r.length).stream()
+                .map(ProxyCommandsTest::key).toList().contains("s:dst")), "COPY's destination is journaled");
+        assertTrue(intents().stream().noneMatch(r -> r[4].equalsIgnoreCase("sintercard") || r[4].equalsIgnoreCase("dbsize")),
+                "scripted reads are not journaled");
+    }
+
+    @Test
+    void aRefusedTransactionRunsNoneOfItsCommands() throws Exception {
+        List<Object> replies = app.pipeline(List.of(List.of("MULTI"), List.of("INCR", "tx:n"), List.of("SET", "tx:s", "1"), List.of("EXEC"),
+                List.of("INCR", "tx:after")));
+        assertTrue(error(replies.get(0)).contains("MULTI refused"), String.valueOf(replies.get(0)));
+        assertTrue(error(replies.get(1)).contains("its MULTI was refused"), String.valueOf(replies.get(1)));
+        assertTrue(error(replies.get(2)).contains("its MULTI was refused"), String.valueOf(replies.get(2)));
+        assertTrue(error(replies.get(3)).startsWith("EXECABORT"), String.valueOf(replies.get(3)));
+        assertEquals(1L, replies.get(4), "after EXEC the connection is out of the transaction");
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals(0L, side.command("EXISTS", "tx:n", "tx:s"), "no command of the refused transaction ran on " + side.address());
+        }
+        assertTrue(intents().stream().noneMatch(r -> r.length > 5 && List.of(r).subList(5, r.length).stream()
+                .map(ProxyCommandsTest::key).anyMatch(k -> k.startsWith("tx:n") || k.startsWith("tx:s"))), "refused writes are not journaled");
+    }
+
+    @Test
+    void quitAnswersOkAfterEveryOwedReplyThenCloses() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(resp(List.of(List.of("AUTH", SOURCE_PASSWORD), List.of("SET", "quit:k", "1"),
+                    List.of("GET", "quit:k"), List.of("QUIT"), List.of("SET", "quit:k", "2"))));
+            String answered = readToEnd(socket.getInputStream());
+            assertEquals("+OK\r\n+OK\r\n$1\r\n1\r\n+OK\r\n", answered, "every owed reply, +OK, then the connection closes");
+        }
+        assertEquals("1", source.command("GET", "quit:k"), "nothing after QUIT ran");
+    }
+
+    private static String error(Object reply) {
+        assertTrue(reply instanceof RespClient.RedisError, "an error reply: " + reply);
+        return ((RespClient.RedisError) reply).message();
+    }
+
+    private static List<String[]> intents() throws IOException {
+        List<String[]> records = new ArrayList<>();
+        try (Stream<Path> files = Files.list(home.resolve("wal"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("journal-")).sorted().toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    if (line.startsWith("I ")) {
+                        records.add(line.split(" "));
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    private static String key(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] resp(List<List<String>> commands) {
+        StringBuilder out = new StringBuilder();
+        for (List<String> command : commands) {
+            out.append('*').append(command.size()).append("\r\n");
+            for (String arg : command) {
+                out.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+            }
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        in.transferTo(read);
+        return read.toString(StandardCharsets.UTF_8);
+    }
+}
