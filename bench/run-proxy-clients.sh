@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Client matrix through the df2redis proxy runtime (Camellia 1.1.1 + df2redis plugin).
+#
+# What it measures: whether real Node Redis clients, each with its default configuration (or the
+# one option its row names), work through the proxy: connect (the client's own handshake:
+# AUTH/HELLO/CLIENT SETINFO/SETNAME...), single commands (SET/GET/INCR/HSET/HGETALL), a pipeline
+# of 20 mixed commands incl. PING, and whether the written values are on BOTH backends (read back
+# with redis-cli directly from source S and target T). Each operation has a 3 s timeout, so a
+# client stuck on an unanswered command reads "hang". Run once on the dual-write route (read S,
+# write S+T) and once after POSTing the flipped route (read T, write T+S) to the console.
+#
+# Usage: bench/run-proxy-clients.sh [--auth|--no-auth] [--op-timeout-ms N] [--only id,id,...]
+#   --auth (default): requirepass on S and T, the password in the route URLs, auth.password and
+#                     console.token in the proxy settings; clients send the password, console
+#                     calls send "Authorization: Bearer <token>". The script also prints whether
+#                     the running proxy enforces them.
+#   --no-auth:        no password anywhere.
+# Needs redis-server, redis-cli, java, node/npm and curl; builds the proxy jar when it is missing
+# (./mvnw -f src/proxy/pom.xml package) and runs `npm install` in bench/clients when needed.
+# Everything listens on 127.0.0.1; every process it starts is stopped when it exits.
+set -euo pipefail
+
+AUTH=1
+OP_TIMEOUT_MS=3000
+ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --auth) AUTH=1 ;;
+    --no-auth) AUTH=0 ;;
+    --op-timeout-ms) OP_TIMEOUT_MS=$2; shift ;;
+    --only) ONLY=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+PASSWORD=benchpw4711
+CONSOLE_TOKEN=bench-console-token-4711
+
+source "$(dirname "$0")/lib/proxy-env.sh"
+cd "$ROOT_DIR"
+[ -f "$PROXY_JAR" ] || ./mvnw -q -B -f src/proxy/pom.xml package
+[ -d bench/clients/node_modules ] || (cd bench/clients && npm install --no-audit --no-fund --silent)
+
+echo "== df2redis proxy client matrix ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(git log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"
+echo "node $(node --version), $(redis-server --version | cut -d' ' -f1-3), op timeout ${OP_TIMEOUT_MS} ms"
+# the installed client versions (package.json pins one major per npm alias; ioredis 6.x exists on
+# npm since 6.0.0, so the ioredis 6 rows are real)
+echo "clients: $(cd bench/clients && for p in ioredis5 ioredis6 redis4 redis5 redis6; do
+  printf '%s=%s ' "$p" "$(node -p "require('$p/package.json').version" 2>/dev/null || echo missing)"; done)"
+
+start_redis source; S=$REDIS_PORT
+start_redis target; T=$REDIS_PORT
+start_proxy proxy "$(dual_write_route "$S" "$T")"
+echo "S=127.0.0.1:$S  T=127.0.0.1:$T  proxy=127.0.0.1:$PROXY_PORT  console=127.0.0.1:$CONSOLE_PORT"
+probe_auth
+
+mapfile -t CONFIG_LINES < <(cd bench/clients && node run-client.js --list)
+if [ -n "$ONLY" ]; then
+  filtered=()
+  for line in "${CONFIG_LINES[@]}"; do
+    case ",$ONLY," in *",${line%%$'\t'*},"*) filtered+=("$line") ;; esac
+  done
+  CONFIG_LINES=("${filtered[@]}")
+fi
+
+# both_sides CHECKS-FILE -> "ok" or what differs; retries for 1 s (the second write of the
+# multi-write is sent by the proxy after the first one has answered)
+both_sides() {
+  local file=$1 deadline=$((SECONDS + 2)) result
+  if [ ! -s "$file" ]; then echo "n/a (nothing written)"; return; fi
+  while :; do
+    result=ok
+    local key field want side port got total=0 bad=0 first=""
+    while IFS=$'\t' read -r key field want; do
+      for side in S T; do
+        port=$S; [ "$side" = T ] && port=$T
+        if [ "$field" = - ]; then got=$(rcli "$port" GET "$key" 2>&1); else got=$(rcli "$port" HGET "$key" "$field" 2>&1); fi
+        total=$((total + 1))
+        if [ "$got" != "$want" ]; then
+          bad=$((bad + 1))
+          local what=${key#bench:*:*:}; [ "$field" = - ] || what="$what.$field"
+          [ -n "$first" ] || first="$side:$what=${got:-nil}"
+        fi
+      done
+    done < "$file"
+    [ "$bad" = 0 ] || result="$bad/$total missing: $first"
+    if [ "$result" = ok ] || [ $SECONDS -ge $deadline ]; then echo "$result"; return; fi
+    sleep 0.2
+  done
+}
+
+RESULTS=()
+run_matrix() {
+  local phase=$1 line id
+  for line in "${CONFIG_LINES[@]}"; do
+    id=${line%%$'\t'*}
+    local checks="$WORK/checks-$phase-$id.tsv" out
+    if ! proxy_alive; then
+      RESULTS+=("$phase"$'\t'"$id"$'\t'"${line#*$'\t'}"$'\t-\tproxy not running\t-\t-\t-')
+      continue
+    fi
+    out=$(cd bench/clients && PROXY_PORT=$PROXY_PORT PASSWORD=$([ "$AUTH" = 1 ] && echo "$PASSWORD") \
+          KEY_PREFIX="bench:$phase:$id:" CHECKS_FILE="$checks" OP_TIMEOUT_MS=$OP_TIMEOUT_MS HARD_LIMIT_MS=45000 \
+          timeout -k 5 60 node run-client.js "$id" 2>"$WORK/client-$phase-$id.err" | tail -1) || true
+    if [ -z "$out" ]; then
+      out="$id"$'\t'"${line#*$'\t'}"$'\t?\t'"script failed: $(head -c 60 "$WORK/client-$phase-$id.err" | tr '\n\t' '  ')"$'\t-\t-'
+    fi
+    RESULTS+=("$phase"$'\t'"$out"$'\t'"$(both_sides "$checks")")
+    printf '.' >&2
+  done
+  echo >&2
+}
+
+echo "-- phase dual-write (read S, write S+T)"
+run_matrix dual-write
+echo "-- POST /route flipped (read T, write T+S): $(console POST /route "$(flipped_route "$S" "$T")" | cut -c1-60)..."
+run_matrix flipped
+
+# aligned table from TSV on stdin (first line: header)
+table() {
+  awk -F'\t' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } if (NF > nf) nf = NF }
+    END { for (r = 1; r <= NR; r++) { line = ""; for (i = 1; i <= nf; i++) line = line sprintf(i < nf ? "%-" w[i] "s | " : "%s", cell[r, i]); print line
+            if (r == 1) { line = ""; for (i = 1; i <= nf; i++) { d = sprintf("%" w[i] "s", ""); gsub(/ /, "-", d); line = line d (i < nf ? "-+-" : "") } print line } } }'
+}
+echo
+echo "== client matrix (auth $([ "$AUTH" = 1 ] && echo on || echo off); proxy enforces client password: $([ "${PROXY_AUTH_ENFORCED:-0}" = 1 ] && echo yes || echo no))"
+{
+  printf 'phase\tclient / config\tversion\tconnect\tcommands\tpipeline (20 incl. PING)\tboth sides (S and T)\n'
+  for row in "${RESULTS[@]}"; do
+    IFS=$'\t' read -r phase id label ver connect commands pipeline both <<< "$row"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$label" "$ver" "$connect" "$commands" "$pipeline" "$both"
+  done
+} | table
+ok=0; total=${#RESULTS[@]}
+for row in "${RESULTS[@]}"; do
+  IFS=$'\t' read -r _ _ _ _ connect commands pipeline both <<< "$row"
+  [ "$connect/$commands/$pipeline/$both" = "ok/ok/ok/ok" ] && ok=$((ok + 1))
+done
+echo "rows all ok: $ok of $total"
+if grep -qiE 'exception|error' "$PROXY_LOG"; then
+  echo "proxy log (errors, first 5):"; grep -iE 'exception|error' "$PROXY_LOG" | head -5 | cut -c1-200
+fi
