@@ -9,7 +9,10 @@
 # client stuck on an unanswered command reads "hang". Run once on the dual-write route (read S,
 # write S+T) and once after POSTing the flipped route (read T, write T+S) to the console.
 #
-# Usage: bench/run-proxy-clients.sh [--auth|--no-auth] [--op-timeout-ms N] [--only id,id,...]
+# A control phase runs the same clients directly against S first (no proxy), to show that the
+# harness and the clients themselves work; --no-control skips it.
+#
+# Usage: bench/run-proxy-clients.sh [--auth|--no-auth] [--no-control] [--op-timeout-ms N] [--only id,id,...]
 #   --auth (default): requirepass on S and T, the password in the route URLs, auth.password and
 #                     console.token in the proxy settings; clients send the password, console
 #                     calls send "Authorization: Bearer <token>". The script also prints whether
@@ -23,13 +26,15 @@ set -euo pipefail
 AUTH=1
 OP_TIMEOUT_MS=3000
 ONLY=""
+CONTROL=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --auth) AUTH=1 ;;
     --no-auth) AUTH=0 ;;
     --op-timeout-ms) OP_TIMEOUT_MS=$2; shift ;;
     --only) ONLY=$2; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --no-control) CONTROL=0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,16 +69,16 @@ if [ -n "$ONLY" ]; then
   CONFIG_LINES=("${filtered[@]}")
 fi
 
-# both_sides CHECKS-FILE -> "ok" or what differs; retries for 1 s (the second write of the
-# multi-write is sent by the proxy after the first one has answered)
+# both_sides CHECKS-FILE [SIDES ("S T")] -> "ok" or what differs; retries for 2 s (the second
+# write of the multi-write is sent by the proxy after the first one has answered)
 both_sides() {
-  local file=$1 deadline=$((SECONDS + 2)) result
+  local file=$1 sides=${2:-S T} deadline=$((SECONDS + 2)) result
   if [ ! -s "$file" ]; then echo "n/a (nothing written)"; return; fi
   while :; do
     result=ok
     local key field want side port got total=0 bad=0 first=""
     while IFS=$'\t' read -r key field want; do
-      for side in S T; do
+      for side in $sides; do
         port=$S; [ "$side" = T ] && port=$T
         if [ "$field" = - ]; then got=$(rcli "$port" GET "$key" 2>&1); else got=$(rcli "$port" HGET "$key" "$field" 2>&1); fi
         total=$((total + 1))
@@ -91,31 +96,36 @@ both_sides() {
 }
 
 RESULTS=()
+# run_matrix PHASE PORT [SIDES]: every client config against PORT (the proxy, or S for the control)
 run_matrix() {
-  local phase=$1 line id
+  local phase=$1 port=$2 sides=${3:-S T} line id
   for line in "${CONFIG_LINES[@]}"; do
     id=${line%%$'\t'*}
     local checks="$WORK/checks-$phase-$id.tsv" out
-    if ! proxy_alive; then
+    if [ "$port" = "$PROXY_PORT" ] && ! proxy_alive; then
       RESULTS+=("$phase"$'\t'"$id"$'\t'"${line#*$'\t'}"$'\t-\tproxy not running\t-\t-\t-')
       continue
     fi
-    out=$(cd bench/clients && PROXY_PORT=$PROXY_PORT PASSWORD=$([ "$AUTH" = 1 ] && echo "$PASSWORD") \
+    out=$(cd bench/clients && PROXY_PORT=$port PASSWORD=$([ "$AUTH" = 1 ] && echo "$PASSWORD") \
           KEY_PREFIX="bench:$phase:$id:" CHECKS_FILE="$checks" OP_TIMEOUT_MS=$OP_TIMEOUT_MS HARD_LIMIT_MS=45000 \
           timeout -k 5 60 node run-client.js "$id" 2>"$WORK/client-$phase-$id.err" | tail -1) || true
     if [ -z "$out" ]; then
       out="$id"$'\t'"${line#*$'\t'}"$'\t?\t'"script failed: $(head -c 60 "$WORK/client-$phase-$id.err" | tr '\n\t' '  ')"$'\t-\t-'
     fi
-    RESULTS+=("$phase"$'\t'"$out"$'\t'"$(both_sides "$checks")")
+    RESULTS+=("$phase"$'\t'"$out"$'\t'"$(both_sides "$checks" "$sides")")
     printf '.' >&2
   done
   echo >&2
 }
 
+if [ "$CONTROL" = 1 ]; then
+  echo "-- control: the same clients directly against S (no proxy; only S is checked)"
+  run_matrix direct-S "$S" S
+fi
 echo "-- phase dual-write (read S, write S+T)"
-run_matrix dual-write
+run_matrix dual-write "$PROXY_PORT"
 echo "-- POST /route flipped (read T, write T+S): $(console POST /route "$(flipped_route "$S" "$T")" | cut -c1-60)..."
-run_matrix flipped
+run_matrix flipped "$PROXY_PORT"
 
 # aligned table from TSV on stdin (first line: header)
 table() {
@@ -132,12 +142,17 @@ echo "== client matrix (auth $([ "$AUTH" = 1 ] && echo on || echo off); proxy en
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$label" "$ver" "$connect" "$commands" "$pipeline" "$both"
   done
 } | table
-ok=0; total=${#RESULTS[@]}
+declare -A ALL_OK TOTAL
+PHASES=()
 for row in "${RESULTS[@]}"; do
-  IFS=$'\t' read -r _ _ _ _ connect commands pipeline both <<< "$row"
-  [ "$connect/$commands/$pipeline/$both" = "ok/ok/ok/ok" ] && ok=$((ok + 1))
+  IFS=$'\t' read -r phase _ _ _ connect commands pipeline both <<< "$row"
+  [ -n "${TOTAL[$phase]:-}" ] || { PHASES+=("$phase"); TOTAL[$phase]=0; ALL_OK[$phase]=0; }
+  TOTAL[$phase]=$((TOTAL[$phase] + 1))
+  if [ "$connect/$commands/$pipeline/$both" = "ok/ok/ok/ok" ]; then ALL_OK[$phase]=$((ALL_OK[$phase] + 1)); fi
 done
-echo "rows all ok: $ok of $total"
+summary=""
+for phase in "${PHASES[@]}"; do summary+="  $phase ${ALL_OK[$phase]}/${TOTAL[$phase]}"; done
+echo "clients with every column ok:$summary"
 if grep -qiE 'exception|error' "$PROXY_LOG"; then
   echo "proxy log (errors, first 5):"; grep -iE 'exception|error' "$PROXY_LOG" | head -5 | cut -c1-200
 fi

@@ -114,7 +114,7 @@ function withTimeout(promise, what) {
 
 function short(text, max = 40) {
   const clean = String(text).replace(/[\t\r\n]+/g, ' ').trim();
-  return clean.length > max ? clean.slice(0, max - 1) + '…' : clean;
+  return clean.length > max ? clean.slice(0, max - 3) + '...' : clean;
 }
 
 function describe(e, client) {
