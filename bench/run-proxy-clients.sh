@@ -13,11 +13,11 @@
 # harness and the clients themselves work; --no-control skips it.
 #
 # Usage: bench/run-proxy-clients.sh [--auth|--no-auth] [--no-control] [--op-timeout-ms N] [--only id,id,...]
-#   --auth (default): requirepass on S and T, the password in the route URLs, auth.password and
-#                     console.token in the proxy settings; clients send the password, console
-#                     calls send "Authorization: Bearer <token>". The script also prints whether
-#                     the running proxy enforces them.
-#   --no-auth:        no password anywhere.
+#   --auth (default): requirepass on S and T, the password in the route URLs, auth.password in
+#                     the proxy settings; clients send the password. The script also prints
+#                     whether the running proxy enforces it.
+#   --no-auth:        no Redis password anywhere.
+# console.token is always set; console calls send "Authorization: Bearer <token>".
 # Needs redis-server, redis-cli, java, node/npm and curl; builds the proxy jar when it is missing
 # (./mvnw -f src/proxy/pom.xml package) and runs `npm install` in bench/clients when needed.
 # Everything listens on 127.0.0.1; every process it starts is stopped when it exits.

@@ -11,8 +11,8 @@
 # --csv output (redis-benchmark 7). Each proxy gets a short unmeasured warm-up run (JIT) first.
 #
 # Usage: bench/run-proxy-throughput.sh [--auth|--no-auth] [-n requests (100000)] [-c clients (50)]
-#   --auth (default): requirepass on S/T, auth.password + console.token in the proxy settings,
-#                     redis-benchmark -a <pw>. Against a proxy that does not enforce the password
+#   --auth (default): requirepass on S/T, auth.password in the proxy settings (console.token is
+#                     always set), redis-benchmark -a <pw>. Against a proxy that does not enforce the password
 #                     (auth.password not supported yet) the proxy runs go without -a, and the
 #                     table says so.
 # Needs redis-server, redis-benchmark, redis-cli and java; builds the proxy jar when it is missing.

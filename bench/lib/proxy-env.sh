@@ -3,7 +3,8 @@
 # src/test/java/io/df2redis/bench/ProxyBench.java#startProxy does, and stops every process it
 # started when the calling script exits (trap on EXIT/INT/TERM).
 #
-# Inputs (set by the caller before use): AUTH=1|0, PASSWORD, CONSOLE_TOKEN.
+# Inputs (set by the caller before use): AUTH=1|0, PASSWORD, CONSOLE_TOKEN. console.token is
+# written to the proxy settings and sent to the console whatever AUTH says.
 # Everything listens on 127.0.0.1 only.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -92,10 +93,9 @@ start_proxy() {
     echo "journal.dir=$dir/wal"
     echo "fence.mode=hold"
     echo "fence.maxHoldMillis=2000"
-    if [ "$AUTH" = 1 ]; then
-      echo "auth.password=$PASSWORD"
-      echo "console.token=$CONSOLE_TOKEN"
-    fi
+    # the console token is always set (newer proxies require it; older ones ignore it)
+    echo "console.token=$CONSOLE_TOKEN"
+    if [ "$AUTH" = 1 ]; then echo "auth.password=$PASSWORD"; fi
   } > "$dir/proxy.properties"
   chmod 600 "$dir/proxy.properties" "$dir/route.json"
   java -Xmx256m -XX:+UseSerialGC -jar "$PROXY_JAR" "$dir/proxy.properties" > "$dir/proxy.log" 2>&1 &
@@ -127,40 +127,40 @@ proxy_alive() {
   return 1
 }
 
-# console METHOD PATH [BODY] -> prints "HTTP-CODE BODY"; sends the bearer token when auth is on
+# console METHOD PATH [BODY] -> prints "HTTP-CODE BODY"; always sends the bearer token
 console() {
   local method=$1 path=$2 body=${3:-}
   local args=(-s -m 5 -o "$WORK/console.out" -w '%{http_code}' -X "$method")
-  [ "$AUTH" = 1 ] && args+=(-H "Authorization: Bearer $CONSOLE_TOKEN")
+  args+=(-H "Authorization: Bearer $CONSOLE_TOKEN")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   local code
   code=$(curl "${args[@]}" "http://127.0.0.1:$CONSOLE_PORT$path" || echo 000)
   echo "$code $(cat "$WORK/console.out" 2>/dev/null)"
 }
 
-# Whether the running proxy enforces the client password and the console token (prints a line).
-# Sets PROXY_AUTH_ENFORCED=1|0.
+# Whether the running proxy enforces the client password and the console token (prints lines).
+# Sets PROXY_AUTH_ENFORCED=1|0 (the client password).
 probe_auth() {
   PROXY_AUTH_ENFORCED=0
-  if [ "$AUTH" != 1 ]; then
-    echo "auth: off (no requirepass on S/T, no auth.password/console.token in the proxy settings)"
-    return
-  fi
   local anon console_anon
   anon=$(timeout 5 redis-cli -h 127.0.0.1 -p "$PROXY_PORT" PING 2>&1 | head -1)
   console_anon=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CONSOLE_PORT/status" || echo 000)
-  case "$anon" in
-    *NOAUTH*|*"Authentication required"*) PROXY_AUTH_ENFORCED=1 ;;
-  esac
-  echo "auth: on (requirepass on S/T, route URLs carry the password, auth.password + console.token set)"
-  if [ "$PROXY_AUTH_ENFORCED" = 1 ]; then
-    echo "      proxy without AUTH answers: $anon -> client password ENFORCED"
+  if [ "$AUTH" = 1 ]; then
+    case "$anon" in
+      *NOAUTH*|*"Authentication required"*) PROXY_AUTH_ENFORCED=1 ;;
+    esac
+    echo "auth: on (requirepass on S/T, route URLs carry the password, auth.password set)"
+    if [ "$PROXY_AUTH_ENFORCED" = 1 ]; then
+      echo "      proxy without AUTH answers: $anon -> client password ENFORCED"
+    else
+      echo "      proxy without AUTH answers: ${anon:-<nothing>} -> client password NOT enforced (the proxy ignores auth.password)"
+    fi
   else
-    echo "      proxy without AUTH answers: ${anon:-<nothing>} -> client password NOT enforced (the proxy ignores auth.password)"
+    echo "auth: off (no requirepass on S/T, no auth.password; proxy without AUTH answers: ${anon:-<nothing>})"
   fi
   if [ "$console_anon" = 401 ] || [ "$console_anon" = 403 ]; then
-    echo "      console without token answers HTTP $console_anon -> console token ENFORCED"
+    echo "      console without token answers HTTP $console_anon -> console.token ENFORCED"
   else
-    echo "      console without token answers HTTP $console_anon -> console token NOT enforced (the proxy ignores console.token)"
+    echo "      console without token answers HTTP $console_anon -> console.token NOT enforced (the proxy ignores it)"
   fi
 }
