@@ -10,7 +10,11 @@
 # Prints ops/s, the ratio proxy/direct and the p50/p99 latency (ms) of each, from redis-benchmark's
 # --csv output (redis-benchmark 7). Each proxy gets a short unmeasured warm-up run (JIT) first.
 #
+# Each measurement runs --rounds times (3), direct/dual-write/pass-through interleaved; the table
+# shows per cell the run with the median ops/s (all runs are listed above the table).
+#
 # Usage: bench/run-proxy-throughput.sh [--auth|--no-auth] [-n requests (100000)] [-c clients (50)]
+#                                      [--rounds N (3)]
 #   --auth (default): requirepass on S/T, auth.password in the proxy settings (console.token is
 #                     always set), redis-benchmark -a <pw>. Against a proxy that does not enforce the password
 #                     (auth.password not supported yet) the proxy runs go without -a, and the
@@ -23,13 +27,15 @@ set -euo pipefail
 AUTH=1
 REQUESTS=100000
 CLIENTS=50
+ROUNDS=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --auth) AUTH=1 ;;
     --no-auth) AUTH=0 ;;
     -n) REQUESTS=$2; shift ;;
     -c) CLIENTS=$2; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -74,29 +80,40 @@ echo "warm-up (not measured): 20000 requests -P 16 through each proxy"
 bench "$DUAL" 16 "$DUAL_AUTH" 20000 > /dev/null
 bench "$PASS" 16 "$PASS_AUTH" 20000 > /dev/null
 
-declare -A R
-for pipeline in 1 16; do
-  for target in direct dual pass; do
-    case $target in
-      direct) port=$S; pw=$direct_pw ;;
-      dual) port=$DUAL; pw=$DUAL_AUTH ;;
-      pass) port=$PASS; pw=$PASS_AUTH ;;
-    esac
-    printf 'run -P %-2s %-6s ... ' "$pipeline" "$target" >&2
-    result=$(bench "$port" "$pipeline" "$pw")
-    echo "$(echo "$result" | tr '\n' ' ')" >&2
-    for t in SET GET; do
-      row=$(printf '%s\n' "$result" | grep "^$t," || true)
-      R[$pipeline,$target,$t]=${row:-"$t,${result%%$'\n'*},,"}
+# ROUNDS rounds, each running direct, dual-write and pass-through in turn (so that a slow spell
+# of the machine hits all three alike); per cell the run with the median ops/s is reported
+declare -A RUNS R
+for round in $(seq 1 "$ROUNDS"); do
+  for pipeline in 1 16; do
+    for target in direct dual pass; do
+      case $target in
+        direct) port=$S; pw=$direct_pw ;;
+        dual) port=$DUAL; pw=$DUAL_AUTH ;;
+        pass) port=$PASS; pw=$PASS_AUTH ;;
+      esac
+      result=$(bench "$port" "$pipeline" "$pw")
+      printf 'round %s -P %-2s %-6s %s\n' "$round" "$pipeline" "$target" "$(echo "$result" | tr '\n' ' ')"
+      for t in SET GET; do
+        row=$(printf '%s\n' "$result" | grep "^$t," || true)
+        RUNS[$pipeline,$target,$t]+="${row:-"$t,${result%%$'\n'*},,"}"$'\n'
+      done
     done
   done
 done
+# median_row ROWS -> the row with the median ops/s; a failed run wins (it is shown, not hidden)
+median_row() {
+  local failed
+  failed=$(printf '%s' "$1" | awk -F, 'NF && $2 !~ /^[0-9.]+$/ { print; exit }')
+  if [ -n "$failed" ]; then echo "$failed"; return; fi
+  printf '%s' "$1" | awk 'NF' | sort -t, -k2,2g | awk '{ row[NR] = $0 } END { print row[int((NR + 1) / 2)] }'
+}
+for key in "${!RUNS[@]}"; do R[$key]=$(median_row "${RUNS[$key]}"); done
 
 fmt_ops() { awk -v v="$1" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else printf "%s", v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
 echo
-echo "== throughput: redis-benchmark -n $REQUESTS -c $CLIENTS, direct on S vs through the proxy (latency in ms)"
+echo "== throughput: redis-benchmark -n $REQUESTS -c $CLIENTS, direct on S vs through the proxy (latency in ms; median of $ROUNDS runs)"
 note=""
 if [ "$AUTH" = 1 ] && [ "$DUAL_AUTH" != 1 ]; then
   note="the proxy does not enforce auth.password: proxy runs without -a, direct runs with -a"

@@ -143,7 +143,8 @@ console() {
 probe_auth() {
   PROXY_AUTH_ENFORCED=0
   local anon console_anon
-  anon=$(timeout 5 redis-cli -h 127.0.0.1 -p "$PROXY_PORT" PING 2>&1 | head -1)
+  # a forwarded read: some proxies answer PING before AUTH
+  anon=$(timeout 5 redis-cli -h 127.0.0.1 -p "$PROXY_PORT" GET df2redis-bench-probe 2>&1 | head -1)
   console_anon=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CONSOLE_PORT/status" || echo 000)
   if [ "$AUTH" = 1 ]; then
     case "$anon" in
@@ -151,12 +152,12 @@ probe_auth() {
     esac
     echo "auth: on (requirepass on S/T, route URLs carry the password, auth.password set)"
     if [ "$PROXY_AUTH_ENFORCED" = 1 ]; then
-      echo "      proxy without AUTH answers: $anon -> client password ENFORCED"
+      echo "      proxy GET without AUTH answers: $anon -> client password ENFORCED"
     else
-      echo "      proxy without AUTH answers: ${anon:-<nothing>} -> client password NOT enforced (the proxy ignores auth.password)"
+      echo "      proxy GET without AUTH answers: ${anon:-(nil)} -> client password NOT enforced (the proxy ignores auth.password)"
     fi
   else
-    echo "auth: off (no requirepass on S/T, no auth.password; proxy without AUTH answers: ${anon:-<nothing>})"
+    echo "auth: off (no requirepass on S/T, no auth.password; proxy GET without AUTH answers: ${anon:-(nil)})"
   fi
   if [ "$console_anon" = 401 ] || [ "$console_anon" = 403 ]; then
     echo "      console without token answers HTTP $console_anon -> console.token ENFORCED"
