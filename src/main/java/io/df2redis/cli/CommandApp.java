@@ -99,8 +99,6 @@ public class CommandApp implements QuarkusApplication {
         PipelineOutcome outcome = engine.start(plan).join();
         if (!cli.json()) {
             out.println(outcome.status().json() + ": " + outcome.message());
-            supervisor.pid().filter(pid -> !config.proxy().stopWithService())
-                    .ifPresent(pid -> out.println("proxy: " + supervisor.leftRunningMessage(pid)));
         }
         return outcome.exitCode();
     }

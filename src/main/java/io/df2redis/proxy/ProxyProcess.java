@@ -1,6 +1,6 @@
 package io.df2redis.proxy;
 
-import io.quarkus.logging.Log;
+import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyProcess {
 
+    private static final Logger LOG = Logger.getLogger(ProxyProcess.class);
     static final String PID_FILE = "proxy.pid";
     static final String SETTINGS_FILE = "proxy.properties";
 
@@ -50,7 +51,7 @@ public final class ProxyProcess {
             try {
                 target.onExit().get(5, TimeUnit.SECONDS);
             } catch (Exception ignored) {
-                Log.warnf("proxy pid %d did not exit after SIGKILL", target.pid());
+                LOG.warnf("proxy pid %d did not exit after SIGKILL", target.pid());
             }
         }
     }

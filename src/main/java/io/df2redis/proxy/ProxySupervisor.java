@@ -224,17 +224,13 @@ public class ProxySupervisor {
         events.emit("proxy.left-running", null, leftRunningMessage(current.pid()));
     }
 
-    /** What an operator reads when the service ends and the proxy goes on serving. */
-    public String leftRunningMessage(long pid) {
+    /** What an operator reads (the last line of {@code migrate}) when the service ends and the proxy goes on serving. */
+    private String leftRunningMessage(long pid) {
         return "the proxy keeps serving applications on " + config.proxy().endpoint() + " (pid " + pid
                 + "); retire it with 'df2redis proxy stop' or POST /api/v1/proxy/stop";
     }
 
-    /** The pid of the running proxy, if one runs. */
-    public Optional<Long> pid() {
-        ProcessHandle current = handle;
-        return current != null && current.isAlive() ? Optional.of(current.pid()) : Optional.empty();
-    }
+
 
     /** Blocking: runtime, files, stale proxies. True when a healthy proxy of an earlier run was adopted. */
     private boolean prepare(RouteKind route, boolean keepRoute) {

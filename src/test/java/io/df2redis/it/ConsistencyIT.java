@@ -127,7 +127,8 @@ class ConsistencyIT {
      * Steps: migrate with the writer on until the write flip (the target is primary, the cleanup
      * observes); the writer goes on; rollback: the reverse drain copies the keys written on the
      * target into the source, a fenced flip makes the source primary again, the route returns to the
-     * source. The writer goes on a little, then stops: the source holds every acknowledged write.
+     * source. The writer goes on a little, then stops: the source holds every acknowledged write, and
+     * its connection never broke (no connection error from the first connect to the end).
      */
     @Test
     void rollsBackAfterTheWriteFlipWithoutLosingAWrite() throws Exception {
@@ -166,6 +167,8 @@ class ConsistencyIT {
 
                 assertEquals("source", done.path("proxy").path("route").asText());
                 assertEquals("rolled-back", done.path("cutover").path("state").asText());
+                assertEquals(0, writer.connectionErrors(), "the application's connection never broke, through import, sync, "
+                        + "the multi-write mode change, the read batch, the flip and the rollback: " + LiveWriter.summary(writer));
                 assertEquals(List.of(), writer.lostWrites(source.client()),
                         "the source holds every write acknowledged before, during and after the time the target was primary");
                 System.out.printf("FIGURE rollback after the flip: %s; fence attempts %s%n", LiveWriter.summary(writer),

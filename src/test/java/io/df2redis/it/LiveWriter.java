@@ -37,6 +37,9 @@ final class LiveWriter implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    /** Connections lost or refused after the first one succeeded. */
+    private final AtomicLong connectionErrors = new AtomicLong();
+    private volatile boolean everConnected;
     private final Random random = new Random(7);
     private final int port;
     private final long pauseMicros;
@@ -82,6 +85,10 @@ final class LiveWriter implements AutoCloseable {
         return acknowledged.get();
     }
 
+    long connectionErrors() {
+        return connectionErrors.get();
+    }
+
     long refused() {
         return refused.get();
     }
@@ -109,8 +116,12 @@ final class LiveWriter implements AutoCloseable {
                 try {
                     client = new RespClient("127.0.0.1", port, Optional.empty()).connect();
                     client.command("PING");
+                    everConnected = true;
                 } catch (IOException | RuntimeException e) {
                     // not connected: nothing was sent, no key is in doubt
+                    if (everConnected) {
+                        connectionErrors.incrementAndGet();
+                    }
                     client = null;
                     sleepMicros(50_000);
                     continue;
@@ -128,6 +139,7 @@ final class LiveWriter implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 // sent, but no reply: it may or may not have been applied
+                connectionErrors.incrementAndGet();
                 uncertain.add(command.get(1));
                 closeQuietly(client);
                 client = null;
@@ -366,6 +378,7 @@ final class LiveWriter implements AutoCloseable {
         Map<String, Long> s = new LinkedHashMap<>();
         s.put("acknowledged", writer.acknowledged());
         s.put("refused", writer.refused());
+        s.put("connectionErrors", writer.connectionErrors());
         s.put("uncertainKeys", (long) writer.uncertainKeys());
         return s;
     }

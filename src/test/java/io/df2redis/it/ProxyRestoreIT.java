@@ -48,41 +48,51 @@ class ProxyRestoreIT {
                     """.formatted(source.address(), target.address(), LocalRedis.freePort(), proxyPort, LocalRedis.freePort()));
             Path statusFile = home.resolve("state/status.json");
             RespClient app = new RespClient("127.0.0.1", proxyPort, Optional.empty());
-
-            long pid;
-            try (Df2redisProcess migrate = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString())) {
-                await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> "PONG".equals(app.command("PING")));
-                try (RespClient.Connection connected = app.connect()) {
-                    assertEquals("OK", connected.command("SET", "during", "1"));
-                    assertEquals(0, migrate.await(120), migrate.stdout() + migrate.stderr());
-                    String[] lines = migrate.stdout().strip().split("\n");
-                    assertTrue(lines[lines.length - 1].startsWith("proxy: the proxy keeps serving applications on 127.0.0.1:" + proxyPort),
-                            "migrate's last line says the proxy keeps serving: " + lines[lines.length - 1]);
-                    JsonNode afterMigrate = StatusFiles.read(statusFile);
-                    assertEquals("left-running", afterMigrate.path("proxy").path("state").asText());
-                    pid = afterMigrate.path("proxy").path("pid").asLong();
-                    assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the proxy outlives migrate");
-                    assertEquals("OK", connected.command("SET", "after-migrate", "yes"), "a connection made during the plan still works");
-                }
+            try {
+                outlivesAndIsRetired(file, statusFile, app, proxyPort, target);
+            } finally {
+                // A failed assertion must not leave the proxy serving after the test.
+                io.df2redis.proxy.ProxyProcess.find(home.resolve("state/proxy"))
+                        .ifPresent(left -> io.df2redis.proxy.ProxyProcess.terminate(left, Duration.ofSeconds(5)));
             }
-            assertEquals("yes", target.command("GET", "after-migrate"), "after the cleanup the proxy passes writes to the new primary");
-
-            try (Df2redisProcess serve = Df2redisProcess.start(home, Map.of("DF2REDIS_CONFIG", file.toString()), "serve")) {
-                await().atMost(Duration.ofSeconds(90)).until(() -> "running".equals(
-                        StatusFiles.read(statusFile).path("proxy").path("state").asText()));
-                assertEquals(pid, StatusFiles.read(statusFile).path("proxy").path("pid").asLong(), "serve adopts the running proxy");
-                assertEquals("OK", app.command("SET", "adopted", "yes"));
-                serve.process().toHandle().destroy();
-                serve.await(30);
-            }
-            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "stopping the service leaves the proxy serving");
-            assertEquals("OK", app.command("SET", "after-serve", "yes"));
-
-            Df2redisProcess.Run stop = Df2redisProcess.run(home, Map.of(), "proxy", "stop", "--config", file.toString());
-            assertEquals(0, stop.exit(), stop.all());
-            assertTrue(stop.stdout().contains("proxy (pid " + pid + ") stopped"), stop.stdout());
-            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-            assertFalse(Files.exists(home.resolve("state/proxy/proxy.pid")));
         }
+    }
+
+    private void outlivesAndIsRetired(Path file, Path statusFile, RespClient app, int proxyPort, LocalRedis target) throws Exception {
+        long pid;
+        try (Df2redisProcess migrate = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString())) {
+            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> "PONG".equals(app.command("PING")));
+            try (RespClient.Connection connected = app.connect()) {
+                assertEquals("OK", connected.command("SET", "during", "1"));
+                assertEquals(0, migrate.await(120), migrate.stdout() + migrate.stderr());
+                String[] lines = migrate.stdout().strip().split("\n");
+                assertTrue(lines[lines.length - 1].contains("proxy.left-running: the proxy keeps serving applications on 127.0.0.1:"
+                        + proxyPort) && lines[lines.length - 1].contains("df2redis proxy stop"),
+                        "migrate's last line says the proxy keeps serving: " + lines[lines.length - 1]);
+                JsonNode afterMigrate = StatusFiles.read(statusFile);
+                assertEquals("left-running", afterMigrate.path("proxy").path("state").asText());
+                pid = afterMigrate.path("proxy").path("pid").asLong();
+                assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the proxy outlives migrate");
+                assertEquals("OK", connected.command("SET", "after-migrate", "yes"), "a connection made during the plan still works");
+            }
+        }
+        assertEquals("yes", target.command("GET", "after-migrate"), "after the cleanup the proxy passes writes to the new primary");
+
+        try (Df2redisProcess serve = Df2redisProcess.start(home, Map.of("DF2REDIS_CONFIG", file.toString()), "serve")) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> "running".equals(
+                    StatusFiles.read(statusFile).path("proxy").path("state").asText()));
+            assertEquals(pid, StatusFiles.read(statusFile).path("proxy").path("pid").asLong(), "serve adopts the running proxy");
+            assertEquals("OK", app.command("SET", "adopted", "yes"));
+            serve.process().toHandle().destroy();
+            serve.await(30);
+        }
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "stopping the service leaves the proxy serving");
+        assertEquals("OK", app.command("SET", "after-serve", "yes"));
+
+        Df2redisProcess.Run stop = Df2redisProcess.run(home, Map.of(), "proxy", "stop", "--config", file.toString());
+        assertEquals(0, stop.exit(), stop.all());
+        assertTrue(stop.stdout().contains("proxy (pid " + pid + ") stopped"), stop.stdout());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(Files.exists(home.resolve("state/proxy/proxy.pid")));
     }
 }

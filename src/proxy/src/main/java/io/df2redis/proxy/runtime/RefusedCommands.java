@@ -10,22 +10,21 @@ final class RefusedCommands {
 
     /** The error for a refused command (by lower-case name), or null when it is not refused here. */
     static String reason(String name) {
-        String upper = name.toUpperCase(Locale.ROOT);
         switch (name) {
             case "multi": case "exec": case "discard": case "watch": case "unwatch":
-                return "ERR df2redis proxy: " + upper + " refused: transactions are not supported through the migration proxy yet "
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: transactions are not supported through the migration proxy yet "
                         + "(their commands would run one by one, not atomically); nothing of the transaction is run";
             case "subscribe": case "psubscribe": case "unsubscribe": case "punsubscribe": case "ssubscribe": case "sunsubscribe":
             case "spublish":
-                return "ERR df2redis proxy: " + upper + " refused: pub/sub is not supported through the migration proxy yet; "
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: pub/sub is not supported through the migration proxy yet; "
                         + "connect subscribers to the source directly for the migration";
             case "fcall": case "fcall_ro": case "function":
-                return "ERR df2redis proxy: " + upper + " refused: Redis functions are not supported through the migration proxy yet";
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions are not supported through the migration proxy yet";
             case "blmpop": case "bzmpop":
-                return "ERR df2redis proxy: blocking command " + upper + " refused (a blocked pop cannot be mirrored); use LMPOP/ZMPOP "
+                return "ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused (a blocked pop cannot be mirrored); use LMPOP/ZMPOP "
                         + "with a retry loop during the migration";
             case "flushdb": case "flushall": case "swapdb": case "move":
-                return "ERR df2redis proxy: " + upper + " refused: it would change data behind the migration's journal";
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: it would change data behind the migration's journal";
             case "acl": case "module": case "latency": case "command": case "lolwut": case "replconf": case "restore-asking":
             case "pfdebug": case "pfselftest": case "replicaof": case "failover": case "psync": case "readwrite":
             case "config": case "debug": case "shutdown": case "save": case "bgsave": case "bgrewriteaof": case "lastsave":
