@@ -3,10 +3,8 @@ package io.df2redis.bench;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.testing.TempDirs;
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -72,24 +70,7 @@ public final class ProxyBench {
         Files.writeString(home.resolve("proxy.properties"), String.join("\n",
                 "listen.port=" + port, "console.port=" + consolePort, "console.token=" + CONSOLE_TOKEN, "route.file=" + home.resolve("route.json"),
                 "journal.dir=" + home.resolve("wal"), "fence.mode=hold", "fence.maxHoldMillis=2000", "") );
-        Process proxy = new ProcessBuilder("java", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(),
-                home.resolve("proxy.properties").toString()).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-        for (String line = out.readLine(); line != null; line = out.readLine()) {
-            if (line.startsWith("DF2REDIS-PROXY READY")) {
-                break;
-            }
-        }
-        Thread drain = new Thread(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the proxy is gone
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return proxy;
+        return io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "256m");
     }
 
     private static String dualWrite(LocalRedis source, LocalRedis target) {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.local.LocalRedis;
 import io.df2redis.local.RespClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,14 +66,7 @@ class ProxyClusterMetaCasTest {
             Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
                     "console.port=" + LocalRedis.freePort(), "console.token=cluster-test", "route.file=" + home.resolve("route.json"), "journal.dir=" + wal, ""));
             Path jar = ProxyRuntime.extract(home.resolve("runtime"));
-            proxy = new ProcessBuilder("java", "-Xmx192m", "-jar", jar.toString(), home.resolve("proxy.properties").toString())
-                    .redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            while (line != null && !line.startsWith("DF2REDIS-PROXY READY")) {
-                line = out.readLine();
-            }
-            assertTrue(line != null, "the proxy became ready");
+            proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "192m");
 
             RespClient app = new RespClient("127.0.0.1", port, Optional.empty());
             List<List<String>> writes = new ArrayList<>();

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.local.LocalRedis;
 import io.df2redis.local.RespClient;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,23 +53,7 @@ class ProxyCommandsTest {
                 "console.port=" + LocalRedis.freePort(), "console.token=commands-test", "route.file=" + home.resolve("route.json"),
                 "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, ""));
         Path jar = ProxyRuntime.extract(home.resolve("runtime"));
-        proxy = new ProcessBuilder("java", "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(), home.resolve("proxy.properties").toString())
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        while (line != null && !line.startsWith("DF2REDIS-PROXY READY")) {
-            line = out.readLine();
-        }
-        assertTrue(line != null, "the proxy became ready");
-        Thread drain = new Thread(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the proxy is gone
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "128m");
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
     }
 
@@ -83,6 +65,7 @@ class ProxyCommandsTest {
         }
         source.close();
         target.close();
+        io.df2redis.testing.TempDirs.delete(home);
     }
 
     @Test
