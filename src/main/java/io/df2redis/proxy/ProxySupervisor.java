@@ -18,10 +18,7 @@ import io.vertx.redis.client.RedisOptions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +56,7 @@ public class ProxySupervisor {
     private final Vertx vertx;
     private final ProxyConsoleClient console;
     private final String consoleToken;
+    private final ProxyLog log;
     private final Deque<String> lastOutput = new ArrayDeque<>();
 
     private volatile ProcessHandle handle;
@@ -79,6 +77,7 @@ public class ProxySupervisor {
         this.store = store;
         this.vertx = vertx;
         this.consoleToken = ConsoleToken.resolve(config, directory());
+        this.log = new ProxyLog(directory());
         this.console = new ProxyConsoleClient(config.proxy().consolePort(), config.engine().remoteTimeout(), consoleToken);
     }
 
@@ -220,6 +219,7 @@ public class ProxySupervisor {
         }
         stopping = true;
         stopPolling();
+        log.stop();
         store.update(s -> s.proxy.put("state", "left-running"));
         events.emit("proxy.left-running", null, leftRunningMessage(current.pid()));
     }
@@ -315,12 +315,18 @@ public class ProxySupervisor {
             command.add(0, SETSID.toString());
         }
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(config.proxy().workDir().map(d -> paths.baseDir().resolve(d)).orElse(paths.stateDir()).toFile());
+                .directory(config.proxy().workDir().map(d -> paths.baseDir().resolve(d)).orElse(paths.stateDir()).toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.file().toFile()));
         builder.environment().putAll(config.proxy().env());
         CompletableFuture<Void> readySignal = new CompletableFuture<>();
         ready = readySignal;
         outputEvents = 0;
+        long from;
         try {
+            log.stop();
+            log.rotateIfLarge();
+            from = log.end();
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the proxy (" + command.get(0) + "): " + e.getMessage()
@@ -328,34 +334,24 @@ public class ProxySupervisor {
         }
         handle = process.toHandle();
         writePid(handle.pid());
-        reader(process.getInputStream(), "stdout", readySignal);
-        reader(process.getErrorStream(), "stderr", readySignal);
+        log.follow(from, line -> onOutput(line, readySignal));
         ProcessHandle started = handle;
         process.onExit().thenAccept(exited -> onExit(started, exited.exitValue()));
         return readySignal;
     }
 
-    private void reader(InputStream stream, String name, CompletableFuture<Void> readySignal) {
-        Thread thread = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    String masked = Secrets.mask(ProxyOutput.maskUrls(line));
-                    remember(masked);
-                    if (masked.startsWith("DF2REDIS-PROXY READY")) {
-                        readySignal.complete(null);
-                    }
-                    Log.infof("proxy %s: %s", name, masked);
-                    if (outputEvents < OUTPUT_EVENTS_PER_RUN && ProxyOutput.worthAnEvent(masked)) {
-                        outputEvents++;
-                        events.emit("proxy.output", null, masked);
-                    }
-                }
-            } catch (IOException e) {
-                Log.debugf("proxy %s closed: %s", name, e.getMessage());
-            }
-        }, "df2redis-proxy-" + name);
-        thread.setDaemon(true);
-        thread.start();
+    /** A line the proxy printed: masked, logged, kept for error messages and, bounded, sent as an event. */
+    private void onOutput(String line, CompletableFuture<Void> readySignal) {
+        String masked = Secrets.mask(ProxyOutput.maskUrls(line));
+        remember(masked);
+        if (masked.startsWith("DF2REDIS-PROXY READY")) {
+            readySignal.complete(null);
+        }
+        Log.infof("proxy: %s", masked);
+        if (outputEvents < OUTPUT_EVENTS_PER_RUN && ProxyOutput.worthAnEvent(masked)) {
+            outputEvents++;
+            events.emit("proxy.output", null, masked);
+        }
     }
 
     private synchronized void remember(String line) {
@@ -515,18 +511,23 @@ public class ProxySupervisor {
                 });
     }
 
-    private void adopt(ProcessHandle earlier) {
+    /** Blocking (reads the log's size). */
+    private void adopt(ProcessHandle earlier) throws IOException {
         handle = earlier;
         process = null;
         ready = CompletableFuture.completedFuture(null);
+        outputEvents = 0;
+        log.stop();
+        log.follow(log.end(), line -> onOutput(line, ready));
         earlier.onExit().thenAccept(exited -> onExit(earlier, -1));
         events.emit("proxy.adopted", null, "adopted the proxy (pid " + earlier.pid() + ") left running by an earlier run; "
-                + "its output goes to the earlier run's log");
+                + "its output is followed from " + log.file());
     }
 
     private void stopProcess(String reason) {
         stopping = true;
         stopPolling();
+        log.stop();
         ProcessHandle current = handle;
         if (current == null) {
             return;

@@ -73,6 +73,8 @@ class ProxyRestoreIT {
                 assertEquals("left-running", afterMigrate.path("proxy").path("state").asText());
                 pid = afterMigrate.path("proxy").path("pid").asLong();
                 assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the proxy outlives migrate");
+                assertTrue(Files.readString(home.resolve("state/proxy/proxy.log")).contains("DF2REDIS-PROXY READY port=" + proxyPort),
+                        "the proxy writes its output to a file of its own, not to a pipe that ends with the service");
                 assertEquals("OK", connected.command("SET", "after-migrate", "yes"), "a connection made during the plan still works");
             }
         }
