@@ -283,6 +283,8 @@ public class ProxySupervisor {
         values.put("AUTH_USER", propertyValue(config.source().username().orElse("")));
         values.put("AUTH_PASSWORD", propertyValue(config.source().password().orElse("")));
         values.put("CONSOLE_TOKEN", propertyValue(consoleToken));
+        // The proxy reads the source's ACL users over a plain connection of its own: not for a TLS source.
+        values.put("ACL_SOURCE", config.source().tls() ? "" : config.source().addr());
         values.put("HOOK_INFO_FILE", proxy.hookInfoFile().map(f -> paths.baseDir().resolve(f).toString())
                 .orElse(paths.walDir().resolve("hook.json").toString()));
         return Templates.render(Templates.load("proxy.properties.tmpl"), values);

@@ -48,10 +48,13 @@ class ProxyCommandsTest {
         Files.writeString(home.resolve("route.json"), "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://"
                 + SOURCE_PASSWORD + "@" + source.address() + "\",\"write\":{\"type\":\"multi\",\"resources\":[\"redis://" + SOURCE_PASSWORD
                 + "@" + source.address() + "\",\"redis://" + TARGET_PASSWORD + "@" + target.address() + "\"]}}}");
+        source.command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all");
+        source.command("ACL", "SETUSER", "blocked", "off", ">blocked-pw", "~*", "+@all");
         port = LocalRedis.freePort();
         Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
                 "console.port=" + LocalRedis.freePort(), "console.token=commands-test", "route.file=" + home.resolve("route.json"),
-                "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, ""));
+                "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, "auth.aclSource=" + source.address(),
+                "auth.aclRefreshMillis=200", ""));
         Path jar = ProxyRuntime.extract(home.resolve("runtime"));
         proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "128m");
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
@@ -88,6 +91,22 @@ class ProxyCommandsTest {
                     .stream().map(String::valueOf).toList(), side.address());
         }
         assertTrue(source.command("DBSIZE") instanceof Long n && n > 0, "FLUSHALL never ran");
+    }
+
+    @Test
+    void theSourcesOwnAclUsersLogInWithTheirPasswordsAndNoOtherWay() throws Exception {
+        RespClient anonymous = new RespClient("127.0.0.1", port, Optional.empty());
+        assertEquals(List.of("OK", "PONG"), anonymous.pipeline(List.of(List.of("AUTH", "app", "app-pw"), List.of("PING"))));
+        List<Object> wrong = anonymous.pipeline(List.of(List.of("AUTH", "app", "not-app-pw"), List.of("GET", "mix:a")));
+        assertTrue(error(wrong.get(0)).startsWith("WRONGPASS") && error(wrong.get(1)).startsWith("NOAUTH"), String.valueOf(wrong));
+        List<Object> disabled = anonymous.pipeline(List.of(List.of("AUTH", "blocked", "blocked-pw"), List.of("GET", "mix:a")));
+        assertTrue(error(disabled.get(0)).startsWith("WRONGPASS"), "a user the source has switched off: " + disabled);
+        List<Object> unknown = anonymous.pipeline(List.of(List.of("HELLO", "2", "AUTH", "nobody", "x")));
+        assertTrue(error(unknown.get(0)).startsWith("WRONGPASS"), String.valueOf(unknown));
+
+        source.command("ACL", "SETUSER", "late", "on", ">late-pw", "~*", "+@all");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> "OK".equals(
+                anonymous.pipeline(List.of(List.of("AUTH", "late", "late-pw"))).get(0)));
     }
 
     @Test

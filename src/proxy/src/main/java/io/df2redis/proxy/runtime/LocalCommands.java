@@ -93,7 +93,7 @@ final class LocalCommands {
         if (args.length != 2 && args.length != 3) {
             return wrongArgs("auth");
         }
-        if (!credentials.required()) {
+        if (!credentials.anyUser()) {
             return new ErrorReply("ERR AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?");
         }

@@ -54,7 +54,10 @@ public final class ProxyMain {
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
         JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
-        LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword), route, settings.databases);
+        SourceUsers sourceUsers = settings.aclSource.isEmpty() ? null
+                : new SourceUsers(settings.aclSource, settings.authUser, settings.authPassword, settings.aclRefreshMillis);
+        LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword, sourceUsers), route,
+                settings.databases);
         ProxyBeanFactory beans = new ProxyBeanFactory() {
             @Override
             @SuppressWarnings("unchecked")

@@ -31,6 +31,9 @@ final class ProxySettings {
     final String authUser;
     final String authPassword;
     final String consoleToken;
+    /** host:port of the source whose ACL users the proxy accepts; empty: df2redis's source credentials only. */
+    final String aclSource;
+    final long aclRefreshMillis;
     /** Databases SELECT accepts (0 to databases - 1): Redis's and Dragonfly's default, 16. */
     final int databases;
     final Path hookInfoFile;
@@ -55,6 +58,8 @@ final class ProxySettings {
         authUser = p.getProperty("auth.user", "").trim();
         authPassword = p.getProperty("auth.password", "");
         consoleToken = required(p, "console.token");
+        aclSource = p.getProperty("auth.aclSource", "").trim();
+        aclRefreshMillis = Long.parseLong(p.getProperty("auth.aclRefreshMillis", "30000"));
         databases = Integer.parseInt(p.getProperty("databases", "16"));
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
     }

@@ -35,7 +35,7 @@ final class RespConnection implements AutoCloseable {
             flush();
             if (readReply().startsWith("-")) {
                 close();
-                throw new IOException("the target refused AUTH (check target.password)");
+                throw new IOException(host + ":" + port + " refused AUTH (check the password in the migration file)");
             }
         }
     }
