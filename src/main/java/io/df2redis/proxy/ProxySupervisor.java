@@ -374,9 +374,7 @@ public class ProxySupervisor {
         // Applications log in to the proxy with the source's credentials; so does this check.
         String user = config.source().username()
                 .map(u -> "?user=" + java.net.URLEncoder.encode(u, StandardCharsets.UTF_8)).orElse("");
-        // RESP2: Vert.x 4 falls back from a refused HELLO 3 only on "unknown command", not on the proxy's NOPROTO.
-        RedisOptions options = new RedisOptions().setConnectionString("redis://" + host + ":" + listen[1] + user)
-                .setPreferredProtocolVersion(io.vertx.redis.client.ProtocolVersion.RESP2);
+        RedisOptions options = new RedisOptions().setConnectionString("redis://" + host + ":" + listen[1] + user);
         config.source().password().ifPresent(options::setPassword);
         Redis client = Redis.createClient(vertx, options);
         return Uni.createFrom().deferred(() -> client.send(Request.cmd(Command.PING)))

@@ -76,11 +76,11 @@ class ProxyCommandsTest {
         List<Object> replies = app.pipeline(List.of(
                 List.of("PING"), List.of("SET", "mix:a", "1"), List.of("PING"), List.of("ECHO", "hi"), List.of("SET", "mix:b", "2"),
                 List.of("INCR", "mix:c"), List.of("CLIENT", "SETNAME", "worker-1"), List.of("CLIENT", "GETNAME"), List.of("GET", "mix:b"),
-                List.of("SELECT", "0"), List.of("HELLO", "3"), List.of("CLIENT", "SETINFO", "LIB-NAME", "test"), List.of("FLUSHALL"),
+                List.of("SELECT", "0"), List.of("HELLO", "4"), List.of("CLIENT", "SETINFO", "LIB-NAME", "test"), List.of("FLUSHALL"),
                 List.of("INCR", "mix:c"), List.of("NOSUCHCOMMAND", "x"), List.of("PING", "payload"), List.of("GET", "mix:a")));
         assertEquals(17, replies.size());
         assertEquals(List.of("PONG", "OK", "PONG", "hi", "OK", 1L, "OK", "worker-1", "2", "OK"), replies.subList(0, 10));
-        assertTrue(error(replies.get(10)).startsWith("NOPROTO"), "HELLO 3 makes RESP3 clients fall back: " + replies.get(10));
+        assertTrue(error(replies.get(10)).startsWith("NOPROTO"), "a protocol Redis does not have: " + replies.get(10));
         assertEquals("OK", replies.get(11));
         assertTrue(error(replies.get(12)).contains("FLUSHALL refused"), String.valueOf(replies.get(12)));
         assertEquals(2L, replies.get(13), "the command after a refused one runs");
@@ -178,6 +178,28 @@ class ProxyCommandsTest {
         }
         assertTrue(intents().stream().noneMatch(r -> r.length > 5 && List.of(r).subList(5, r.length).stream()
                 .map(ProxyCommandsTest::key).anyMatch(k -> k.startsWith("tx:n") || k.startsWith("tx:s"))), "refused writes are not journaled");
+    }
+
+    @Test
+    void helloThreeSwitchesTheRepliesToRespThreeAsRedisSendsThem() throws Exception {
+        app.pipeline(List.of(List.of("DEL", "r3:h", "r3:z", "r3:s", "r3:n"), List.of("HSET", "r3:h", "f", "v"), List.of("ZADD", "r3:z", "1.5", "m"),
+                List.of("SADD", "r3:s", "x")));
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(resp(List.of(List.of("AUTH", SOURCE_PASSWORD), List.of("GET", "r3:none"), List.of("HELLO", "3"),
+                    List.of("GET", "r3:none"), List.of("HGETALL", "r3:h"), List.of("ZSCORE", "r3:z", "m"),
+                    List.of("ZRANGE", "r3:z", "0", "-1", "WITHSCORES"), List.of("SMEMBERS", "r3:s"), List.of("INCR", "r3:n"),
+                    List.of("HELLO", "2"), List.of("GET", "r3:none"), List.of("QUIT"))));
+            String answered = readToEnd(socket.getInputStream());
+            String hello3 = answered.substring(answered.indexOf("%7\r\n"));
+            assertTrue(answered.startsWith("+OK\r\n$-1\r\n%7\r\n$6\r\nserver\r\n"), "RESP2 until HELLO 3, whose reply is a map: " + answered);
+            assertTrue(hello3.contains("$5\r\nproto\r\n:3\r\n"), answered);
+            assertTrue(answered.contains("*0\r\n_\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n,1.5\r\n*1\r\n*2\r\n$1\r\nm\r\n,1.5\r\n~1\r\n$1\r\nx\r\n:1\r\n"),
+                    "null, map, double, scored pairs, set, integer in RESP3: " + answered);
+            String afterHello2 = answered.substring(answered.lastIndexOf("*14\r\n"));
+            assertTrue(afterHello2.contains("$5\r\nproto\r\n:2\r\n") && afterHello2.endsWith("*0\r\n$-1\r\n+OK\r\n"),
+                    "HELLO 2 goes back to RESP2 (its reply an array, then a $-1 null): " + answered);
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.netease.nim.camellia.redis.proxy.command.Command;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,7 +32,15 @@ final class ClientSession {
     boolean inRefusedTransaction;
     /** QUIT was read: the connection closes once its reply is written, later commands are not run. */
     boolean quitting;
+    /** HELLO 3 was answered: replies to later commands go out in RESP3. */
+    boolean resp3;
     private final Map<Command, Reply> answers = new IdentityHashMap<>();
+    /** From the first HELLO 3 on: the RESP3 shape of each command's reply, in the order the replies go out. */
+    private ArrayDeque<Resp3.Shape> shapes;
+    /** Replies owed, when the first HELLO 3 came, to commands read before it: they go out as RESP2. */
+    private long resp2RepliesOwed;
+    private long commandsRead;
+    private long repliesWritten;
 
     static ClientSession attach(Channel channel, boolean authenticated) {
         ClientSession session = new ClientSession();
@@ -46,6 +55,33 @@ final class ClientSession {
             return null;
         }
         return command.getChannelInfo().getCtx().channel().attr(KEY).get();
+    }
+
+    /** A command was read; its reply will be written in the order commands were read. */
+    void read(String name, byte[][] args) {
+        commandsRead++;
+        if (shapes == null) {
+            if (!resp3) {
+                return;
+            }
+            shapes = new ArrayDeque<>();
+            resp2RepliesOwed = commandsRead - 1 - repliesWritten;
+        }
+        shapes.add(resp3 ? Resp3.shapeOf(name, args) : Resp3.Shape.RESP2);
+    }
+
+    /** The reply about to be written, in the protocol of the command it answers. */
+    Reply outgoing(Reply reply) {
+        repliesWritten++;
+        if (shapes == null) {
+            return reply;
+        }
+        if (resp2RepliesOwed > 0) {
+            resp2RepliesOwed--;
+            return reply;
+        }
+        Resp3.Shape shape = shapes.poll();
+        return shape == null ? reply : Resp3.of(reply, shape);
     }
 
     void answer(Command command, Reply reply) {

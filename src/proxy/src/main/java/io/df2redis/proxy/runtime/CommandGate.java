@@ -60,6 +60,7 @@ final class CommandGate extends ChannelDuplexHandler {
             Command forwarded = command;
             boolean endsRun;
             Object verdict = decide(ctx, command);
+            session.read(lowerName(command), command.getObjects());
             if (verdict instanceof Reply answer) {
                 session.answer(command, answer);
                 endsRun = true;
@@ -87,7 +88,7 @@ final class CommandGate extends ChannelDuplexHandler {
 
     /** A reply to answer with, or the command to forward (the original or its script form). */
     private Object decide(ChannelHandlerContext ctx, Command command) {
-        String name = command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
+        String name = lowerName(command);
         if (!session.authenticated && !LocalCommands.allowedBeforeAuth(name)) {
             return ErrorReply.NO_AUTH;
         }
@@ -141,7 +142,7 @@ final class CommandGate extends ChannelDuplexHandler {
 
     /** The keys the client's command writes, or null: the journal records them before it is forwarded. */
     private static byte[][] writtenKeys(Command original, Command forwarded) {
-        String name = original.getName() == null ? "" : original.getName().toLowerCase(Locale.ROOT);
+        String name = lowerName(original);
         if (ScriptedCommands.handles(name)) {
             if (!ScriptedCommands.writes(name)) {
                 return null;
@@ -179,13 +180,24 @@ final class CommandGate extends ChannelDuplexHandler {
         }
     }
 
-    /** Closes the connection once the reply to its QUIT is written. */
+    /** Sends each reply in its command's protocol (RESP2, or RESP3 after HELLO 3); closes the connection once QUIT's is written. */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ReplyPack pack && pack.getReply() instanceof ClosingReply) {
-            ctx.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
+        if (!(msg instanceof ReplyPack pack)) {
+            ctx.write(msg, promise);
             return;
         }
-        ctx.write(msg, promise);
+        Reply reply = pack.getReply();
+        Reply outgoing = session.outgoing(reply);
+        Object written = outgoing == reply ? msg : new ReplyPack(outgoing, pack.getId());
+        if (reply instanceof ClosingReply) {
+            ctx.write(written, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.write(written, promise);
+    }
+
+    private static String lowerName(Command command) {
+        return command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
     }
 }

@@ -15,8 +15,7 @@ import java.util.Locale;
  * The commands the proxy answers itself, as Redis 7.2 answers them: the connection handshake
  * ({@code AUTH}, {@code HELLO}, {@code CLIENT SETNAME/SETINFO/ID/INFO/...}, {@code SELECT 0},
  * {@code PING}, {@code ECHO}, {@code QUIT}, {@code RESET}) and {@code WAIT}/{@code ROLE}.
- * {@code HELLO 3} gets {@code -NOPROTO}, which makes RESP3-first clients fall back to RESP2:
- * Camellia 1.1.1 speaks RESP2 only.
+ * {@code HELLO 3} switches the connection to RESP3 ({@link Resp3} re-encodes the replies).
  */
 final class LocalCommands {
 
@@ -76,6 +75,7 @@ final class LocalCommands {
             case "reset":
                 session.name = null;
                 session.db = 0;
+                session.resp3 = false;
                 session.inRefusedTransaction = false;
                 session.authenticated = !credentials.required();
                 return new StatusReply("RESET");
@@ -107,14 +107,13 @@ final class LocalCommands {
     }
 
     private Reply hello(byte[][] args, ClientSession session) {
+        boolean resp3 = session.resp3;
         if (args.length >= 2) {
             String version = text(args[1]);
             if (!version.equals("2") && !version.equals("3")) {
                 return new ErrorReply("NOPROTO unsupported protocol version");
             }
-            if (version.equals("3")) {
-                return new ErrorReply("NOPROTO the df2redis proxy speaks RESP2 only; use protocol 2");
-            }
+            resp3 = version.equals("3");
         }
         String name = null;
         boolean nameGiven = false;
@@ -141,10 +140,11 @@ final class LocalCommands {
         if (nameGiven) {
             session.name = name;
         }
+        session.resp3 = resp3;
         return new MultiBulkReply(new Reply[] {
             bulk("server"), bulk("redis"),
             bulk("version"), bulk(REPORTED_VERSION),
-            bulk("proto"), new IntegerReply(2L),
+            bulk("proto"), new IntegerReply(resp3 ? 3L : 2L),
             bulk("id"), new IntegerReply(session.id),
             bulk("mode"), bulk("standalone"),
             bulk("role"), bulk("master"),
@@ -229,7 +229,7 @@ final class LocalCommands {
         return "id=" + session.id + " addr=" + address(remote) + " laddr=" + address(local) + " fd=0 name="
                 + (session.name == null ? "" : session.name) + " age=" + age + " idle=0 flags=N db=" + session.db + " sub=0 psub=0 ssub=0 multi=-1"
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user="
-                + session.user + " redir=-1 resp=2 lib-name=" + (session.libName == null ? "" : session.libName) + " lib-ver="
+                + session.user + " redir=-1 resp=" + (session.resp3 ? 3 : 2) + " lib-name=" + (session.libName == null ? "" : session.libName) + " lib-ver="
                 + (session.libVersion == null ? "" : session.libVersion) + "\n";
     }
 
