@@ -39,12 +39,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-PASSWORD=benchpw4711
-CONSOLE_TOKEN=bench-console-token-4711
-
 source "$(dirname "$0")/lib/proxy-env.sh"
 cd "$ROOT_DIR"
-[ -f "$PROXY_JAR" ] || ./mvnw -q -B -f src/proxy/pom.xml package
 [ -d bench/clients/node_modules ] || (cd bench/clients && npm install --no-audit --no-fund --silent)
 
 echo "== df2redis proxy client matrix ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(git log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"

@@ -3,13 +3,16 @@
 # src/test/java/io/df2redis/bench/ProxyBench.java#startProxy does, and stops every process it
 # started when the calling script exits (trap on EXIT/INT/TERM).
 #
-# Inputs (set by the caller before use): AUTH=1|0, PASSWORD, CONSOLE_TOKEN. console.token is
+# Inputs: AUTH=1|0 (set by the caller); PASSWORD and CONSOLE_TOKEN are set here. console.token is
 # written to the proxy settings and sent to the console whatever AUTH says.
 # Everything listens on 127.0.0.1 only.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 PROXY_JAR="${PROXY_JAR:-$ROOT_DIR/src/proxy/target/runtime/df2redis-proxy.jar}"
+PASSWORD=benchpw4711
+CONSOLE_TOKEN=bench-console-token-4711
+[ -f "$PROXY_JAR" ] || (cd "$ROOT_DIR" && ./mvnw -q -B -f src/proxy/pom.xml package)
 WORK="$(mktemp -d -t df2redis-proxy-bench-XXXXXX)"
 STARTED_PIDS=()
 
