@@ -8,6 +8,7 @@ import io.df2redis.config.MigrationPaths;
 import io.df2redis.config.Secrets;
 import io.df2redis.state.MigrationStatus;
 import io.df2redis.state.StatusFileException;
+import io.df2redis.state.StateDirLock;
 import io.df2redis.state.StatusStore;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -93,7 +94,29 @@ public class Df2redisMain {
                 return remote.post("/api/v1/migration/rollback", "rollback", out, err);
             }
         }
+        if (needsTheStateDir(cli) && !lockStateDir(paths, err)) {
+            return ExitCodes.BAD_INPUT;
+        }
         return boot(cli, config, err);
+    }
+
+    /** The commands that run a plan or serve own the state directory for as long as they run. */
+    private static boolean needsTheStateDir(CliArgs cli) {
+        return cli.command().equals("serve") || cli.command().equals("rollback") || cli.command().equals("migrate") && !cli.dryRun();
+    }
+
+    private static boolean lockStateDir(MigrationPaths paths, PrintStream err) {
+        try {
+            StateDirLock.acquire(paths.stateDir());
+            return true;
+        } catch (StateDirLock.StateDirInUseException e) {
+            err.println("df2redis: " + e.getMessage());
+            return false;
+        } catch (java.io.IOException e) {
+            err.println("df2redis: cannot lock the state directory " + paths.stateDir() + ": " + e.getMessage()
+                    + "; make it writable or set stateDir");
+            return false;
+        }
     }
 
     /** Through the running service when one answers (it supervises the proxy), else by the proxy's pid file. */
@@ -101,6 +124,9 @@ public class Df2redisMain {
         RemoteControl remote = new RemoteControl(config);
         if (remote.serviceRunning()) {
             return remote.post("/api/v1/proxy/stop", "proxy stop", out, err);
+        }
+        if (!lockStateDir(paths, err)) {
+            return ExitCodes.BAD_INPUT;
         }
         Path proxyDir = paths.stateDir().resolve("proxy");
         try {

@@ -93,6 +93,7 @@ public class PrecheckStage implements Stage {
         context.metric("target_keys", target.keys());
 
         List<String> failures = new ArrayList<>();
+        checkIdentity(source, target, failures);
         checkDeclaredSourceType(context, source);
         checkTargetShape(target, failures);
         checkDatabasesFitTheTarget(source, failures);
@@ -135,6 +136,31 @@ public class PrecheckStage implements Stage {
         } else if (!declaredCluster && actualCluster) {
             failures.add("the target is a Redis Cluster but target.type is redis-standalone: "
                     + "set target.type: redis-cluster and list its seeds in target.seed");
+        }
+    }
+
+    /**
+     * Source and target must hold two datasets: not one server (whatever addresses name it), nor a
+     * replica and its master, nor two replicas of one master. Told by what the servers say
+     * ({@code run_id}, the replication id), not by addresses; no setting overrides it.
+     */
+    private void checkIdentity(ServerInfo source, TargetView target, List<String> failures) {
+        for (ServerInfo node : target.masters) {
+            String sourceRun = source.fields().getOrDefault("run_id", "");
+            if (!sourceRun.isEmpty() && sourceRun.equals(node.fields().get("run_id"))) {
+                failures.add("source and target are the same server (run_id " + sourceRun + ", reached as " + config.source().addr()
+                        + " and as a target " + (target.masters.size() > 1 ? "cluster node" : "address") + "): df2redis would copy "
+                        + "the keyspace onto itself, and a rollback purge would delete it; point target.seed at another server");
+                return;
+            }
+            String sourceReplication = source.fields().getOrDefault("master_replid", "");
+            if (!sourceReplication.isEmpty() && sourceReplication.equals(node.fields().get("master_replid"))) {
+                failures.add("source (role " + source.fields().getOrDefault("role", "?") + ") and target (role "
+                        + node.fields().getOrDefault("role", "?") + ") share the replication id " + sourceReplication
+                        + ": one replicates the other, so they hold one dataset; migrate to a server that is not a replica of the "
+                        + "source (REPLICAOF NO ONE on it first if it must be that server)");
+                return;
+            }
         }
     }
 
