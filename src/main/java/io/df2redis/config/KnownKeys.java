@@ -76,7 +76,7 @@ public final class KnownKeys {
             return "true or false";
         }
         if (type == java.time.Duration.class) {
-            return "a duration such as 500ms, 30s, 5m, 2h";
+            return "a duration with its unit, such as 500ms, 30s, 5m, 2h";
         }
         return "a text value";
     }

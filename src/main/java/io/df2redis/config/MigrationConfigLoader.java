@@ -1,6 +1,5 @@
 package io.df2redis.config;
 
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigValidationException;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
@@ -84,7 +83,8 @@ public final class MigrationConfigLoader {
         SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
                 .withSources(fileSource(sourceName, file))
                 .withSources(new EnvConfigSource(env, 300))
-                .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(Duration.class, 300, StrictValues.DURATION)
+                .withConverter(Boolean.class, 300, StrictValues.BOOLEAN)
                 .withMapping(MigrationConfig.class)
                 .withValidateUnknown(false);
         if (validate) {

@@ -100,7 +100,7 @@ class MigrationConfigLoaderTest {
         assertTrue(byKey.get("target.seed").contains("port 99999 is out of range"), byKey.toString());
         assertTrue(byKey.get("migrate.concurrency").contains("at least 1"), byKey.toString());
         assertTrue(byKey.get("migrate.pipeline").contains("\"abc\" is not valid: write a whole number"), byKey.toString());
-        assertTrue(byKey.get("migrate.cutover.batches[1].duration").contains("duration such as"), byKey.toString());
+        assertTrue(byKey.get("migrate.cutover.batches[1].duration").contains("duration with its unit, such as"), byKey.toString());
         assertTrue(byKey.get("migrate.cutover.batches[2].percentage").contains("0 to 100"), byKey.toString());
         assertTrue(byKey.get("engine.remoteTimeout").contains("duration"), byKey.toString());
         assertTrue(e.getMessage().contains(e.problems().size() + " problems"));
@@ -183,6 +183,29 @@ class MigrationConfigLoaderTest {
                 target: {seed: "127.0.0.1:2"}
                 """, Map.of("DF2REDIS_MIGRATE_CONCURRENCY", "-3")));
         assertEquals("migrate.concurrency", e.problems().get(0).key());
+    }
+
+    @Test
+    void booleansAreTrueOrFalseAndDurationsNameTheirUnit() throws IOException {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
+                source: {addr: "127.0.0.1:1", tls: maybe}
+                target: {seed: "127.0.0.1:2", tls: ture}
+                engine: {remoteTimeout: 5}
+                """, Map.of("DF2REDIS_PROXY_MIRRORWRITES", "yes")));
+        Map<String, String> byKey = e.problems().stream()
+                .collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
+        assertTrue(byKey.get("source.tls").contains("\"maybe\" is not valid: write true or false"), byKey.toString());
+        assertTrue(byKey.get("target.tls").contains("\"ture\" is not valid: write true or false"), byKey.toString());
+        assertTrue(byKey.get("engine.remoteTimeout").contains("\"5\" is not valid: write a duration with its unit"), byKey.toString());
+        assertTrue(byKey.containsKey("proxy.mirrorWrites"), "an environment value is read as strictly: " + byKey);
+
+        MigrationConfig exact = load("""
+                source: {addr: "127.0.0.1:1", tls: FALSE}
+                target: {seed: "127.0.0.1:2", tls: false}
+                engine: {remoteTimeout: 5s}
+                """, Map.of("DF2REDIS_PROXY_MIRRORWRITES", "true"));
+        assertFalse(exact.source().tls());
+        assertEquals(java.time.Duration.ofSeconds(5), exact.engine().remoteTimeout());
     }
 
     @Test
