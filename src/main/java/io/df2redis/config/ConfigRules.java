@@ -53,9 +53,18 @@ final class ConfigRules {
                                 + " follows " + previous + "; order the batches by percentage"));
             }
             previous = Math.max(previous, batch.percentage());
+            if (batch.percentage() % 5 != 0) {
+                problems.add(new ConfigProblem(key + ".percentage", batch.percentage() + " is not a multiple of 5: the proxy moves "
+                        + "reads in 5 % steps, so write e.g. " + (Math.round(batch.percentage() / 5f) * 5)));
+            }
             if (batch.duration().isNegative()) {
                 problems.add(new ConfigProblem(key + ".duration", "must not be negative: write e.g. 5m"));
             }
+        }
+        if (!batches.isEmpty() && batches.get(batches.size() - 1).percentage() != 100) {
+            problems.add(new ConfigProblem("migrate.cutover.batches[" + (batches.size() - 1) + "].percentage",
+                    "the last batch must send 100 % of reads to the target, so that the write cutover follows a whole read "
+                            + "cutover: add a batch with percentage: 100"));
         }
     }
 

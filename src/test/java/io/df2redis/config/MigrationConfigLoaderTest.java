@@ -116,9 +116,28 @@ class MigrationConfigLoaderTest {
                     batches:
                       - {percentage: 50}
                       - {percentage: 40}
+                      - {percentage: 100}
                 """, Map.of()));
         assertEquals(List.of(new ConfigProblem("migrate.cutover.batches[1].percentage",
                 "percentages must increase from batch to batch: 40 follows 50; order the batches by percentage")), e.problems());
+    }
+
+    @Test
+    void batchesMoveInFivePercentStepsAndEndAtAHundred() throws IOException {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                migrate:
+                  cutover:
+                    batches:
+                      - {percentage: 7}
+                      - {percentage: 50}
+                """, Map.of()));
+        assertEquals(List.of(
+                new ConfigProblem("migrate.cutover.batches[0].percentage",
+                        "7 is not a multiple of 5: the proxy moves reads in 5 % steps, so write e.g. 5"),
+                new ConfigProblem("migrate.cutover.batches[1].percentage", "the last batch must send 100 % of reads to the target, "
+                        + "so that the write cutover follows a whole read cutover: add a batch with percentage: 100")), e.problems());
     }
 
     @Test
