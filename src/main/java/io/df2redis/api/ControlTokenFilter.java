@@ -41,7 +41,8 @@ public class ControlTokenFilter {
                     + "token is configured: set control.token in the migration file or DF2REDIS_CONTROL_TOKEN"));
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.startsWith(BEARER)) {
+        // RFC 7235: the scheme is case-insensitive ("bearer" is as good as "Bearer").
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Optional.of(unauthorized("send Authorization: Bearer <control.token>"));
         }
         byte[] presented = header.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);

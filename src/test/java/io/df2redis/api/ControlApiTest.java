@@ -44,6 +44,9 @@ class ControlApiTest {
         given().auth().oauth2("wrong-token").get("/api/v1/migration").then().statusCode(401)
                 .body("detail", containsString("does not match"));
         api().get("/api/v1/migration").then().statusCode(200).body("schema", equalTo(1));
+        given().header("Authorization", "bearer " + TwoRedisResource.TOKEN).get("/api/v1/migration").then().statusCode(200);
+        given().header("Authorization", "BEARER " + TwoRedisResource.TOKEN).get("/api/v1/migration").then().statusCode(200);
+        given().header("Authorization", "Basic " + TwoRedisResource.TOKEN).get("/api/v1/migration").then().statusCode(401);
     }
 
     @Test
