@@ -11,7 +11,10 @@ import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.Path;
 import io.df2redis.migration.cutover.CutoverControl;
 import io.df2redis.migration.engine.PipelineBusyException;
@@ -53,7 +56,10 @@ public class MigrationResource {
      * The body is optional, so it is read as text: a POST without body or content type is a plain start.
      */
     @POST
-    public Uni<Response> start(String body) throws JsonProcessingException {
+    public Uni<Response> start(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) throws JsonProcessingException {
+        if (body != null && !body.isBlank() && (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))) {
+            throw new WebApplicationException(Response.Status.UNSUPPORTED_MEDIA_TYPE);
+        }
         StartRequest request = body == null || body.isBlank() ? null : json.readValue(body, StartRequest.class);
         if (request != null && request.isDryRun()) {
             return dryRun.check()

@@ -33,6 +33,13 @@ public class ProblemMappers {
                 + e.getTargetType().getSimpleName().toLowerCase() + ", e.g. {\"dryRun\": true}");
     }
 
+    /** Ours, not Quarkus's built-in one for this type, which answers 400 with an empty body. */
+    @ServerExceptionMapper
+    public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "the body is not the JSON this endpoint takes ("
+                + e.getOriginalMessage() + "): send e.g. {\"dryRun\": false} or no body");
+    }
+
     @ServerExceptionMapper
     public Response malformed(JsonProcessingException e) {
         return Problem.response(Response.Status.BAD_REQUEST, "the body is not valid JSON ("

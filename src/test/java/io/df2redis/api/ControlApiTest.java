@@ -73,6 +73,17 @@ class ControlApiTest {
                 .then().statusCode(400).body("detail", containsString("not valid JSON"));
         api().contentType("application/json").body("{\"dryRun\": \"perhaps\"}").post("/api/v1/migration")
                 .then().statusCode(400).body("detail", containsString("dryRun"));
+        api().contentType("application/json").body("{\"dryRun\": true, \"dryRun\": false}").post("/api/v1/migration")
+                .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("Duplicate field 'dryRun'"));
+        api().contentType("application/json").body("{\"dryRun\": true} {\"dryRun\": false}").post("/api/v1/migration")
+                .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("Trailing token"));
+        api().contentType("text/plain").body("{\"dryRun\": false}").post("/api/v1/migration")
+                .then().statusCode(415).contentType("application/problem+json").body("detail", containsString("application/json"));
+        api().contentType("application/json").body("[1,2]").post("/api/v1/migration")
+                .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("not the JSON this endpoint takes"));
+        api().contentType("application/json").body("\"x\"").post("/api/v1/migration")
+                .then().statusCode(400).contentType("application/problem+json");
+        api().get("/api/v1/migration").then().statusCode(200).body("status", equalTo("idle"));
         api().post("/api/v1/migration/pause").then().statusCode(409)
                 .body("detail", containsString("nothing to pause"));
         api().delete("/api/v1/migration").then().statusCode(405);
