@@ -34,6 +34,12 @@ public final class KnownKeys {
                 .anyMatch(p -> normalise(key).startsWith(p.substring(0, p.length() - 1)));
     }
 
+    /** True for a section of known keys ({@code proxy}, {@code migrate.cutover}), which may be left empty. */
+    public static boolean isSection(String key) {
+        String prefix = normalise(key) + ".";
+        return PATTERNS.stream().anyMatch(p -> p.startsWith(prefix));
+    }
+
     /** The closest known key to a misspelt one, if any is close enough to be a likely typo. */
     public static Optional<String> suggestion(String key) {
         String normalised = normalise(key);

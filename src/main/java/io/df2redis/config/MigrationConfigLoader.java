@@ -138,7 +138,12 @@ public final class MigrationConfigLoader {
     /** The file's properties as a config source for the service's own SmallRye Config. */
     public static PropertiesConfigSource fileSource(String sourceName, Map<String, String> fileProperties) {
         Map<String, String> prefixed = new LinkedHashMap<>();
-        fileProperties.forEach((k, v) -> prefixed.put(MigrationConfig.PREFIX + "." + k, v));
+        fileProperties.forEach((k, v) -> {
+            // A key written without a value is left unset (its default applies); only the unknown-key check sees it.
+            if (!MigrationFile.NO_VALUE.equals(v)) {
+                prefixed.put(MigrationConfig.PREFIX + "." + k, v);
+            }
+        });
         return new PropertiesConfigSource(prefixed, "migration file " + sourceName, FILE_ORDINAL);
     }
 
@@ -154,7 +159,11 @@ public final class MigrationConfigLoader {
 
     private static List<ConfigProblem> unknownKeys(Map<String, String> fileProperties) {
         List<ConfigProblem> problems = new ArrayList<>();
-        for (String key : fileProperties.keySet()) {
+        for (Map.Entry<String, String> property : fileProperties.entrySet()) {
+            String key = property.getKey();
+            if (property.getValue().equals(MigrationFile.NO_VALUE) && KnownKeys.isSection(key)) {
+                continue;
+            }
             if (!KnownKeys.isKnown(key)) {
                 String hint = KnownKeys.suggestion(key)
                         .map(s -> "unknown key: did you mean '" + s + "'?")

@@ -76,6 +76,9 @@ public final class MigrationFile {
         return flat;
     }
 
+    /** The flattened value of a key written without one ({@code key:}). */
+    static final String NO_VALUE = "\u0000(no value)";
+
     private static void flatten(String prefix, Object node, Map<String, String> out) {
         if (node instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -88,6 +91,9 @@ public final class MigrationFile {
             }
         } else if (node != null) {
             out.put(prefix, String.valueOf(node));
+        } else {
+            // A key without a value still names a key, so that an unknown one is reported; a known one is then left unset.
+            out.put(prefix, NO_VALUE);
         }
     }
 

@@ -228,6 +228,22 @@ class MigrationConfigLoaderTest {
     }
 
     @Test
+    void anUnknownKeyIsReportedEvenWithoutAValueAndAnEmptySectionIsFine() throws IOException {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                cleanup:
+                soruce:
+                migrate: {resum: }
+                """, Map.of()));
+        Map<String, String> byKey = e.problems().stream()
+                .collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
+        assertTrue(byKey.get("soruce").startsWith("unknown key"), byKey.toString());
+        assertTrue(byKey.get("migrate.resum").contains("did you mean 'migrate.resume'"), byKey.toString());
+        assertEquals(2, e.problems().size(), "an empty known section is no problem: " + byKey);
+    }
+
+    @Test
     void rdbImportersNeedASnapshotPath() throws IOException {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
                 source: {addr: "127.0.0.1:1"}
