@@ -101,7 +101,7 @@ public class CutoverStage implements Stage {
 
     /**
      * From the first read cutover on, a client's reply must mean both sides have the write: a mode
-     * whose reply covers both sides (a planned proxy restart on the kept route).
+     * whose reply covers both sides (changed in place: no restart, no dropped connection).
      */
     private Uni<Void> coveringMultiWrite(StageContext context) {
         Object current = store.read(s -> s.proxy.get("multiWriteMode"));
@@ -110,7 +110,7 @@ public class CutoverStage implements Stage {
         if (covering) {
             return Uni.createFrom().voidItem();
         }
-        context.info("restarting the proxy in multi-write mode all-resources-no-check: a reply now covers both sides");
+        context.info("switching the proxy to multi-write mode all-resources-no-check in place: a reply now covers both sides");
         return proxy.switchMultiWriteMode(MigrationConfig.MultiWriteMode.ALL_RESOURCES_NO_CHECK).replaceWithVoid();
     }
 
