@@ -71,6 +71,9 @@ public class Df2redisMain {
             return ExitCodes.BAD_INPUT;
         }
         Secrets.register(config);
+        MigrationConfigLoader.unknownVariables(env).forEach(name -> err.println("df2redis: warning: the environment variable "
+                + name + " names no setting and is ignored: check its spelling against examples/migrate.sample.yaml "
+                + "(DF2REDIS_ + the key path in upper case, dots as _)"));
         MigrationPaths paths = MigrationPaths.of(config);
         Optional<MigrationStatus> status;
         try {

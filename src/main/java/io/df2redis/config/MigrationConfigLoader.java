@@ -131,6 +131,31 @@ public final class MigrationConfigLoader {
             "target.seed", "stand-in:1",
             "migrate.cutover.batches[*].percentage", "100");
 
+    /**
+     * The {@code DF2REDIS_*} variables that name no setting ({@code DF2REDIS_CONFIG} aside): they are
+     * ignored, so the command line warns about them (a typo in a password's variable would otherwise
+     * go unnoticed until the server refuses the login).
+     */
+    public static List<String> unknownVariables(Map<String, String> environment) {
+        List<String> exact = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (String pattern : KnownKeys.patterns()) {
+            int open = pattern.indexOf("[*]");
+            int any = pattern.indexOf(".*");
+            int cut = open >= 0 && (any < 0 || open < any) ? open : any;
+            if (cut >= 0) {
+                prefixes.add(envName(pattern.substring(0, cut)) + "_");
+            } else {
+                exact.add(envName(pattern));
+            }
+        }
+        return environment.keySet().stream()
+                .filter(name -> name.startsWith(ENV_PREFIX) && !name.equals(MigrationFile.FILE_ENV))
+                .filter(name -> !exact.contains(name) && prefixes.stream().noneMatch(name::startsWith))
+                .sorted()
+                .toList();
+    }
+
     private static String envName(String key) {
         return ENV_PREFIX + key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase();
     }

@@ -40,4 +40,18 @@ class CliArgsTest {
         assertTrue(assertThrows(CliArgs.UsageException.class, () -> CliArgs.parse("migrate", "--verbose")).getMessage()
                 .contains("unknown option '--verbose'"));
     }
+
+    @Test
+    void aMisspeltEnvironmentVariableIsNamedInAWarning(@org.junit.jupiter.api.io.TempDir Path home) throws Exception {
+        Path file = home.resolve("migrate.yaml");
+        java.nio.file.Files.writeString(file, "source: {addr: \"127.0.0.1:1\"}\ntarget: {seed: \"127.0.0.1:2\"}\nstateDir: state\n");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int exit = Df2redisMain.run(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true),
+                java.util.Map.of("DF2REDIS_SOURCE_PASWORD", "secret"), "status", "--config", file.toString());
+        assertEquals(0, exit);
+        assertTrue(err.toString().contains("the environment variable DF2REDIS_SOURCE_PASWORD names no setting and is ignored"),
+                err.toString());
+        assertTrue(!err.toString().contains("secret"), "the value is never printed");
+    }
 }

@@ -244,6 +244,14 @@ class MigrationConfigLoaderTest {
     }
 
     @Test
+    void environmentVariablesThatNameNoSettingAreFound() {
+        assertEquals(List.of("DF2REDIS_SOURCE_PASSWROD", "DF2REDIS_TARGETT_SEED"), MigrationConfigLoader.unknownVariables(Map.of(
+                "DF2REDIS_SOURCE_PASSWROD", "x", "DF2REDIS_SOURCE_PASSWORD", "y", "DF2REDIS_TARGETT_SEED", "h:1",
+                "DF2REDIS_CONFIG", "migrate.yaml", "DF2REDIS_MIGRATE_CUTOVER_BATCHES_0__PERCENTAGE", "5",
+                "DF2REDIS_PROXY_ENV_TZ", "UTC", "DF2REDIS_PROXY_MIRRORWRITES", "true", "PATH", "/bin")));
+    }
+
+    @Test
     void rdbImportersNeedASnapshotPath() throws IOException {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
                 source: {addr: "127.0.0.1:1"}
