@@ -240,7 +240,7 @@ public class ProxySupervisor {
             if (!keepRoute || !Files.exists(routeFile)) {
                 PrivateFiles.write(routeFile, new ProxyRoutes(config).render(route, 0));
             }
-            PrivateFiles.write(directory().resolve("proxy.properties"), settings(routeFile));
+            writeSettings();
             Files.createDirectories(paths.walDir());
             Optional<ProcessHandle> earlier = earlierProxy();
             if (earlier.isPresent()) {

@@ -93,8 +93,7 @@ class MigrationConfigLoaderTest {
                   remoteTimeout: 5 parsecs
                 """, Map.of()));
 
-        Map<String, String> byKey = e.problems().stream()
-                .collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
+        Map<String, String> byKey = byKey(e);
         assertTrue(byKey.get("source.pasword").contains("did you mean 'source.password'"), byKey.toString());
         assertTrue(byKey.get("source.addr").contains("host:port"), byKey.toString());
         assertTrue(byKey.get("target.seed").contains("port 99999 is out of range"), byKey.toString());
@@ -211,8 +210,7 @@ class MigrationConfigLoaderTest {
                 target: {seed: "127.0.0.1:2", tls: ture}
                 engine: {remoteTimeout: 5}
                 """, Map.of("DF2REDIS_PROXY_MIRRORWRITES", "yes")));
-        Map<String, String> byKey = e.problems().stream()
-                .collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
+        Map<String, String> byKey = byKey(e);
         assertTrue(byKey.get("source.tls").contains("\"maybe\" is not valid: write true or false"), byKey.toString());
         assertTrue(byKey.get("target.tls").contains("\"ture\" is not valid: write true or false"), byKey.toString());
         assertTrue(byKey.get("engine.remoteTimeout").contains("\"5\" is not valid: write a duration with its unit"), byKey.toString());
@@ -236,8 +234,7 @@ class MigrationConfigLoaderTest {
                 soruce:
                 migrate: {resum: }
                 """, Map.of()));
-        Map<String, String> byKey = e.problems().stream()
-                .collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
+        Map<String, String> byKey = byKey(e);
         assertTrue(byKey.get("soruce").startsWith("unknown key"), byKey.toString());
         assertTrue(byKey.get("migrate.resum").contains("did you mean 'migrate.resume'"), byKey.toString());
         assertEquals(2, e.problems().size(), "an empty known section is no problem: " + byKey);
@@ -285,5 +282,10 @@ class MigrationConfigLoaderTest {
         Path file = dir.resolve("migrate.yaml");
         Files.writeString(file, yaml);
         return MigrationConfigLoader.load(file, env);
+    }
+
+    /** Each problem's message by its key (two problems of one key joined with " | "). */
+    private static Map<String, String> byKey(InvalidConfigException e) {
+        return e.problems().stream().collect(Collectors.toMap(ConfigProblem::key, ConfigProblem::message, (a, b) -> a + " | " + b));
     }
 }

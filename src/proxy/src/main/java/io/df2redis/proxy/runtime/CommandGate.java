@@ -56,11 +56,12 @@ final class CommandGate extends ChannelDuplexHandler {
             if (session.quitting) {
                 break;
             }
-            journal.noteIfUnmirrorable(command);
+            String name = command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
+            journal.noteIfUnmirrorable(command, name);
             Command forwarded = command;
             boolean endsRun;
-            Object verdict = decide(ctx, command);
-            session.read(lowerName(command), command.getObjects());
+            Object verdict = decide(ctx, command, name);
+            session.read(name, command.getObjects());
             if (verdict instanceof Reply answer) {
                 session.answer(command, answer);
                 endsRun = true;
@@ -68,7 +69,7 @@ final class CommandGate extends ChannelDuplexHandler {
                 forwarded = (Command) verdict;
                 endsRun = !camelliaForwards(forwarded);
                 if (!endsRun) {
-                    Reply refused = journal.admit(forwarded, command.getName(), writtenKeys(command, forwarded), session.db);
+                    Reply refused = journal.admit(forwarded, name, writtenKeys(name, command, forwarded), session.db);
                     if (refused != null) {
                         session.answer(forwarded, refused);
                         endsRun = true;
@@ -87,8 +88,7 @@ final class CommandGate extends ChannelDuplexHandler {
     }
 
     /** A reply to answer with, or the command to forward (the original or its script form). */
-    private Object decide(ChannelHandlerContext ctx, Command command) {
-        String name = lowerName(command);
+    private Object decide(ChannelHandlerContext ctx, Command command, String name) {
         if (!session.authenticated && !LocalCommands.allowedBeforeAuth(name)) {
             return ErrorReply.NO_AUTH;
         }
@@ -141,8 +141,7 @@ final class CommandGate extends ChannelDuplexHandler {
     }
 
     /** The keys the client's command writes, or null: the journal records them before it is forwarded. */
-    private static byte[][] writtenKeys(Command original, Command forwarded) {
-        String name = lowerName(original);
+    private static byte[][] writtenKeys(String name, Command original, Command forwarded) {
         if (ScriptedCommands.handles(name)) {
             if (!ScriptedCommands.writes(name)) {
                 return null;
@@ -197,7 +196,4 @@ final class CommandGate extends ChannelDuplexHandler {
         ctx.write(written, promise);
     }
 
-    private static String lowerName(Command command) {
-        return command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
-    }
 }

@@ -130,8 +130,8 @@ public final class JournalPlugin implements ProxyPlugin {
     }
 
     /** Counts a command that cannot be dual-written (whether it is then refused or forwarded), for precheck and status. */
-    void noteIfUnmirrorable(Command command) {
-        String unmirrored = WriteCommands.incompatible(command);
+    void noteIfUnmirrorable(Command command, String name) {
+        String unmirrored = WriteCommands.incompatible(command, name);
         if (unmirrored != null) {
             incompatible.computeIfAbsent(unmirrored, k -> new LongAdder()).increment();
         }

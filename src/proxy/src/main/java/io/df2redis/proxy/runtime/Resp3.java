@@ -57,14 +57,14 @@ final class Resp3 {
             case "zscore": case "zincrby":
                 return Shape.DOUBLE;
             case "zadd":
-                return has(args, 2, "INCR") ? Shape.DOUBLE : Shape.SAME;
+                return WriteCommands.hasAny(args, 2, "INCR") ? Shape.DOUBLE : Shape.SAME;
             case "zmscore":
                 return Shape.DOUBLES;
             case "zrange": case "zrangebyscore": case "zrevrange": case "zrevrangebyscore": case "zunion": case "zinter": case "zdiff":
             case "zrandmember":
-                return has(args, 2, "WITHSCORES") ? Shape.SCORED_PAIRS : Shape.SAME;
+                return WriteCommands.hasAny(args, 2, "WITHSCORES") ? Shape.SCORED_PAIRS : Shape.SAME;
             case "hrandfield":
-                return has(args, 2, "WITHVALUES") ? Shape.PAIRS : Shape.SAME;
+                return WriteCommands.hasAny(args, 2, "WITHVALUES") ? Shape.PAIRS : Shape.SAME;
             case "zpopmin": case "zpopmax":
                 return args.length > 2 ? Shape.SCORED_PAIRS : Shape.SCORED_PAIR;
             case "zmpop":
@@ -85,15 +85,6 @@ final class Resp3 {
             default:
                 return Shape.SAME;
         }
-    }
-
-    private static boolean has(byte[][] args, int from, String word) {
-        for (int i = from; i < args.length; i++) {
-            if (LocalCommands.text(args[i]).equalsIgnoreCase(word)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The reply in RESP3, for a connection on RESP3. */

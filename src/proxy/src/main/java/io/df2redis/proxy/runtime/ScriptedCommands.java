@@ -99,7 +99,7 @@ final class ScriptedCommands {
             case "lcs":
                 return args == null || args.length >= 3 ? new int[] {1, 2} : null;
             case "copy":
-                if (args != null && hasWord(args, 3, "DB")) {
+                if (args != null && WriteCommands.hasAny(args, 3, "DB")) {
                     return null;
                 }
                 return args == null || args.length >= 3 ? new int[] {1, 2} : null;
@@ -146,14 +146,5 @@ final class ScriptedCommands {
             }
         }
         return null;
-    }
-
-    private static boolean hasWord(byte[][] args, int from, String word) {
-        for (int i = from; i < args.length; i++) {
-            if (LocalCommands.text(args[i]).equalsIgnoreCase(word)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

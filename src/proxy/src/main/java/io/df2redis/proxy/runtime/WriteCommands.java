@@ -51,7 +51,8 @@ final class WriteCommands {
         return keys == null ? new byte[0][] : keys.toArray(new byte[0][]);
     }
 
-    private static boolean hasAny(byte[][] args, int from, String... words) {
+    /** True when an argument from {@code from} on is one of {@code words} (any case). */
+    static boolean hasAny(byte[][] args, int from, String... words) {
         for (int i = from; i < args.length; i++) {
             String arg = new String(args[i], StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
             for (String word : words) {
@@ -80,10 +81,9 @@ final class WriteCommands {
         return destinations.isEmpty() ? null : destinations.toArray(new byte[0][]);
     }
 
-    /** Commands that cannot be dual-written, counted for precheck and status. Null for others. */
-    static String incompatible(Command command) {
+    /** Commands that cannot be dual-written (by lower-case name), counted for precheck and status. Null for others. */
+    static String incompatible(Command command, String name) {
         RedisCommand redisCommand = command.getRedisCommand();
-        String name = command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
         if (redisCommand == null) {
             return name.isEmpty() ? null : "unknown:" + name;
         }
@@ -92,9 +92,6 @@ final class WriteCommands {
             case SUBSCRIBE: case PSUBSCRIBE: case UNSUBSCRIBE: case PUNSUBSCRIBE: case PUBLISH:
             case KEYS: case RANDOMKEY:
                 return name;
-            case SELECT:
-                byte[][] args = command.getObjects();
-                return args.length > 1 && !"0".equals(new String(args[1], StandardCharsets.UTF_8)) ? "select-nonzero" : null;
             default:
                 return command.isBlocking() ? name : null;
         }
