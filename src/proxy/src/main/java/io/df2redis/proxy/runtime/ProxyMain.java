@@ -36,6 +36,14 @@ public final class ProxyMain {
 
     public static final String READY = "DF2REDIS-PROXY READY";
 
+    /**
+     * For the throughput benchmark only: Camellia as this class launches it, without the df2redis gate and
+     * plugin (no journal, fence, client authentication, RESP3 or local answers). It shows what Camellia
+     * alone costs next to the same route with df2redis in front. No client password: Camellia 1.1.1 would
+     * drop every command pipelined behind an AUTH, which is how redis-benchmark connects.
+     */
+    static final String CAMELLIA_ONLY = "df2redis.proxy.camelliaOnly";
+
     private ProxyMain() {
     }
 
@@ -51,6 +59,7 @@ public final class ProxyMain {
         com.netease.nim.camellia.redis.proxy.conf.ProxyDynamicConf.reload(java.util.Map.of(
                 "command.spend.time.monitor.enable", "false", "upstream.redis.spend.time.monitor.enable", "false"));
         ProxySettings settings = ProxySettings.load(Path.of(args[0]));
+        boolean camelliaOnly = Boolean.getBoolean(CAMELLIA_ONLY);
 
         RouteUpdater route = new RouteUpdater(settings.routeFile);
         DirtyKeyJournal journal = new DirtyKeyJournal(settings);
@@ -92,7 +101,7 @@ public final class ProxyMain {
         // No password for Camellia: the CommandGate authenticates clients (Camellia's own check would end batches).
         server.setMonitorEnable(true);
         server.setMonitorIntervalSeconds(5);
-        server.setPlugins(List.of(JournalPlugin.class.getName()));
+        server.setPlugins(camelliaOnly ? List.of() : List.of(JournalPlugin.class.getName()));
         server.setProxyBeanFactory(beans);
         server.setWorkThread(settings.workThreads);
 
@@ -124,12 +133,13 @@ public final class ProxyMain {
                         fence.accepted(channel);
                         channel.pipeline()
                                 .addLast(new CommandDecoder(server.getCommandDecodeMaxBatchSize(), server.getCommandDecodeBufferInitializerSize()))
-                                .addLast(new ReplyEncoder())
-                                // Before InitHandler: Camellia writes replies from InitHandler's context, and the
-                                // gate must see them on their way out (it closes a connection after QUIT's reply).
-                                .addLast(new CommandGate(local, plugin, route))
-                                .addLast(init)
-                                .addLast(handler);
+                                .addLast(new ReplyEncoder());
+                        if (!camelliaOnly) {
+                            // Before InitHandler: Camellia writes replies from InitHandler's context, and the
+                            // gate must see them on their way out (it closes a connection after QUIT's reply).
+                            channel.pipeline().addLast(new CommandGate(local, plugin, route));
+                        }
+                        channel.pipeline().addLast(init).addLast(handler);
                     }
                 });
         Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
@@ -149,7 +159,7 @@ public final class ProxyMain {
             stopped.countDown();
         }, "df2redis-proxy-shutdown"));
 
-        System.out.println(READY + " port=" + settings.listenPort + " console=" + console.port()
+        System.out.println(READY + (camelliaOnly ? " camellia-only" : "") + " port=" + settings.listenPort + " console=" + console.port()
                 + " pid=" + ProcessHandle.current().pid());
         System.out.flush();
         stopped.await();
