@@ -30,12 +30,14 @@ final class CommandGate extends ChannelDuplexHandler {
     private final LocalCommands local;
     private final JournalPlugin journal;
     private final RouteUpdater route;
+    private final UnappliedWrites unapplied;
     private ClientSession session;
 
-    CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route) {
+    CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route, UnappliedWrites unapplied) {
         this.local = local;
         this.journal = journal;
         this.route = route;
+        this.unapplied = unapplied;
     }
 
     @Override
@@ -120,7 +122,19 @@ final class CommandGate extends ChannelDuplexHandler {
             return new ErrorReply("ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused while writes go to "
                     + "two servers (a blocked pop cannot be mirrored); use the non-blocking form with a retry loop during the migration");
         }
-        return session.db == 0 || !camelliaForwards(command) ? command : onDatabase(name, command);
+        if (session.db != 0 && camelliaForwards(command)) {
+            return onDatabase(name, command);
+        }
+        return staleOnMirror(known, command) ? ScriptedCommands.onPrimary(command) : command;
+    }
+
+    /** A read that the route may send to the mirror, of a key whose newest write the mirror may not have yet. */
+    private boolean staleOnMirror(RedisCommand known, Command command) {
+        if (known.getType() != RedisCommand.Type.READ || !route.readsFromMirror() || !camelliaForwards(command)) {
+            return false;
+        }
+        java.util.List<byte[]> keys = command.getKeys();
+        return !keys.isEmpty() && unapplied.unapplied(0, keys);
     }
 
     /** A command of a connection on database n (not 0): as a script that selects n first. */

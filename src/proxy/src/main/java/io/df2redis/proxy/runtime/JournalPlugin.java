@@ -28,6 +28,7 @@ public final class JournalPlugin implements ProxyPlugin {
     private final MetaCas metaCas;
     private final Fence fence;
     private final String fenceMessage;
+    private final UnappliedWrites unapplied;
     private final Map<Command, Intent> pending = Collections.synchronizedMap(new WeakHashMap<>());
     private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
     private final LongAdder fenced = new LongAdder();
@@ -36,7 +37,8 @@ public final class JournalPlugin implements ProxyPlugin {
     private record Intent(long seq, long ts, byte[][] keys) {
     }
 
-    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage) {
+    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage, UnappliedWrites unapplied) {
+        this.unapplied = unapplied;
         this.journal = journal;
         this.metaCas = metaCas;
         this.fence = fence;
@@ -100,6 +102,7 @@ public final class JournalPlugin implements ProxyPlugin {
                 return new ErrorReply("ERR df2redis proxy: write refused: the journal cannot be written (" + journal.lastFailure()
                         + "); nothing was run");
             }
+            unapplied.written(db, keys, seq);
             pending.put(command, new Intent(seq, System.currentTimeMillis(), keys));
             return null;
         } catch (RuntimeException e) {

@@ -66,7 +66,8 @@ public final class ProxyMain {
         ChannelGroup clients = new DefaultChannelGroup("df2redis-clients", GlobalEventExecutor.INSTANCE);
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
-        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
+        UnappliedWrites unapplied = new UnappliedWrites(settings.readsMaxTrackedKeys, journal.startHead());
+        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage, unapplied);
         SourceUsers sourceUsers = settings.aclSource.isEmpty() ? null
                 : new SourceUsers(settings.aclSource, settings.authUser, settings.authPassword, settings.aclRefreshMillis);
         LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword, sourceUsers), route,
@@ -137,7 +138,7 @@ public final class ProxyMain {
                         if (!camelliaOnly) {
                             // Before InitHandler: Camellia writes replies from InitHandler's context, and the
                             // gate must see them on their way out (it closes a connection after QUIT's reply).
-                            channel.pipeline().addLast(new CommandGate(local, plugin, route));
+                            channel.pipeline().addLast(new CommandGate(local, plugin, route, unapplied));
                         }
                         channel.pipeline().addLast(init).addLast(handler);
                     }
@@ -145,7 +146,7 @@ public final class ProxyMain {
         Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
         GlobalRedisProxyEnv.port = settings.listenPort;
         MultiWriteModes multiWriteModes = new MultiWriteModes(MultiWriteMode.valueOf(settings.multiWriteMode));
-        Console console = new Console(settings, route, fence, plugin, journal, metaCas, multiWriteModes);
+        Console console = new Console(settings, route, fence, plugin, journal, metaCas, multiWriteModes, unapplied);
         GlobalRedisProxyEnv.consolePort = console.port();
 
         CountDownLatch stopped = new CountDownLatch(1);
