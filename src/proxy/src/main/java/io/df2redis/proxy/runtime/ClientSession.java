@@ -28,8 +28,8 @@ final class ClientSession {
     String name;
     String libName;
     String libVersion;
-    /** A MULTI was refused: commands up to its EXEC or DISCARD are refused too, so none runs outside the transaction. */
-    boolean inRefusedTransaction;
+    /** The open MULTI block, queued until EXEC; null outside MULTI. */
+    Transaction transaction;
     /** QUIT was read: the connection closes once its reply is written, later commands are not run. */
     boolean quitting;
     /** HELLO 3 was answered: replies to later commands go out in RESP3. */

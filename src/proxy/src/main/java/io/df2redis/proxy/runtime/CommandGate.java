@@ -3,6 +3,8 @@ package io.df2redis.proxy.runtime;
 import com.netease.nim.camellia.redis.proxy.command.Command;
 import com.netease.nim.camellia.redis.proxy.enums.RedisCommand;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import com.netease.nim.camellia.redis.proxy.reply.MultiBulkReply;
+import com.netease.nim.camellia.redis.proxy.reply.StatusReply;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;
 import com.netease.nim.camellia.redis.proxy.reply.ReplyPack;
 import io.netty.channel.ChannelDuplexHandler;
@@ -27,11 +29,15 @@ import java.util.Locale;
  */
 final class CommandGate extends ChannelDuplexHandler {
 
+    private static final StatusReply QUEUED = new StatusReply("QUEUED");
+
     private final LocalCommands local;
     private final JournalPlugin journal;
     private final RouteUpdater route;
     private final UnappliedWrites unapplied;
     private ClientSession session;
+    /** The keys of the MULTI block whose EXEC was just decided (read once, by {@link #writtenKeys}). */
+    private byte[][] execWrites;
 
     CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route, UnappliedWrites unapplied) {
         this.local = local;
@@ -94,17 +100,30 @@ final class CommandGate extends ChannelDuplexHandler {
         if (!session.authenticated && !LocalCommands.allowedBeforeAuth(name)) {
             return ErrorReply.NO_AUTH;
         }
-        if (session.inRefusedTransaction && !name.equals("quit")) {
-            return inRefusedTransaction(name);
+        if (session.transaction != null) {
+            Object inTransaction = inTransaction(command, name);
+            if (inTransaction != null) {
+                return inTransaction;
+            }
+        } else {
+            switch (name) {
+                case "multi":
+                    session.transaction = new Transaction();
+                    return StatusReply.OK;
+                case "exec": case "discard":
+                    return new ErrorReply("ERR " + name.toUpperCase(Locale.ROOT) + " without MULTI");
+                case "unwatch":
+                    // WATCH is refused, so nothing is ever watched
+                    return StatusReply.OK;
+                default:
+                    break;
+            }
         }
         if (LocalCommands.handles(name)) {
             return local.answer(name, command, session, ctx.channel().remoteAddress(), ctx.channel().localAddress());
         }
         String refusal = RefusedCommands.reason(name);
         if (refusal != null) {
-            if (name.equals("multi")) {
-                session.inRefusedTransaction = true;
-            }
             return new ErrorReply(refusal);
         }
         if (ScriptedCommands.handles(name)) {
@@ -155,7 +174,12 @@ final class CommandGate extends ChannelDuplexHandler {
     }
 
     /** The keys the client's command writes, or null: the journal records them before it is forwarded. */
-    private static byte[][] writtenKeys(String name, Command original, Command forwarded) {
+    private byte[][] writtenKeys(String name, Command original, Command forwarded) {
+        if (name.equals("exec") && forwarded != original) {
+            byte[][] keys = execWrites;
+            execWrites = null;
+            return keys;
+        }
         if (ScriptedCommands.handles(name)) {
             if (!ScriptedCommands.writes(name)) {
                 return null;
@@ -166,15 +190,73 @@ final class CommandGate extends ChannelDuplexHandler {
         return WriteCommands.writtenKeys(original);
     }
 
-    private Reply inRefusedTransaction(String name) {
+    /**
+     * A command of a connection inside MULTI: EXEC (the block as one script), DISCARD, an error, or
+     * QUEUED; null for the commands that keep their meaning inside a block (QUIT, RESET).
+     */
+    private Object inTransaction(Command command, String name) {
+        Transaction transaction = session.transaction;
         switch (name) {
             case "exec":
+                session.transaction = null;
+                if (transaction.aborted()) {
+                    return new ErrorReply("EXECABORT Transaction discarded because of previous errors.");
+                }
+                if (transaction.isEmpty()) {
+                    return MultiBulkReply.EMPTY;
+                }
+                execWrites = transaction.writtenKeys();
+                return transaction.asScript(session.db);
             case "discard":
-                session.inRefusedTransaction = false;
-                return new ErrorReply("EXECABORT Transaction discarded because its MULTI was refused by the df2redis proxy");
+                session.transaction = null;
+                return StatusReply.OK;
+            case "multi":
+                return new ErrorReply("ERR MULTI calls can not be nested");
+            case "watch":
+                return new ErrorReply("ERR WATCH inside MULTI is not allowed");
+            case "quit": case "reset":
+                return null;
             default:
-                return new ErrorReply("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " not run: its MULTI was refused, "
-                        + "so nothing of the transaction runs");
+                String refused = unqueueable(command, name);
+                if (refused != null) {
+                    return new ErrorReply(transaction.abort(refused));
+                }
+                List<byte[]> touched = ScriptedCommands.handles(name)
+                        ? ScriptedCommands.asScript(name, command.getObjects(), 0).getKeys() : command.getKeys();
+                byte[][] writes = ScriptedCommands.handles(name)
+                        ? (ScriptedCommands.writes(name) ? touched.toArray(new byte[0][]) : null)
+                        : WriteCommands.writtenKeys(command);
+                String tooLarge = transaction.queue(command.getObjects(), touched == null ? List.of() : touched, writes);
+                return tooLarge != null ? new ErrorReply(tooLarge) : QUEUED;
+        }
+    }
+
+    /** Why a command cannot be part of a MULTI block through the proxy, or null when it can. */
+    private static String unqueueable(Command command, String name) {
+        if (LocalCommands.handles(name)) {
+            return name.equals("ping") || name.equals("echo") ? null : "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT)
+                    + " inside MULTI refused: the block runs as one script, which keeps the connection's settings; send it before MULTI";
+        }
+        String refusal = RefusedCommands.reason(name);
+        if (refusal != null) {
+            return refusal;
+        }
+        if (ScriptedCommands.handles(name)) {
+            return ScriptedCommands.asScript(name, command.getObjects(), 0) == null ? ScriptedCommands.refusal(name, command.getObjects()) : null;
+        }
+        RedisCommand known = command.getRedisCommand();
+        if (known == null) {
+            return "ERR unknown command '" + name + "': the df2redis proxy does not know it and did not queue it";
+        }
+        if (known.getSupportType() == RedisCommand.CommandSupportType.NOT_SUPPORT) {
+            return RefusedCommands.administrative(name);
+        }
+        switch (known) {
+            case EVAL: case EVALSHA: case EVAL_RO: case EVALSHA_RO: case SCRIPT:
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " inside MULTI refused: the block runs as one script, "
+                        + "and a script cannot run another; run the script on its own (a script is atomic by itself)";
+            default:
+                return null;
         }
     }
 

@@ -76,7 +76,7 @@ final class LocalCommands {
                 session.name = null;
                 session.db = 0;
                 session.resp3 = false;
-                session.inRefusedTransaction = false;
+                session.transaction = null;
                 session.authenticated = !credentials.required();
                 return new StatusReply("RESET");
             case "wait":
