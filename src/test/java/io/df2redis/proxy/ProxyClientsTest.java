@@ -327,7 +327,7 @@ class ProxyClientsTest {
     }
 
     /**
-     * Transactions of each client, with its defaults: Jedis {@code multi()/exec()}, Lettuce
+     * Transactions of each client, with its defaults: Jedis {@code multi()/exec()} and {@code watch()}, Lettuce
      * {@code multi()/exec()}, and Redisson's atomic batch (MULTI, the commands and EXEC in one write).
      * <ol>
      * <li>for each phase, put the proxy on its route;</li>
@@ -349,6 +349,20 @@ class ProxyClientsTest {
                     block.incr(prefix + "jedis:n");
                     block.incr(prefix + "jedis:n");
                     assertEquals(List.of("OK", 1L, 2L), block.exec());
+
+                    assertEquals("OK", redis.watch(prefix + "jedis:s"));
+                    redis.clients.jedis.Transaction unchanged = redis.multi();
+                    unchanged.append(prefix + "jedis:s", "2");
+                    assertEquals(List.of(2L), unchanged.exec(), "a watched key nobody changed: the block runs");
+                    assertEquals("OK", redis.watch(prefix + "jedis:s"));
+                    try (Jedis other = auth.isPresent()
+                            ? new Jedis(new HostAndPort(HOST, PROXY_PORT), DefaultJedisClientConfig.builder().password(auth.get()).build())
+                            : new Jedis(HOST, PROXY_PORT)) {
+                        other.set(prefix + "jedis:s", "v");
+                    }
+                    redis.clients.jedis.Transaction changed = redis.multi();
+                    changed.set(prefix + "jedis:s", "lost");
+                    assertEquals(null, changed.exec(), "a watched key another client changed: EXEC answers null");
                 }
             });
             inPhase("Lettuce multi/exec", phase, () -> {

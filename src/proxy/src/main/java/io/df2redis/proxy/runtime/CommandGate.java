@@ -3,6 +3,7 @@ package io.df2redis.proxy.runtime;
 import com.netease.nim.camellia.redis.proxy.command.Command;
 import com.netease.nim.camellia.redis.proxy.enums.RedisCommand;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import com.netease.nim.camellia.redis.proxy.reply.IntegerReply;
 import com.netease.nim.camellia.redis.proxy.reply.MultiBulkReply;
 import com.netease.nim.camellia.redis.proxy.reply.StatusReply;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;
@@ -113,8 +114,10 @@ final class CommandGate extends ChannelDuplexHandler {
                 case "exec": case "discard":
                     return new ErrorReply("ERR " + name.toUpperCase(Locale.ROOT) + " without MULTI");
                 case "unwatch":
-                    // WATCH is refused, so nothing is ever watched
+                    session.watches.clear();
                     return StatusReply.OK;
+                case "watch":
+                    return watch(command);
                 default:
                     break;
             }
@@ -199,16 +202,25 @@ final class CommandGate extends ChannelDuplexHandler {
         switch (name) {
             case "exec":
                 session.transaction = null;
+                boolean undecided = session.watches.undecided();
+                List<byte[][]> watched = session.watches.keysAndDigests();
+                session.watches.clear();
                 if (transaction.aborted()) {
                     return new ErrorReply("EXECABORT Transaction discarded because of previous errors.");
                 }
-                if (transaction.isEmpty()) {
+                if (undecided) {
+                    // a WATCH's digests are not back yet (WATCH and EXEC in one write): abort, as a changed key would
+                    return MultiBulkReply.NIL_REPLY;
+                }
+                if (transaction.isEmpty() && watched.isEmpty()) {
                     return MultiBulkReply.EMPTY;
                 }
                 execWrites = transaction.writtenKeys();
-                return transaction.asScript(session.db);
+                session.rewriteReply(reply -> reply instanceof IntegerReply ? MultiBulkReply.NIL_REPLY : reply);
+                return transaction.asScript(session.db, watched);
             case "discard":
                 session.transaction = null;
+                session.watches.clear();
                 return StatusReply.OK;
             case "multi":
                 return new ErrorReply("ERR MULTI calls can not be nested");
@@ -229,6 +241,19 @@ final class CommandGate extends ChannelDuplexHandler {
                 String tooLarge = transaction.queue(command.getObjects(), touched == null ? List.of() : touched, writes);
                 return tooLarge != null ? new ErrorReply(tooLarge) : QUEUED;
         }
+    }
+
+    /** WATCH: forwarded as the script that answers the keys' digests; the client gets OK once they are kept. */
+    private Object watch(Command command) {
+        byte[][] args = command.getObjects();
+        if (args.length < 2) {
+            return new ErrorReply("ERR wrong number of arguments for 'watch' command");
+        }
+        byte[][] keys = java.util.Arrays.copyOfRange(args, 1, args.length);
+        Watches watches = session.watches;
+        long generation = watches.expect();
+        session.rewriteReply(reply -> watches.answered(generation, keys, reply));
+        return Watches.digestScript(keys, session.db);
     }
 
     /** Why a command cannot be part of a MULTI block through the proxy, or null when it can. */

@@ -77,6 +77,7 @@ final class LocalCommands {
                 session.db = 0;
                 session.resp3 = false;
                 session.transaction = null;
+                session.watches.clear();
                 session.authenticated = !credentials.required();
                 return new StatusReply("RESET");
             case "wait":

@@ -11,9 +11,6 @@ final class RefusedCommands {
     /** The error for a refused command (by lower-case name), or null when it is not refused here. */
     static String reason(String name) {
         switch (name) {
-            case "watch":
-                return "ERR df2redis proxy: WATCH refused: optimistic locking is not supported through the migration proxy yet; "
-                        + "MULTI/EXEC blocks work (atomically), and a script can check and write in one step";
             case "subscribe": case "psubscribe": case "unsubscribe": case "punsubscribe": case "ssubscribe": case "sunsubscribe":
             case "spublish":
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: pub/sub is not supported through the migration proxy yet; "

@@ -26,13 +26,18 @@ final class Transaction {
     static final int MAX_ARGUMENTS = 7_000;
 
     private static final byte[] EVAL = "EVAL".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SCRIPT = ("local replies = {} "
-            + "local i = 1 "
-            + "if ARGV[1] ~= '0' then "
-            + "  local selected = redis.pcall('SELECT', ARGV[1]) "
-            + "  if type(selected) == 'table' and selected.err then return selected end "
+    /**
+     * ARGV: the database, the number W of watched keys, their W digests, then per command its
+     * argument count and arguments. KEYS: the W watched keys, then the block's keys. Returns 0 (not
+     * an array) when a watched key changed: the gate answers that EXEC with a null array.
+     */
+    private static final byte[] SCRIPT = (Watches.DIGEST_FUNCTION + Watches.SELECT_DATABASE
+            + "local watched = tonumber(ARGV[2]) "
+            + "for w = 1, watched do "
+            + "  if digest(KEYS[w]) ~= ARGV[2 + w] then return 0 end "
             + "end "
-            + "i = 2 "
+            + "local replies = {} "
+            + "local i = 3 + watched "
             + "while i <= #ARGV do "
             + "  local count = tonumber(ARGV[i]) "
             + "  replies[#replies + 1] = redis.pcall(unpack(ARGV, i + 1, i + count)) "
@@ -90,21 +95,29 @@ final class Transaction {
         return written.isEmpty() ? null : written.values().toArray(new byte[0][]);
     }
 
-    /** The block as one {@code EVAL} on database {@code db}. */
-    Command asScript(int db) {
-        int size = 3 + keys.size() + 1;
+    /** The block as one {@code EVAL} on database {@code db}, run only if each watched key still has its digest. */
+    Command asScript(int db, List<byte[][]> watchedKeysAndDigests) {
+        int watched = watchedKeysAndDigests.size();
+        int size = 3 + watched + keys.size() + 2 + watched;
         for (byte[][] command : commands) {
             size += 1 + command.length;
         }
         byte[][] eval = new byte[size][];
         eval[0] = EVAL;
         eval[1] = SCRIPT;
-        eval[2] = ascii(keys.size());
+        eval[2] = ascii(watched + keys.size());
         int i = 3;
+        for (byte[][] keyAndDigest : watchedKeysAndDigests) {
+            eval[i++] = keyAndDigest[0];
+        }
         for (byte[] key : keys.values()) {
             eval[i++] = key;
         }
         eval[i++] = ascii(db);
+        eval[i++] = ascii(watched);
+        for (byte[][] keyAndDigest : watchedKeysAndDigests) {
+            eval[i++] = keyAndDigest[1];
+        }
         for (byte[][] command : commands) {
             eval[i++] = ascii(command.length);
             for (byte[] arg : command) {
