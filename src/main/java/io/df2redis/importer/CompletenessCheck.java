@@ -38,6 +38,8 @@ final class CompletenessCheck {
     static final int PAGE = 500;
     /** Single-key lookups sent at once when a page is partly absent. */
     private static final int LOOKUPS_IN_FLIGHT = 16;
+    /** The types every Redis target loads. */
+    private static final java.util.Set<String> REDIS_TYPES = java.util.Set.of("string", "list", "set", "zset", "hash", "stream");
 
     private final RedisSide source;
     private final TargetWriter writer;
@@ -46,9 +48,11 @@ final class CompletenessCheck {
     private final FailureLog failureLog;
     private final StageContext context;
     private final Map<Integer, DbCount> counts = new TreeMap<>();
+    private final boolean skipUnsupportedTypes;
 
     CompletenessCheck(RedisSide source, TargetWriter writer, OwnKeys ownKeys, Optional<Integer> onlyDb,
-            FailureLog failureLog, StageContext context) {
+            boolean skipUnsupportedTypes, FailureLog failureLog, StageContext context) {
+        this.skipUnsupportedTypes = skipUnsupportedTypes;
         this.source = source;
         this.writer = writer;
         this.ownKeys = ownKeys;
@@ -63,10 +67,11 @@ final class CompletenessCheck {
         long gone;
         long copiedAgain;
         long missing;
+        long leftOut;
 
         /** Keys the source held and the target should hold. */
         long expected() {
-            return seen - gone;
+            return seen - gone - leftOut;
         }
     }
 
@@ -152,10 +157,33 @@ final class CompletenessCheck {
                             failures.addAll(report.failures());
                             return stillAbsent(session, db, failures);
                         }))
+                .chain(failures -> leftOutByChoice(session, db, failures, count))
                 .chain(failures -> {
                     count.missing += failures.size();
                     return failureLog.append(failures);
                 });
+    }
+
+    /**
+     * With {@code migrate.unsupportedTypes: skip} the operator chose to leave out keys of types no Redis
+     * loads (Dragonfly's JSON, Bloom ...): a failed key of such a type is counted as left out, not missing.
+     */
+    private Uni<List<KeyFailure>> leftOutByChoice(WriterSession session, int db, List<KeyFailure> failures, DbCount count) {
+        if (!skipUnsupportedTypes || failures.isEmpty()) {
+            return Uni.createFrom().item(failures);
+        }
+        List<KeyFailure> kept = java.util.Collections.synchronizedList(new ArrayList<>());
+        return Multi.createFrom().iterable(failures)
+                .onItem().transformToUniAndConcatenate(failure -> session.sourceCall(db, Request.cmd(Command.TYPE).arg(failure.key()), "TYPE")
+                        .invoke(type -> {
+                            if (type != null && !REDIS_TYPES.contains(type.toString())) {
+                                count.leftOut++;
+                            } else {
+                                kept.add(failure);
+                            }
+                        }))
+                .onItem().ignoreAsUni()
+                .map(done -> List.copyOf(kept));
     }
 
     private Uni<List<KeyFailure>> stillAbsent(WriterSession session, int db, List<KeyFailure> failures) {

@@ -78,7 +78,7 @@ public class ImportStage implements Stage {
         TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
         FailureLog failures = new FailureLog(MigrationPaths.of(config).stateDir().resolve("failures.jsonl"));
         CompletenessCheck completeness = new CompletenessCheck(source, writer, new OwnKeys(config.consistency()),
-                config.source().db(), failures, context);
+                config.source().db(), config.migrate().unsupportedTypes() == MigrationConfig.UnsupportedTypes.SKIP, failures, context);
         return importer.run(context, writer)
                 .chain(result -> completeness.run()
                         .map(outcome -> verdict(context, result, outcome, failures)))

@@ -1,0 +1,158 @@
+package io.df2redis.migration.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationConfigLoader;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.local.LocalRedis;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.state.StageStatus;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The verify stage against a real source and target. */
+class VerifyStageTest {
+
+    @TempDir
+    Path home;
+
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void close() {
+        vertx.closeAndAwait();
+    }
+
+    /**
+     * Steps: 300 keys on the source; the target holds them too, 200 of them with another value; a sample
+     * verify (half the keys). The sample finds about two thirds differing, far above
+     * {@code verify.maxDifferenceRate} (1 %): it does not pass on the strength of its repairs but escalates
+     * (checkpointed) to full passes until one is clean, so every key is equal afterwards, not only the
+     * sampled ones.
+     */
+    @Test
+    void aSampleWithTooManyDifferencesEscalatesToFullPassesUntilClean() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            List<List<String>> onSource = new ArrayList<>();
+            List<List<String>> onTarget = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                onSource.add(List.of("SET", "k:" + i, "right-" + i));
+                onTarget.add(List.of("SET", "k:" + i, i < 200 ? "wrong-" + i : "right-" + i));
+            }
+            source.pipeline(onSource);
+            target.pipeline(onTarget);
+            Files.createDirectories(home.resolve("state/wal"));
+            Path file = home.resolve("migrate.yaml");
+            Files.writeString(file, """
+                    source: {type: redis, addr: "%s"}
+                    target: {seed: "%s"}
+                    stateDir: state
+                    consistency: {sampleRate: 0.5}
+                    verify: {mode: sample, rounds: 3, recheckTimeout: 5s}
+                    """.formatted(source.address(), target.address()));
+            MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
+            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
+            StatusStore store = StatusStore.open(paths.statusFile());
+            RedisEndpoints redis = new RedisEndpoints(vertx, config);
+            JournalDrain drain = new JournalDrain(config, paths, redis, store, new EventHub(store, 50));
+            VerifyStage stage = new VerifyStage(new Verifier(config, paths, redis, drain, store), drain, config, store);
+            Context context = new Context();
+
+            StageResult result;
+            try {
+                result = stage.run(context).await().atMost(Duration.ofSeconds(60));
+            } finally {
+                drain.stop().await().atMost(Duration.ofSeconds(30));
+                store.close();
+            }
+
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertTrue(result.message().startsWith("full pass: 300 keys checked, 0 differences"), result.message());
+            assertTrue(context.warnings.stream().anyMatch(w -> w.startsWith("the sample pass found ")
+                    && w.endsWith(" %, repaired), more than verify.maxDifferenceRate (1.0 %): a full pass runs")), context.warnings.toString());
+            assertEquals(true, context.checkpoint.get(VerifyStage.ESCALATED), "a resume runs full passes too");
+            for (int i = 0; i < 300; i++) {
+                assertEquals("right-" + i, target.command("GET", "k:" + i), "k:" + i);
+            }
+        }
+    }
+
+    /** An in-memory stage context: the checkpoint and the warnings. */
+    private static final class Context implements StageContext {
+        final Map<String, Object> checkpoint = new LinkedHashMap<>();
+        final List<String> warnings = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String stage() {
+            return "verify";
+        }
+
+        @Override
+        public Map<String, Object> checkpoint() {
+            return new LinkedHashMap<>(checkpoint);
+        }
+
+        @Override
+        public Uni<Void> saveCheckpoint(Map<String, Object> saved) {
+            checkpoint.clear();
+            checkpoint.putAll(saved);
+            return Uni.createFrom().voidItem();
+        }
+
+        @Override
+        public void progress(long done, Long total, String unit) {
+        }
+
+        @Override
+        public void finding(String name, Object value) {
+        }
+
+        @Override
+        public void metric(String name, double value) {
+        }
+
+        @Override
+        public void info(String message) {
+        }
+
+        @Override
+        public void warn(String message) {
+            warnings.add(message);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return false;
+        }
+
+        @Override
+        public int attempt() {
+            return 1;
+        }
+
+        @Override
+        public boolean resumed() {
+            return false;
+        }
+    }
+}
