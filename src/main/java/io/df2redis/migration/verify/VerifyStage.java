@@ -81,7 +81,7 @@ public class VerifyStage implements Stage {
                     double maxRate = config.verify().maxDifferenceRate();
                     long real = report.differences - report.transientDifferences;
                     if (report.checked > 0 && real > maxRate * report.checked) {
-                        String found = real + " of the " + report.checked + " keys differed (" + percent((double) real / report.checked)
+                        String found = real + " of the " + report.checked + " keys checked differing (" + percent((double) real / report.checked)
                                 + ", repaired), more than verify.maxDifferenceRate (" + percent(maxRate) + ")";
                         if (mode == MigrationConfig.VerifyMode.FULL && fullPasses >= FULL_PASSES) {
                             return Uni.createFrom().item(StageResult.blocked(FULL_PASSES + " full passes in a row found too many "
