@@ -59,7 +59,7 @@ public class VerifyStage implements Stage {
             context.warn("a full pass runs: an earlier pass found more than verify.maxDifferenceRate of its keys differing");
         }
         return drain.ensureRunning(0)
-                .chain(() -> passUntilClean(mode, context, due, 1));
+                .chain(() -> passUntilClean(mode, context, due, 1, new Verifier.Report(), 1));
     }
 
     /**
@@ -69,11 +69,14 @@ public class VerifyStage implements Stage {
      * follow (the decision is checkpointed, so a resume runs them too) until one stays within the rate; after
      * {@link #FULL_PASSES} full passes above it the stage blocks with the reason.
      */
-    private Uni<StageResult> passUntilClean(MigrationConfig.VerifyMode mode, StageContext context, FullPassDue due, int fullPasses) {
+    private Uni<StageResult> passUntilClean(MigrationConfig.VerifyMode mode, StageContext context, FullPassDue due, int fullPasses,
+            Verifier.Report stage, int passes) {
         return pass(mode, context)
                 .chain(report -> {
-                    context.finding("verify", Map.of("mode", mode.name().toLowerCase(), "checked", report.checked,
-                            "differences", report.differences, "repaired", report.repaired, "mismatches", report.mismatched));
+                    // The finding adds up every pass of the stage: a repair of an earlier pass stays visible.
+                    stage.add(report);
+                    context.finding("verify", Map.of("mode", mode.name().toLowerCase(), "passes", passes, "checked", stage.checked,
+                            "differences", stage.differences, "repaired", stage.repaired, "mismatches", stage.mismatched));
                     if (report.mismatched > 0) {
                         return Uni.createFrom().item(StageResult.blocked(report.summary() + "; see "
                                 + "mismatches.jsonl in the state directory, fix the keys, then resume"));
@@ -92,12 +95,13 @@ public class VerifyStage implements Stage {
                         context.warn("the " + mode.name().toLowerCase() + " pass found " + found + ": a full pass runs");
                         return context.saveCheckpoint(Map.of(ESCALATED, true))
                                 .chain(() -> passUntilClean(MigrationConfig.VerifyMode.FULL, context, due,
-                                        mode == MigrationConfig.VerifyMode.FULL ? fullPasses + 1 : fullPasses));
+                                        mode == MigrationConfig.VerifyMode.FULL ? fullPasses + 1 : fullPasses, stage, passes + 1));
                     }
                     if (mode == MigrationConfig.VerifyMode.FULL) {
                         due.markCovered(store);
                     }
-                    return Uni.createFrom().item(StageResult.succeeded(mode.name().toLowerCase() + " pass: " + report.summary()));
+                    return Uni.createFrom().item(StageResult.succeeded(mode.name().toLowerCase() + " pass: " + report.summary()
+                            + (passes > 1 ? " (the last of " + passes + " passes, which repaired " + stage.repaired + " keys in all)" : "")));
                 });
     }
 
