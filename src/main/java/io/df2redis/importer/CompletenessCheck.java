@@ -49,6 +49,7 @@ final class CompletenessCheck {
     private final StageContext context;
     private final Map<Integer, DbCount> counts = new TreeMap<>();
     private final boolean skipUnsupportedTypes;
+    private long checked;
 
     CompletenessCheck(RedisSide source, TargetWriter writer, OwnKeys ownKeys, Optional<Integer> onlyDb,
             boolean skipUnsupportedTypes, FailureLog failureLog, StageContext context) {
@@ -135,6 +136,7 @@ final class CompletenessCheck {
         }
         List<byte[]> keys = page.stream().filter(key -> !ownKeys.isOwn(key)).toList();
         count.seen += keys.size();
+        context.metric("import_keys_checked", checked += keys.size());
         if (keys.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
