@@ -61,6 +61,8 @@ final class CommandGate extends ChannelDuplexHandler {
         }
         List<Command> commands = (List<Command>) msg;
         List<Command> run = new ArrayList<>(commands.size());
+        List<JournalPlugin.Admitted> writes = new ArrayList<>();
+        boolean trackForReads = route.multiBackend();
         for (Command command : commands) {
             if (session.quitting) {
                 break;
@@ -78,21 +80,52 @@ final class CommandGate extends ChannelDuplexHandler {
                 forwarded = (Command) verdict;
                 endsRun = !camelliaForwards(forwarded);
                 if (!endsRun) {
-                    Reply refused = journal.admit(forwarded, name, writtenKeys(name, command, forwarded), session.db);
-                    if (refused != null) {
-                        session.answer(forwarded, refused);
+                    byte[][] keys = writtenKeys(name, command, forwarded);
+                    Reply fenced = journal.fence(keys);
+                    if (fenced != null) {
+                        session.answer(forwarded, fenced);
                         endsRun = true;
+                    } else if (keys != null) {
+                        writes.add(new JournalPlugin.Admitted(forwarded, new DirtyKeyJournal.Intent(session.db, name, keys)));
                     }
                 }
             }
             run.add(forwarded);
             if (endsRun) {
-                ctx.fireChannelRead(run);
+                hand(ctx, run, writes, trackForReads);
                 run = new ArrayList<>();
+                writes = new ArrayList<>();
             }
         }
         if (!run.isEmpty()) {
+            hand(ctx, run, writes, trackForReads);
+        }
+    }
+
+    /**
+     * Hands a run to Camellia once the intents of its writes are in the journal, in one write. When the
+     * journal cannot take them, each of those writes is answered with the refusal instead (none runs),
+     * and the run is cut after each of them, as after any command Camellia does not forward.
+     */
+    private void hand(ChannelHandlerContext ctx, List<Command> run, List<JournalPlugin.Admitted> writes, boolean trackForReads) {
+        Reply refused = journal.journal(writes, trackForReads);
+        if (refused == null) {
             ctx.fireChannelRead(run);
+            return;
+        }
+        java.util.Set<Command> refusedWrites = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        writes.forEach(write -> refusedWrites.add(write.command()));
+        List<Command> part = new ArrayList<>();
+        for (Command command : run) {
+            part.add(command);
+            if (refusedWrites.contains(command)) {
+                session.answer(command, refused);
+                ctx.fireChannelRead(part);
+                part = new ArrayList<>();
+            }
+        }
+        if (!part.isEmpty()) {
+            ctx.fireChannelRead(part);
         }
     }
 

@@ -43,7 +43,9 @@ final class UnappliedWrites {
     private final AtomicInteger queued = new AtomicInteger();
     private volatile long applied;
     /** While above {@link #applied}: the set overflowed, every read goes to the primary. */
-    private volatile long primaryOnlyUntil;
+    private final AtomicLong primaryOnlyUntil = new AtomicLong();
+    /** Until the drain first reports, nothing is tracked: the keys could not leave the set. */
+    private volatile boolean reported;
     private final AtomicLong highestWritten = new AtomicLong();
 
     /**
@@ -52,14 +54,22 @@ final class UnappliedWrites {
      */
     UnappliedWrites(int maxTracked, long writtenBefore) {
         this.maxTracked = maxTracked;
-        this.primaryOnlyUntil = writtenBefore;
+        this.primaryOnlyUntil.set(writtenBefore);
         this.highestWritten.set(writtenBefore);
     }
 
-    /** The write of journal record {@code seq} to {@code keys} on database {@code db} is about to be forwarded. */
-    void written(int db, byte[][] keys, long seq) {
+    /**
+     * The write of journal record {@code seq} to {@code keys} on database {@code db} is about to be
+     * forwarded. Untracked ({@code track} false: the route has one backend, or the drain has not
+     * reported yet), it sends every read to the primary until the drain has applied it.
+     */
+    void written(int db, byte[][] keys, long seq, boolean track) {
         highestWritten.accumulateAndGet(seq, Math::max);
         if (seq <= applied) {
+            return;
+        }
+        if (!track || !reported) {
+            primaryOnlyUntil.accumulateAndGet(seq, Math::max);
             return;
         }
         if (queued.get() + keys.length > maxTracked) {
@@ -79,11 +89,12 @@ final class UnappliedWrites {
         newest.clear();
         bySequence.clear();
         queued.set(0);
-        primaryOnlyUntil = Math.max(primaryOnlyUntil, highestWritten.get());
+        primaryOnlyUntil.accumulateAndGet(highestWritten.get(), Math::max);
     }
 
     /** The drain has applied every journal record up to {@code seq}. */
     void applied(long seq) {
+        reported = true;
         if (seq <= applied) {
             return;
         }
@@ -98,7 +109,7 @@ final class UnappliedWrites {
 
     /** True when one of {@code keys} (database {@code db}) may be older on the mirror than a write already answered. */
     boolean unapplied(int db, List<byte[]> keys) {
-        if (primaryOnlyUntil > applied) {
+        if (primaryOnlyUntil.get() > applied) {
             return true;
         }
         for (byte[] key : keys) {
@@ -118,6 +129,6 @@ final class UnappliedWrites {
     }
 
     boolean primaryOnly() {
-        return primaryOnlyUntil > applied;
+        return primaryOnlyUntil.get() > applied;
     }
 }
