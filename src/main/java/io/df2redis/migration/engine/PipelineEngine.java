@@ -298,8 +298,12 @@ public class PipelineEngine {
         if (cause instanceof TimeoutException) {
             return StageResult.failed("timed out: " + cause.getMessage());
         }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return StageResult.failed(message);
+        return StageResult.failed(describe(cause));
+    }
+
+    /** A failure in words: its message, or its type when it has none (a bare ConnectException). */
+    static String describe(Throwable failure) {
+        return failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
     }
 
     static boolean retryable(Throwable failure) {
