@@ -181,8 +181,8 @@ final class RemoteControl {
         if (last.isPresent() && MigrationRuntime.ROLLBACK.equals(last.get().plan) && last.get().status == PipelineStatus.SUCCEEDED) {
             return ended(PipelineStatus.SUCCEEDED, last.get().message, out, err);
         }
-        err.println("df2redis rollback: the service at " + base + " stopped before the rollback ended (status: "
-                + last.map(s -> s.status.json() + ": " + s.message).orElse("unknown")
+        err.println("df2redis rollback: the service at " + base + " stopped before the rollback ended (last status: "
+                + last.map(s -> s.message == null ? s.status.json() : Secrets.mask(s.message)).orElse("unknown")
                 + "); run df2redis rollback again to finish it from its checkpoint");
         return ExitCodes.FAILED;
     }

@@ -65,6 +65,47 @@ class RollbackIT {
     }
 
     /**
+     * Steps: a live migration to its end (cleanup stops mirroring to the source); rollback: one line that
+     * says the source lacks the writes made since and what to do instead, exit 2; the proxy still
+     * passes through to the target.
+     */
+    @Test
+    void rollbackAfterACleanedUpMigrationSaysThereIsNothingToRollBack() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DemoDataset.load(source, 10, 4);
+            Path file = config(source.address(), target.address(), LocalRedis.freePort(), """
+                    migrate:
+                      mode: live
+                      cutover:
+                        checkEvery: 300ms
+                        batches:
+                          - {label: all, percentage: 100, duration: 1s}
+                    sync: {readyFor: 1s}
+                    cleanup: {observeFor: 0s}
+                    """);
+            long proxyPid = 0;
+            try {
+                Df2redisProcess.Run migrate = Df2redisProcess.run(home, env(file), "migrate");
+                proxyPid = StatusFiles.read(home.resolve("state/status.json")).path("proxy").path("pid").asLong();
+                assertEquals(0, migrate.exit(), migrate.all());
+
+                Df2redisProcess.Run run = Df2redisProcess.run(home, env(file), "rollback");
+
+                assertEquals(2, run.exit(), run.all());
+                String line = run.stderr().strip();
+                assertTrue(line.startsWith("df2redis rollback: nothing to roll back: the migration finished at ")
+                        && line.endsWith(" and its cleanup stopped mirroring to the source, which lacks the writes made since; "
+                                + "to go back, migrate again with source and target swapped") && !line.contains("\n"), line);
+                assertEquals("target", StatusFiles.read(home.resolve("state/status.json")).path("proxy").path("route").asText(),
+                        "the refused rollback changed nothing");
+            } finally {
+                stopProxy(proxyPid);
+            }
+        }
+    }
+
+    /**
      * Steps: {@code migrate --show PORT} with a writer on the proxy until the write flip (the target is
      * primary, cleanup observes); {@code df2redis rollback}: it finds the migrate process by the address
      * it recorded, follows the rollback and exits 0 once the source is primary again. The migrate
