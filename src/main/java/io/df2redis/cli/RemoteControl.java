@@ -150,6 +150,7 @@ final class RemoteControl {
     private int follow(MigrationPaths paths, String token, long seen, boolean json, PrintStream out, PrintStream err)
             throws InterruptedException {
         int failures = 0;
+        boolean endSeen = false;
         while (true) {
             Thread.sleep(POLL.toMillis());
             JsonNode status;
@@ -165,7 +166,11 @@ final class RemoteControl {
             seen = printEvents(status.path("recentEvents"), seen, json, out);
             PipelineStatus now = PipelineStatus.of(status.path("status").asText("idle"));
             if (MigrationRuntime.ROLLBACK.equals(status.path("plan").asText()) && !now.active()) {
-                return ended(now, status.path("message").asText(), out, err);
+                // The last events follow the status by a moment: one more poll prints them.
+                if (endSeen || status.path("recentEvents").toString().contains("\"pipeline." + now.json() + "\"")) {
+                    return ended(now, status.path("message").asText(), out, err);
+                }
+                endSeen = true;
             }
         }
     }
@@ -178,8 +183,9 @@ final class RemoteControl {
         } catch (StatusFileException e) {
             last = Optional.empty();
         }
-        if (last.isPresent() && MigrationRuntime.ROLLBACK.equals(last.get().plan) && last.get().status == PipelineStatus.SUCCEEDED) {
-            return ended(PipelineStatus.SUCCEEDED, last.get().message, out, err);
+        if (last.isPresent() && MigrationRuntime.ROLLBACK.equals(last.get().plan) && !last.get().status.active()) {
+            // It ended and the process with it (a migrate --show ends with its rollback).
+            return ended(last.get().status, last.get().message, out, err);
         }
         err.println("df2redis rollback: the service at " + base + " stopped before the rollback ended (last status: "
                 + last.map(s -> s.message == null ? s.status.json() : Secrets.mask(s.message)).orElse("unknown")
