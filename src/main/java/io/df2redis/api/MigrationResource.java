@@ -6,6 +6,7 @@ import io.df2redis.config.Secrets;
 import io.df2redis.migration.DryRun;
 import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
+import io.df2redis.migration.rollback.RollbackService;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
@@ -31,14 +32,17 @@ public class MigrationResource {
     private static final java.time.Duration ABORT_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CutoverControl control;
+    private final RollbackService rollback;
 
     private final PipelineEngine engine;
     private final StatusStore store;
     private final DryRun dryRun;
     private final ObjectMapper json;
 
-    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control) {
+    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control,
+            RollbackService rollback) {
         this.control = control;
+        this.rollback = rollback;
         this.engine = engine;
         this.store = store;
         this.dryRun = dryRun;
@@ -65,7 +69,8 @@ public class MigrationResource {
             return dryRun.check()
                     .map(report -> Response.ok(report).build());
         }
-        engine.start(MigrationRuntime.MIGRATE);
+        // An unfinished rollback runs first: a migration must not start over a half-returned route.
+        engine.start(rollback.planToRun(MigrationRuntime.MIGRATE));
         return Uni.createFrom().item(accepted());
     }
 
@@ -107,26 +112,13 @@ public class MigrationResource {
 
     /**
      * Starts the rollback plan: a running plan is aborted first (its checkpoint kept), then reads and
-     * writes return to the side that was authoritative before the last flip.
+     * writes return to the side that was authoritative before the last flip. 409 when there is
+     * nothing to roll back, with what to do instead.
      */
     @POST
     @Path("/rollback")
     public Uni<Response> rollback() {
-        Uni<Void> stopped = Uni.createFrom().voidItem();
-        if (engine.active()) {
-            if (MigrationRuntime.ROLLBACK.equals(store.read(s -> s.plan))) {
-                throw new PipelineBusyException("a rollback is already running");
-            }
-            engine.abort();
-            stopped = Uni.createFrom().completionStage(engine.completion())
-                    .ifNoItem().after(ABORT_WAIT).failWith(() -> new PipelineBusyException("the running plan did not stop within "
-                            + ABORT_WAIT.toSeconds() + " s of the abort: try the rollback again"))
-                    .replaceWithVoid();
-        }
-        return stopped
-                // Starting a plan writes the status file: off the event loop.
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .invoke(() -> engine.start(MigrationRuntime.ROLLBACK))
+        return rollback.start()
                 .map(started -> accepted());
     }
 
