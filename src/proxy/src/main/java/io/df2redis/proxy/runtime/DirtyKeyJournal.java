@@ -58,12 +58,8 @@ final class DirtyKeyJournal implements AutoCloseable {
     private FileChannel segment;
     private int recordsInSegment;
     private final java.util.concurrent.ConcurrentLinkedQueue<Commit> commitQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean commitFlushQueued = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.ExecutorService commitWriter = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "df2redis-journal-commits");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final long COMMIT_INTERVAL_NANOS = 1_000_000;
+    private final Thread commitWriter;
     /** The records of one write, reused under the lock. */
     private final AsciiRecord record = new AsciiRecord();
 
@@ -80,6 +76,9 @@ final class DirtyKeyJournal implements AutoCloseable {
         this.background = new Thread(this::backgroundLoop, "df2redis-journal-sync");
         this.background.setDaemon(true);
         this.background.start();
+        this.commitWriter = new Thread(this::commitLoop, "df2redis-journal-commits");
+        this.commitWriter.setDaemon(true);
+        this.commitWriter.start();
     }
 
     /** One write to journal: the database, the command's name and the keys it writes. */
@@ -116,21 +115,18 @@ final class DirtyKeyJournal implements AutoCloseable {
     }
 
     /**
-     * Records the commit of an intent (the write has been answered), off the reply's path: a commit
-     * thread writes the commits queued meanwhile in one write (the replies of a pipeline come back
-     * together), unless the next intent write takes them first.
+     * Records the commit of an intent (the write has been answered), off the reply's path: the next
+     * intent write takes the commits queued meanwhile, or the commit thread within a millisecond;
+     * commits that arrive together (the replies of a pipeline) share one write.
      */
     void commit(long intentSeq, boolean ok) {
         commitQueue.add(new Commit(intentSeq, ok, System.currentTimeMillis()));
-        if (commitFlushQueued.compareAndSet(false, true)) {
-            try {
-                commitWriter.execute(() -> {
-                    commitFlushQueued.set(false);
-                    flushCommits();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                commitFlushQueued.set(false);
-            }
+    }
+
+    private void commitLoop() {
+        while (running) {
+            java.util.concurrent.locks.LockSupport.parkNanos(COMMIT_INTERVAL_NANOS);
+            flushCommits();
         }
     }
 
@@ -374,12 +370,6 @@ final class DirtyKeyJournal implements AutoCloseable {
 
     @Override
     public void close() {
-        commitWriter.shutdown();
-        try {
-            commitWriter.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         lock.lock();
         try {
             if (!commitQueue.isEmpty()) {
