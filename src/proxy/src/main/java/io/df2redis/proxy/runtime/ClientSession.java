@@ -32,6 +32,9 @@ final class ClientSession {
     Transaction transaction;
     /** The keys WATCH watches, with their digests. */
     final Watches watches = new Watches();
+    /** Per command read, in order: the journaled write it is (its commit follows its reply), or null. */
+    private final ArrayDeque<Object> awaitingReply = new ArrayDeque<>();
+    private static final Object NOT_JOURNALED = new Object();
     /** Replies the gate changes on their way out (WATCH's digests, an aborted EXEC), by reply number. */
     private ArrayDeque<Rewrite> rewrites;
 
@@ -75,6 +78,28 @@ final class ClientSession {
             resp2RepliesOwed = commandsRead - 1 - repliesWritten;
         }
         shapes.add(resp3 ? Resp3.shapeOf(name, args) : Resp3.Shape.RESP2);
+    }
+
+    /** The command just read is the journaled write {@code write} (null: it is not one). */
+    void awaitReply(JournalPlugin.PendingWrite write) {
+        awaitingReply.add(write == null ? NOT_JOURNALED : write);
+    }
+
+    /** The journaled write the reply now going out answers, or null. */
+    JournalPlugin.PendingWrite replied() {
+        Object next = awaitingReply.poll();
+        return next instanceof JournalPlugin.PendingWrite write ? write : null;
+    }
+
+    /** The journaled writes whose replies will not go out (the connection closed). */
+    java.util.List<JournalPlugin.PendingWrite> unanswered() {
+        java.util.List<JournalPlugin.PendingWrite> writes = new java.util.ArrayList<>();
+        for (Object next = awaitingReply.poll(); next != null; next = awaitingReply.poll()) {
+            if (next instanceof JournalPlugin.PendingWrite write) {
+                writes.add(write);
+            }
+        }
+        return writes;
     }
 
     /** The reply to the command being decided now (not read yet) goes out changed by {@code change}. */

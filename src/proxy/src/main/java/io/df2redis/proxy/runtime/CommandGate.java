@@ -53,6 +53,12 @@ final class CommandGate extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.unanswered().forEach(journal::abandoned);
+        super.channelInactive(ctx);
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof List<?>)) {
@@ -73,6 +79,7 @@ final class CommandGate extends ChannelDuplexHandler {
             boolean endsRun;
             Object verdict = decide(ctx, command, name);
             session.read(name, command.getObjects());
+            JournalPlugin.PendingWrite pending = null;
             if (verdict instanceof Reply answer) {
                 session.answer(command, answer);
                 endsRun = true;
@@ -86,10 +93,12 @@ final class CommandGate extends ChannelDuplexHandler {
                         session.answer(forwarded, fenced);
                         endsRun = true;
                     } else if (keys != null) {
-                        writes.add(new JournalPlugin.Admitted(forwarded, new DirtyKeyJournal.Intent(session.db, name, keys)));
+                        pending = new JournalPlugin.PendingWrite(keys);
+                        writes.add(new JournalPlugin.Admitted(forwarded, new DirtyKeyJournal.Intent(session.db, name, keys), pending));
                     }
                 }
             }
+            session.awaitReply(pending);
             run.add(forwarded);
             if (endsRun) {
                 hand(ctx, run, writes, trackForReads);
@@ -341,6 +350,10 @@ final class CommandGate extends ChannelDuplexHandler {
             return;
         }
         Reply reply = pack.getReply();
+        JournalPlugin.PendingWrite answered = session.replied();
+        if (answered != null) {
+            journal.answered(answered, reply);
+        }
         Reply outgoing = session.outgoing(reply);
         Object written = outgoing == reply ? msg : new ReplyPack(outgoing, pack.getId());
         if (reply instanceof ClosingReply) {

@@ -9,10 +9,8 @@ import com.netease.nim.camellia.redis.proxy.plugin.ProxyReply;
 import com.netease.nim.camellia.redis.proxy.plugin.ProxyRequest;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,12 +28,20 @@ public final class JournalPlugin implements ProxyPlugin {
     private final Fence fence;
     private final String fenceMessage;
     private final UnappliedWrites unapplied;
-    private final Map<Command, Intent> pending = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Journaled writes forwarded and not answered yet. */
+    private final LongAdder inflight = new LongAdder();
     private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
     private final LongAdder fenced = new LongAdder();
 
-    /** A journaled write waiting for its reply. */
-    private record Intent(long seq, long ts, byte[][] keys) {
+    /** A write the gate admitted; its sequence is set once its intent is in the journal, its commit follows its reply. */
+    static final class PendingWrite {
+        final byte[][] keys;
+        long seq = -1;
+        long ts;
+
+        PendingWrite(byte[][] keys) {
+            this.keys = keys;
+        }
     }
 
     JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage, UnappliedWrites unapplied) {
@@ -97,7 +103,7 @@ public final class JournalPlugin implements ProxyPlugin {
     }
 
     /** A write the gate admitted: journaled with the others of its run before any is forwarded. */
-    record Admitted(Command command, DirtyKeyJournal.Intent intent) {
+    record Admitted(Command command, DirtyKeyJournal.Intent intent, PendingWrite pending) {
     }
 
     /**
@@ -124,7 +130,10 @@ public final class JournalPlugin implements ProxyPlugin {
             for (int i = 0; i < seqs.length; i++) {
                 DirtyKeyJournal.Intent intent = writes.get(i).intent();
                 unapplied.written(intent.db(), intent.keys(), seqs[i], trackForReads);
-                pending.put(writes.get(i).command(), new Intent(seqs[i], now, intent.keys()));
+                PendingWrite pending = writes.get(i).pending();
+                pending.seq = seqs[i];
+                pending.ts = now;
+                inflight.increment();
             }
             return null;
         } catch (RuntimeException e) {
@@ -133,25 +142,28 @@ public final class JournalPlugin implements ProxyPlugin {
         }
     }
 
-    @Override
-    public ProxyPluginResponse executeReply(ProxyReply reply) {
+    /** The client is being sent the reply of a journaled write: its commit record, then the meta hook. */
+    void answered(PendingWrite write, Reply reply) {
+        if (write.seq < 0) {
+            return;
+        }
+        inflight.decrement();
         try {
-            Command command = reply.getCommand();
-            if (command == null) {
-                return ProxyPluginResponse.SUCCESS;
-            }
-            Intent intent = pending.remove(command);
-            if (intent != null) {
-                boolean ok = !(reply.getReply() instanceof ErrorReply);
-                journal.commit(intent.seq(), ok);
-                if (ok) {
-                    metaCas.written(intent.keys(), intent.ts());
-                }
+            boolean ok = !(reply instanceof ErrorReply);
+            journal.commit(write.seq, ok);
+            if (ok) {
+                metaCas.written(write.keys, write.ts);
             }
         } catch (RuntimeException e) {
             System.err.println("df2redis-proxy: commit record failed: " + e.getClass().getSimpleName());
         }
-        return ProxyPluginResponse.SUCCESS;
+    }
+
+    /** The client went away before the reply of a journaled write: no commit (the drain treats it as unknown). */
+    void abandoned(PendingWrite write) {
+        if (write.seq >= 0) {
+            inflight.decrement();
+        }
     }
 
     /** Counts a command that cannot be dual-written (whether it is then refused or forwarded), for precheck and status. */
@@ -162,9 +174,9 @@ public final class JournalPlugin implements ProxyPlugin {
         }
     }
 
-    /** Writes forwarded and not answered yet (a write whose client vanished drops out once collected). */
+    /** Writes forwarded and not answered yet (a write whose client went away drops out then). */
     long inflight() {
-        return pending.size();
+        return inflight.sum();
     }
 
     long fencedWrites() {
