@@ -3,7 +3,10 @@
 #
 # What it measures: `redis-benchmark -t set,get -n N -c 50 -P 1` and `-P 16` against source S
 # directly (the reference) and through two proxies started side by side on the same S:
-#   dual-write:   the route of ProxyBench (read S, write S+T): what df2redis runs in the cutover;
+#   dual-write:   the route of ProxyBench (read S, write S+T) with the meta hook on (hook.json as the
+#                 meta-hook stage writes it: after each committed write the proxy sets the key's
+#                 meta key on T through lua/meta_cas.lua): what df2redis runs from the start-proxy
+#                 stage to the cleanup;
 #   pass-through: a single-backend route (the route file is the plain URL redis://[pw]@host:port),
 #                 i.e. what Camellia itself (with the df2redis plugin, which runs on every route)
 #                 costs without the multi-write;
@@ -53,8 +56,20 @@ echo "$(redis-benchmark --version), $(nproc) cores, -n $REQUESTS -c $CLIENTS, te
 
 start_redis source; S=$REDIS_PORT
 start_redis target; T=$REDIS_PORT
+# the meta hook of the dual-write proxy, as the meta-hook stage writes it
+META_SHA=$(rcli "$T" SCRIPT LOAD "$(cat "$ROOT_DIR/lua/meta_cas.lua")")
+mkdir -p "$WORK/dual/wal"
+python3 - "$WORK/dual/wal/hook.json" "$META_SHA" "$ROOT_DIR/lua/meta_cas.lua" "$T" "$([ "$AUTH" = 1 ] && echo "$PASSWORD")" <<'PY'
+import json, sys
+path, sha, script, port, password = sys.argv[1:6]
+json.dump({"enableCas": True, "scriptSha": sha, "script": open(script).read(), "metaKeyPattern": "meta:{%s}",
+           "baselineKey": "MIGRATE_BASE_TS", "targetHost": "127.0.0.1", "targetPort": int(port), "targetUser": None,
+           "targetPassword": password or None, "targetCluster": False}, open(path, "w"))
+PY
+chmod 600 "$WORK/dual/wal/hook.json"
 start_proxy dual "$(dual_write_route "$S" "$T")"
 DUAL=$PROXY_PORT
+DUAL_CONSOLE=$CONSOLE_PORT
 probe_auth
 DUAL_AUTH=$PROXY_AUTH_ENFORCED
 start_proxy pass "$(redis_url "$S")"
@@ -145,6 +160,8 @@ fi
     END { for (r = 1; r <= NR; r++) { line = ""; for (i = 1; i <= nf; i++) line = line sprintf(i <= 2 ? "%-" w[i] "s" : "%" w[i] "s", cell[r, i]) (i < nf ? " | " : ""); print line
             if (r == 1) { line = ""; for (i = 1; i <= nf; i++) { d = sprintf("%" w[i] "s", ""); gsub(/ /, "-", d); line = line d (i < nf ? "-+-" : "") } print line } } }'
 [ -n "$note" ] && echo "note: $note"
+PROXY_PORT=$DUAL; CONSOLE_PORT=$DUAL_CONSOLE
+echo "dual-write meta hook: $(console GET /status | sed -n 's/.*"metaCas":\({[^}]*}\).*/\1/p')"
 for name in dual pass camellia camellia-dual; do
   if grep -qiE 'exception|error' "$WORK/$name/proxy.log"; then
     echo "proxy $name log (errors, first 5):"; grep -iE 'exception|error' "$WORK/$name/proxy.log" | head -5 | cut -c1-200
