@@ -115,8 +115,15 @@ final class MetaCas implements AutoCloseable {
         if (current == null || !current.enabled()) {
             return;
         }
-        Map<String, List<Update>> byNode = new LinkedHashMap<>();
+        // one update per key, the newest: the script keeps the newest time anyway
+        Map<String, Update> newest = new LinkedHashMap<>();
         for (Update update : batch) {
+            newest.merge(new String(update.key(), java.nio.charset.StandardCharsets.ISO_8859_1), update,
+                    (a, b) -> a.ts() >= b.ts() ? a : b);
+        }
+        applied.addAndGet(batch.size() - newest.size());
+        Map<String, List<Update>> byNode = new LinkedHashMap<>();
+        for (Update update : newest.values()) {
             byNode.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
         }
         List<Update> redirected = new ArrayList<>();
