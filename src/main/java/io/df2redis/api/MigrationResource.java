@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.df2redis.config.Secrets;
 import io.df2redis.migration.DryRun;
+import io.df2redis.migration.FinishedStateDir;
 import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.state.StatusJson;
@@ -31,14 +32,17 @@ public class MigrationResource {
     private static final java.time.Duration ABORT_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CutoverControl control;
+    private final FinishedStateDir finished;
 
     private final PipelineEngine engine;
     private final StatusStore store;
     private final DryRun dryRun;
     private final ObjectMapper json;
 
-    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control) {
+    public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control,
+            FinishedStateDir finished) {
         this.control = control;
+        this.finished = finished;
         this.engine = engine;
         this.store = store;
         this.dryRun = dryRun;
@@ -65,6 +69,9 @@ public class MigrationResource {
             return dryRun.check()
                     .map(report -> Response.ok(report).build());
         }
+        finished.refusal().ifPresent(reason -> {
+            throw new PipelineBusyException(reason);
+        });
         engine.start(MigrationRuntime.MIGRATE);
         return Uni.createFrom().item(accepted());
     }
