@@ -40,7 +40,7 @@ public final class TlsProbe {
                     + ": false, or point " + endpoint.addressKey() + " at the server's TLS port");
         }
         if (!endpoint.tls() && !answersPlainText(host, port, millis) && speaksTls(host, port, millis)) {
-            return Optional.of(endpoint + " speaks TLS only (it closed a plain-text connection and completed a TLS handshake): set "
+            return Optional.of(endpoint + " speaks TLS only (it closed a plain-text connection and answered a TLS handshake): set "
                     + tlsKey + ": true, or point " + endpoint.addressKey() + " at the server's plain-text port");
         }
         return Optional.empty();

@@ -104,7 +104,7 @@ class PrecheckServerChecksTest {
             RuntimeException failure = assertThrows(RuntimeException.class, () -> precheck(
                     "source: {type: redis, addr: \"" + source.address() + "\"}\n"
                     + "target: {seed: \"127.0.0.1:" + tlsPort + "\"}\n"));
-            assertEquals("target 127.0.0.1:" + tlsPort + " speaks TLS only (it closed a plain-text connection and completed a TLS "
+            assertEquals("target 127.0.0.1:" + tlsPort + " speaks TLS only (it closed a plain-text connection and answered a TLS "
                     + "handshake): set target.tls: true, or point target.seed at the server's plain-text port", failure.getMessage());
         }
     }
