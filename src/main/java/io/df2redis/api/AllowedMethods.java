@@ -25,7 +25,7 @@ final class AllowedMethods {
         table.put(Pattern.compile("/api/v1/proxy/stop"), List.of("POST"));
         table.put(Pattern.compile("/"), List.of("GET"));
         table.put(Pattern.compile("/dashboard/[^/]+"), List.of("GET"));
-        return Map.copyOf(table);
+        return java.util.Collections.unmodifiableMap(table);
     }
 
     /** The methods {@code path} takes; empty for a path no resource serves. */
