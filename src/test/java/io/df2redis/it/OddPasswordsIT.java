@@ -66,4 +66,59 @@ class OddPasswordsIT {
             }
         }
     }
+
+    /**
+     * Steps: a live migration through the packaged jar's proxy (dual-write, read batches, the fenced write
+     * flip, cleanup) with such passwords succeeds; the files that must hold the passwords (the proxy's route,
+     * settings and hook) are 0600, and nothing else shows them.
+     */
+    @Test
+    void aLiveMigrationThroughTheProxyWithSuchPasswordsSucceeds() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.of("target-default-pw"))) {
+            target.command("ACL", "SETUSER", "mover", "on", ">" + TARGET_PASSWORD, "~*", "&*", "+@all");
+            DemoDataset.load(source, 10, 6);
+            Path state = home.resolve("live-state");
+            Path file = home.resolve("live.yaml");
+            Files.writeString(file, """
+                    source: {type: redis, addr: "%s"}
+                    target: {seed: "%s", username: mover}
+                    stateDir: "%s"
+                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, stopWithService: true}
+                    migrate:
+                      mode: live
+                      cutover:
+                        checkEvery: 200ms
+                        batches:
+                          - {percentage: 50, duration: 1s}
+                          - {percentage: 100, duration: 1s}
+                    verify: {mode: sample}
+                    sync: {readyFor: 1s}
+                    cleanup: {observeFor: 1s}
+                    engine: {remoteTimeout: 5s}
+                    """.formatted(source.address(), target.address(), state, LocalRedis.freePort(), LocalRedis.freePort()));
+            Map<String, String> env = Map.of("DF2REDIS_SOURCE_PASSWORD", SOURCE_PASSWORD, "DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD);
+
+            Df2redisProcess.Run run = Df2redisProcess.run(home, env, "migrate", "--config", file.toString());
+            assertEquals(0, run.exit(), run.all());
+            assertTrue(run.stdout().contains("[start-proxy] stage.succeeded"), run.stdout());
+            assertTrue(run.stdout().contains("succeeded: all stages succeeded"), run.stdout());
+
+            StringBuilder everything = new StringBuilder(run.all());
+            try (Stream<Path> files = Files.walk(state)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    if (text.contains("ss/w:rd") || text.contains("o@t/e")) {
+                        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                                f + " holds a password");
+                    } else {
+                        everything.append(text);
+                    }
+                }
+            }
+            for (String fragment : List.of("ss/w:rd", "o@t/e", "u\\o")) {
+                assertFalse(everything.toString().contains(fragment), "a password was printed");
+            }
+        }
+    }
 }
