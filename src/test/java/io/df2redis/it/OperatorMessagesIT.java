@@ -66,8 +66,8 @@ class OperatorMessagesIT {
         Path dir = Files.createDirectories(home.resolve("configs"));
         Df2redisProcess.Run run = Df2redisProcess.run(home, Map.of(), "migrate", "--config", dir.toString());
         assertEquals(2, run.exit(), run.all());
-        assertTrue(run.stderr().contains("is a directory, not a migration file: pass the YAML file inside it with --config "
-                + "(or DF2REDIS_CONFIG), e.g. " + dir.resolve("migrate.yaml")), run.stderr());
+        assertTrue(run.stderr().contains("df2redis: invalid migration config " + dir + ": is a directory, not a migration file: pass the "
+                + "YAML file inside it with --config (or DF2REDIS_CONFIG), e.g. " + dir.resolve("migrate.yaml") + "\n"), run.stderr());
     }
 
     @Test
