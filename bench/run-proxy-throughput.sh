@@ -6,11 +6,15 @@
 #   dual-write:   the route of ProxyBench (read S, write S+T): what df2redis runs in the cutover;
 #   pass-through: a single-backend route (the route file is the plain URL redis://[pw]@host:port),
 #                 i.e. what Camellia itself (with the df2redis plugin, which runs on every route)
-#                 costs without the multi-write.
+#                 costs without the multi-write;
+#   camellia-only: the same single-backend route on Camellia 1.1.1 as df2redis launches it, without the
+#                 df2redis gate and plugin (-Ddf2redis.proxy.camelliaOnly=true): what Camellia alone
+#                 costs, the floor for the two rows above. Its clients send no password: Camellia
+#                 1.1.1 drops the commands pipelined behind an AUTH (how redis-benchmark connects).
 # Prints ops/s, the ratio proxy/direct and the p50/p99 latency (ms) of each, from redis-benchmark's
 # --csv output (redis-benchmark 7). Each proxy gets a short unmeasured warm-up run (JIT) first.
 #
-# Each measurement runs --rounds times (3), direct/dual-write/pass-through interleaved; the table
+# Each measurement runs --rounds times (3), direct/dual-write/pass-through/camellia-only interleaved; the table
 # shows per cell the run with the median ops/s (all runs are listed above the table).
 #
 # Usage: bench/run-proxy-throughput.sh [--auth|--no-auth] [-n requests (100000)] [-c clients (50)]
@@ -35,7 +39,7 @@ while [ $# -gt 0 ]; do
     -n) REQUESTS=$2; shift ;;
     -c) CLIENTS=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -56,7 +60,10 @@ start_proxy pass "$(redis_url "$S")"
 PASS=$PROXY_PORT
 probe_auth > /dev/null
 PASS_AUTH=$PROXY_AUTH_ENFORCED
-echo "S=127.0.0.1:$S  T=127.0.0.1:$T  proxy dual-write=127.0.0.1:$DUAL  proxy pass-through=127.0.0.1:$PASS"
+start_proxy camellia "$(redis_url "$S")" -Ddf2redis.proxy.camelliaOnly=true
+BARE=$PROXY_PORT
+BARE_AUTH=0
+echo "S=127.0.0.1:$S  T=127.0.0.1:$T  proxy dual-write=127.0.0.1:$DUAL  pass-through=127.0.0.1:$PASS  camellia-only=127.0.0.1:$BARE"
 
 # bench PORT PIPELINE WITH-PASSWORD(1|0) [REQUESTS] -> CSV rows "TEST,rps,p50,p99" on stdout
 bench() {
@@ -75,17 +82,19 @@ direct_pw=$AUTH
 echo "warm-up (not measured): 20000 requests -P 16 through each proxy"
 bench "$DUAL" 16 "$DUAL_AUTH" 20000 > /dev/null
 bench "$PASS" 16 "$PASS_AUTH" 20000 > /dev/null
+bench "$BARE" 16 "$BARE_AUTH" 20000 > /dev/null
 
 # ROUNDS rounds, each running direct, dual-write and pass-through in turn (so that a slow spell
 # of the machine hits all three alike); per cell the run with the median ops/s is reported
 declare -A RUNS R
 for round in $(seq 1 "$ROUNDS"); do
   for pipeline in 1 16; do
-    for target in direct dual pass; do
+    for target in direct dual pass camellia; do
       case $target in
         direct) port=$S; pw=$direct_pw ;;
         dual) port=$DUAL; pw=$DUAL_AUTH ;;
         pass) port=$PASS; pw=$PASS_AUTH ;;
+        camellia) port=$BARE; pw=$BARE_AUTH ;;
       esac
       result=$(bench "$port" "$pipeline" "$pw")
       printf 'round %s -P %-2s %-6s %s\n' "$round" "$pipeline" "$target" "$(echo "$result" | tr '\n' ' ')"
@@ -119,9 +128,9 @@ fi
   for pipeline in 1 16; do
     for t in SET GET; do
       IFS=, read -r _ d_rps d_p50 d_p99 <<< "${R[$pipeline,direct,$t]}"
-      for target in dual pass; do
+      for target in dual pass camellia; do
         IFS=, read -r _ p_rps p_p50 p_p99 <<< "${R[$pipeline,$target,$t]}"
-        label=dual-write; [ "$target" = pass ] && label=pass-through
+        case $target in dual) label=dual-write ;; pass) label=pass-through ;; camellia) label=camellia-only ;; esac
         printf '%s -P %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$pipeline" "$label" "$(fmt_ops "$d_rps")" "$(fmt_ops "$p_rps")" \
           "$(ratio "$p_rps" "$d_rps")" "$d_p50" "$d_p99" "$p_p50" "$p_p99"
       done
@@ -131,7 +140,7 @@ fi
     END { for (r = 1; r <= NR; r++) { line = ""; for (i = 1; i <= nf; i++) line = line sprintf(i <= 2 ? "%-" w[i] "s" : "%" w[i] "s", cell[r, i]) (i < nf ? " | " : ""); print line
             if (r == 1) { line = ""; for (i = 1; i <= nf; i++) { d = sprintf("%" w[i] "s", ""); gsub(/ /, "-", d); line = line d (i < nf ? "-+-" : "") } print line } } }'
 [ -n "$note" ] && echo "note: $note"
-for name in dual pass; do
+for name in dual pass camellia; do
   if grep -qiE 'exception|error' "$WORK/$name/proxy.log"; then
     echo "proxy $name log (errors, first 5):"; grep -iE 'exception|error' "$WORK/$name/proxy.log" | head -5 | cut -c1-200
   fi

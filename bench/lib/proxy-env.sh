@@ -81,9 +81,10 @@ flipped_route() {
   dual_write_route "$2" "$1"
 }
 
-# start_proxy NAME ROUTE-CONTENT -> sets PROXY_PORT, CONSOLE_PORT; waits for the READY line
+# start_proxy NAME ROUTE-CONTENT [JVM-OPTION...] -> sets PROXY_PORT, CONSOLE_PORT; waits for the READY line
 start_proxy() {
   local name=$1 route=$2 dir
+  shift 2
   dir="$WORK/$name"
   mkdir -p "$dir"
   PROXY_PORT=$(free_port)
@@ -101,7 +102,7 @@ start_proxy() {
     if [ "$AUTH" = 1 ]; then echo "auth.password=$PASSWORD"; fi
   } > "$dir/proxy.properties"
   chmod 600 "$dir/proxy.properties" "$dir/route.json"
-  java -Xmx256m -XX:+UseSerialGC -jar "$PROXY_JAR" "$dir/proxy.properties" > "$dir/proxy.log" 2>&1 &
+  java -Xmx256m -XX:+UseSerialGC "$@" -jar "$PROXY_JAR" "$dir/proxy.properties" > "$dir/proxy.log" 2>&1 &
   local pid=$!
   STARTED_PIDS+=($pid)
   PROXY_PID=$pid

@@ -7,6 +7,7 @@ import io.df2redis.migration.DryRun;
 import io.df2redis.migration.FinishedStateDir;
 import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
+import io.df2redis.migration.rollback.RollbackService;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
@@ -32,6 +33,7 @@ public class MigrationResource {
     private static final java.time.Duration ABORT_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CutoverControl control;
+    private final RollbackService rollback;
     private final FinishedStateDir finished;
 
     private final PipelineEngine engine;
@@ -40,8 +42,9 @@ public class MigrationResource {
     private final ObjectMapper json;
 
     public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control,
-            FinishedStateDir finished) {
+            RollbackService rollback, FinishedStateDir finished) {
         this.control = control;
+        this.rollback = rollback;
         this.finished = finished;
         this.engine = engine;
         this.store = store;
@@ -72,7 +75,8 @@ public class MigrationResource {
         finished.refusal().ifPresent(reason -> {
             throw new PipelineBusyException(reason);
         });
-        engine.start(MigrationRuntime.MIGRATE);
+        // An unfinished rollback runs first: a migration must not start over a half-returned route.
+        engine.start(rollback.planToRun(MigrationRuntime.MIGRATE));
         return Uni.createFrom().item(accepted());
     }
 
@@ -114,26 +118,13 @@ public class MigrationResource {
 
     /**
      * Starts the rollback plan: a running plan is aborted first (its checkpoint kept), then reads and
-     * writes return to the side that was authoritative before the last flip.
+     * writes return to the side that was authoritative before the last flip. 409 when there is
+     * nothing to roll back, with what to do instead.
      */
     @POST
     @Path("/rollback")
     public Uni<Response> rollback() {
-        Uni<Void> stopped = Uni.createFrom().voidItem();
-        if (engine.active()) {
-            if (MigrationRuntime.ROLLBACK.equals(store.read(s -> s.plan))) {
-                throw new PipelineBusyException("a rollback is already running");
-            }
-            engine.abort();
-            stopped = Uni.createFrom().completionStage(engine.completion())
-                    .ifNoItem().after(ABORT_WAIT).failWith(() -> new PipelineBusyException("the running plan did not stop within "
-                            + ABORT_WAIT.toSeconds() + " s of the abort: try the rollback again"))
-                    .replaceWithVoid();
-        }
-        return stopped
-                // Starting a plan writes the status file: off the event loop.
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .invoke(() -> engine.start(MigrationRuntime.ROLLBACK))
+        return rollback.start()
                 .map(started -> accepted());
     }
 

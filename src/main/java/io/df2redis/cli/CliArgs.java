@@ -20,7 +20,8 @@ public record CliArgs(String command, Optional<Path> config, boolean dryRun, Opt
               prepare    check the file and both sides (read-only), print the findings
               status     print the status file (also while another process runs it)
               rollback   return reads and writes to the side that was primary before the last flip (asks the
-                         running service at dashboard.addr when one answers, else runs the rollback plan here)
+                         process running this state directory, serve or migrate --show, and follows it to
+                         the end, else runs the rollback plan here); exit 0 done, 1 failed, 2 nothing to roll back
               advance    let a waiting cutover step go on (the next read batch with cutover.auto: false, or the
                          end of cleanup.observeFor), through the running service's REST API
               proxy stop retire the proxy applications talk to (it outlives migrate; stop it once applications

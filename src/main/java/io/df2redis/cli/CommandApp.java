@@ -4,6 +4,7 @@ import io.df2redis.migration.DryRun;
 import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.PipelineOutcome;
+import io.df2redis.migration.rollback.RollbackService;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.proxy.ProxySupervisor;
@@ -36,6 +37,8 @@ public class CommandApp implements QuarkusApplication {
     StatusStore store;
     @Inject
     ProxySupervisor supervisor;
+    @Inject
+    RollbackService rollback;
 
     private final PrintStream out = System.out;
 
@@ -90,15 +93,27 @@ public class CommandApp implements QuarkusApplication {
         }
     }
 
-    private int runPlan(String plan, CliArgs cli) {
+    /**
+     * Runs the plan and stays until the last plan of this process has ended: a rollback sent here
+     * (REST or the dashboard) replaces a running migration, and the process waits for the rollback's
+     * outcome, which is then its exit code. An unfinished rollback on this state directory runs first.
+     */
+    private int runPlan(String requested, CliArgs cli) {
+        String plan = rollback.planToRun(requested);
         restoreProxy();
         if (engine.interrupted() && !cli.json()) {
             out.println("pipeline.interrupted: " + store.read(s -> s.message));
         }
+        if (!plan.equals(requested) && !cli.json()) {
+            out.println("rollback.unfinished: the rollback started earlier on this state directory did not end; "
+                    + "it continues now, not the " + requested + " plan");
+        }
         events.listen(event -> out.println(StatusPrinter.line(event, cli.json())));
-        PipelineOutcome outcome = engine.start(plan).join();
+        engine.start(plan);
+        PipelineOutcome outcome = engine.settled().join();
+        String ran = store.read(s -> s.plan);
         if (!cli.json()) {
-            out.println(outcome.status().json() + ": " + outcome.message());
+            out.println((ran.equals(requested) ? "" : ran + " ") + outcome.status().json() + ": " + outcome.message());
         }
         return outcome.exitCode();
     }

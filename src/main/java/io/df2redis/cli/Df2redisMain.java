@@ -7,6 +7,7 @@ import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationFile;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.config.Secrets;
+import io.df2redis.migration.rollback.RollbackCheck;
 import io.df2redis.state.MigrationStatus;
 import io.df2redis.state.StatusFileException;
 import io.df2redis.state.StateDirLock;
@@ -98,12 +99,17 @@ public class Df2redisMain {
             return stopProxy(config, paths, out, err);
         }
         if (cli.command().equals("rollback")) {
-            RemoteControl remote = new RemoteControl(config);
-            if (remote.serviceRunning()) {
-                return remote.post("/api/v1/migration/rollback", "rollback", out, err);
+            Optional<RemoteControl> remote = RemoteControl.find(config, paths);
+            if (remote.isPresent()) {
+                return remote.get().rollback(paths, cli.json(), out, err);
+            }
+            Optional<String> nothing = RollbackCheck.nothingToRollBack(status, paths.statusFile().toString());
+            if (nothing.isPresent()) {
+                err.println("df2redis rollback: " + nothing.get());
+                return ExitCodes.BAD_INPUT;
             }
         }
-        if (needsTheStateDir(cli) && !lockStateDir(paths, err)) {
+        if (needsTheStateDir(cli) && !lockStateDir(paths, apiOf(cli, config), err)) {
             return ExitCodes.BAD_INPUT;
         }
         return boot(cli, config, err);
@@ -114,9 +120,21 @@ public class Df2redisMain {
         return cli.command().equals("serve") || cli.command().equals("rollback") || cli.command().equals("migrate") && !cli.dryRun();
     }
 
+    /** The REST address this process will serve, recorded with the lock so that rollback finds a migrate --show. */
+    private static Optional<String> apiOf(CliArgs cli, MigrationConfig config) {
+        if (cli.command().equals("serve")) {
+            return Optional.of(RemoteControl.baseOf(config.dashboard().addr()));
+        }
+        return cli.showPort().map(port -> RemoteControl.baseOf(splitHostPort(config.dashboard().addr())[0] + ":" + port));
+    }
+
     private static boolean lockStateDir(MigrationPaths paths, PrintStream err) {
+        return lockStateDir(paths, Optional.empty(), err);
+    }
+
+    private static boolean lockStateDir(MigrationPaths paths, Optional<String> api, PrintStream err) {
         try {
-            StateDirLock.acquire(paths.stateDir());
+            StateDirLock.acquire(paths.stateDir(), api);
             return true;
         } catch (StateDirLock.StateDirInUseException e) {
             err.println("df2redis: " + e.getMessage());

@@ -125,6 +125,16 @@ public interface MigrationConfig {
         /** Longest a re-check waits for the drain to pass a key's latest journal record. */
         @WithDefault("30s")
         Duration recheckTimeout();
+
+        /**
+         * Share of the keys a pass checks, 0 to 1, that may differ (repaired ones included, transient ones not)
+         * before the verify stage distrusts the copy: a sample pass above it escalates to full passes, and the
+         * stage ends only once a full pass stays within it.
+         */
+        @WithDefault("0.01")
+        @DecimalMin(value = "0", message = "must be from 0 to 1")
+        @DecimalMax(value = "1", message = "must be from 0 to 1")
+        double maxDifferenceRate();
     }
 
     interface Cleanup {

@@ -1,9 +1,11 @@
 package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationPaths;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
+import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Uni;
@@ -74,12 +76,40 @@ public class ImportStage implements Stage {
         RedisSide source = redis.source().withPoolSize(connections);
         RedisSide target = redis.target().withPoolSize(connections);
         TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
+        FailureLog failures = new FailureLog(MigrationPaths.of(config).stateDir().resolve("failures.jsonl"));
+        CompletenessCheck completeness = new CompletenessCheck(source, writer, new OwnKeys(config.consistency()),
+                config.source().db(), config.migrate().unsupportedTypes() == MigrationConfig.UnsupportedTypes.SKIP, failures, context);
         return importer.run(context, writer)
-                .map(result -> StageResult.succeeded(result.summary()))
+                .chain(result -> completeness.run()
+                        .map(outcome -> verdict(context, result, outcome, failures)))
                 .onFailure(TooManyFailuresException.class).recoverWithItem(failure -> StageResult.failed(failure.getMessage()))
                 .eventually(() -> {
+                    failures.close();
                     source.close();
                     target.close();
                 });
+    }
+
+    /**
+     * Succeeded only when the target holds what the source holds, up to {@code migrate.maxFailures} keys
+     * that could not be copied in this run; otherwise failed, naming each database's gap. A resume copies the
+     * missing keys again.
+     */
+    private StageResult verdict(StageContext context, ImportResult result, CompletenessCheck.Outcome outcome, FailureLog failures) {
+        long missing = outcome.missing();
+        long allowed = config.migrate().maxFailures();
+        context.metric("import_keys_missing", missing);
+        context.metric("import_keys_copied_again", outcome.copiedAgain());
+        if (missing > allowed) {
+            return StageResult.failed("the target lacks " + missing + " keys the source holds, more than migrate.maxFailures ("
+                    + allowed + "): " + outcome.gaps() + "; fix the cause listed per key in " + failures.file()
+                    + " (e.g. the target's maxmemory) and resume: the missing keys are copied again");
+        }
+        if (missing > 0) {
+            context.warn(missing + " keys the source holds are not on the target (within migrate.maxFailures " + allowed
+                    + "): " + outcome.gaps() + "; listed in " + failures.file() + " with the reason; once it is fixed, a full verify"
+                    + " pass (verify.mode: full) copies them");
+        }
+        return StageResult.succeeded(result.summary() + "; " + outcome.summary());
     }
 }

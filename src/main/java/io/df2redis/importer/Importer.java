@@ -17,7 +17,8 @@ import io.smallrye.mutiny.Uni;
  *   <li>saves its position with {@link StageContext#saveCheckpoint} before reporting the progress it covers,
  *       and reports progress, metrics and failed keys;</li>
  *   <li>completes with an {@link ImportResult}; fails with {@link TooManyFailuresException} when more keys
- *       failed than {@code migrate.maxFailures}, or with a retryable failure when a side is unreachable;</li>
+ *       failed in this attempt than {@code migrate.maxFailures} (failures of earlier attempts are not carried
+ *       over: the stage copies the keys the target lacks once the importer ends), or with a retryable failure when a side is unreachable;</li>
  *   <li>stops when the returned {@link Uni} is cancelled or {@link StageContext#cancelled()} turns true,
  *       releasing its connections.</li>
  * </ol>

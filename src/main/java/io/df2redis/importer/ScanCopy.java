@@ -75,6 +75,9 @@ final class ScanCopy {
         this.context = context;
         this.failureLog = failureLog;
         this.position = ScanPosition.from(context.checkpoint());
+        // migrate.maxFailures counts the failures of this run: the keys an earlier run failed are not carried
+        // over, the import stage copies them again once this copy ends (see CompletenessCheck).
+        this.position.failures = 0;
         this.pacer = new Pacer(settings.maxKeysPerSecond());
     }
 
@@ -93,8 +96,15 @@ final class ScanCopy {
     }
 
     private Uni<Void> planDatabases() {
-        if (!position.databases.isEmpty()) {
+        if (!position.databases.isEmpty() && position.dbIndex >= 0 && position.dbIndex <= position.databases.size()) {
             return Uni.createFrom().voidItem();
+        }
+        if (!position.databases.isEmpty() || position.dbIndex != 0) {
+            // An index past the list cannot come from this importer: the checkpoint is damaged, and where it
+            // stopped is unknown. Copying again from the start is harmless (RESTORE ... REPLACE).
+            context.warn("the import checkpoint is damaged (database index " + position.dbIndex + " of the databases "
+                    + position.databases + "): copying every database again from the start");
+            position.restart();
         }
         return source.send(Command.INFO, "keyspace")
                 .map(reply -> ServerInfo.parse(reply.toString()))
@@ -323,7 +333,8 @@ final class ScanCopy {
                     .invoke(this::report)
                     .chain(() -> Uni.createFrom().failure(new TooManyFailuresException(position.failures
                             + " keys could not be copied, more than migrate.maxFailures (" + settings.maxFailures()
-                            + "): see " + failureLog.file() + " (one JSON line per key with the reason)")));
+                            + "): see " + failureLog.file() + " (one JSON line per key with the reason), fix the cause and resume:"
+                            + " the failed keys are copied again")));
         }
         Uni<Void> saved = Uni.createFrom().voidItem();
         if (scan.sinceCheckpoint >= settings.checkpointEvery()) {

@@ -74,6 +74,22 @@ final class ScanPosition {
         return checkpoint;
     }
 
+    /** Back to a fresh start (the databases planned again), keeping what the source's settings were before the import. */
+    void restart() {
+        databases = new ArrayList<>();
+        dbIndex = 0;
+        cursor = "0";
+        expectedKeys = 0;
+        batches = 0;
+        copied = 0;
+        bytes = 0;
+        skippedExpired = 0;
+        skippedExisting = 0;
+        bigKeys = 0;
+        failures = 0;
+        fallbacks.clear();
+    }
+
     /** Adds a batch whose every key has been handled. */
     void add(WriteReport report, long expired) {
         copied += report.copied();

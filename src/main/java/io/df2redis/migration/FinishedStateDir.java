@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * A state directory whose migration has ended (succeeded, or rolled back) has nothing left for a new
  * start of the migrate plan: a start over it would do nothing, or block at a stage whose premise the
- * rollback undid. This says why, and what to do, so the start is refused (409) instead.
+ * rollback undid. This says why, and what to do, so the start is refused (409) instead. (An unfinished
+ * rollback is not refused: a start continues it first.)
  */
 @ApplicationScoped
 public class FinishedStateDir {
@@ -38,10 +39,6 @@ public class FinishedStateDir {
             if (MigrationRuntime.ROLLBACK.equals(s.plan) && s.status == PipelineStatus.SUCCEEDED) {
                 return Optional.of("the migration in state directory " + dir + " was rolled back" + when
                         + ": to migrate again, point stateDir at a new directory (or move this one away) and start");
-            }
-            if (MigrationRuntime.ROLLBACK.equals(s.plan)) {
-                return Optional.of("a rollback in state directory " + dir + " did not finish (" + s.status.json()
-                        + "): POST /api/v1/migration/rollback to finish it; a migration cannot start over a half-done rollback");
             }
             return Optional.<String>empty();
         });

@@ -44,6 +44,12 @@ public final class ProxyConsoleClient {
                 "POST /multi-write-mode");
     }
 
+    /** Tells the proxy how far the drain applied the journal (it then lets reads of those keys go to the mirror). */
+    public Uni<JsonNode> journalApplied(long seq) {
+        return call(HttpRequest.newBuilder(base.resolve("/journal/applied?seq=" + seq)).POST(HttpRequest.BodyPublishers.noBody()),
+                "POST /journal/applied");
+    }
+
     public Uni<JsonNode> fence(boolean on, String mode) {
         String query = "/fence?state=" + (on ? "on" : "off") + (mode == null ? "" : "&mode=" + mode);
         return call(HttpRequest.newBuilder(base.resolve(query)).POST(HttpRequest.BodyPublishers.noBody()), "POST /fence");

@@ -60,6 +60,8 @@ public class ProxySupervisor {
     private final Deque<String> lastOutput = new ArrayDeque<>();
 
     private volatile ProcessHandle handle;
+    private final java.util.concurrent.atomic.AtomicLong appliedToReport = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean reportingApplied = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Process process;
     private volatile boolean stopping;
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -129,6 +131,37 @@ public class ProxySupervisor {
                             + (kind == RouteKind.READ_SPLIT ? " (" + readPercent + "% of reads to the target)" : ""),
                             Map.of("route", kind.name(), "routeVersion", status.path("routeVersion").asLong()));
                 });
+    }
+
+    /**
+     * Passes the drain's progress on to the proxy, which sends reads of keys not applied yet to the
+     * primary while reads are split: one console call in flight at a time, the newest sequence wins. A
+     * call that fails is not retried here; the next applied batch reports again, and until then the
+     * proxy only keeps more reads on the primary.
+     */
+    void journalApplied(@Observes io.df2redis.migration.journal.JournalApplied applied) {
+        appliedToReport.accumulateAndGet(applied.seq(), Math::max);
+        reportApplied();
+    }
+
+    private void reportApplied() {
+        if (handle == null || stopping || appliedToReport.get() == 0 || !reportingApplied.compareAndSet(false, true)) {
+            return;
+        }
+        long seq = appliedToReport.get();
+        console.journalApplied(seq).subscribe().with(
+                answer -> appliedReported(seq),
+                failure -> {
+                    Log.debugf("the proxy did not take applied sequence %d: %s", seq, failure.getMessage());
+                    appliedReported(Long.MAX_VALUE);
+                });
+    }
+
+    private void appliedReported(long seq) {
+        reportingApplied.set(false);
+        if (appliedToReport.get() > seq) {
+            reportApplied();
+        }
     }
 
     /**
@@ -388,6 +421,7 @@ public class ProxySupervisor {
     }
 
     private Map<String, Object> recordRunning(JsonNode status) {
+        reportApplied();
         healthySince = Instant.now();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("state", "running");

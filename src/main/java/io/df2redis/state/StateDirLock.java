@@ -29,7 +29,15 @@ public final class StateDirLock {
     }
 
     /** Takes the lock of {@code stateDir}, or throws {@link StateDirInUseException} naming who holds it. */
-    public static synchronized void acquire(Path stateDir) throws IOException {
+    public static void acquire(Path stateDir) throws IOException {
+        acquire(stateDir, java.util.Optional.empty());
+    }
+
+    /**
+     * Takes the lock, recording {@code api} (the holder's REST address, {@code http://host:port}) when
+     * it serves one, so that {@code rollback} can reach a {@code migrate --show} on another port.
+     */
+    public static synchronized void acquire(Path stateDir, java.util.Optional<String> api) throws IOException {
         if (held != null) {
             return;
         }
@@ -49,11 +57,30 @@ public final class StateDirLock {
                     + (holder.isEmpty() ? "holder unknown" : holder) + "): wait for it to end or stop it, or give this run "
                     + "another stateDir");
         }
-        String me = "pid=" + ProcessHandle.current().pid() + " host=" + hostName() + " since=" + Instant.now();
+        String me = "pid=" + ProcessHandle.current().pid() + " host=" + hostName() + " since=" + Instant.now()
+                + api.map(a -> " api=" + a).orElse("");
         channel.truncate(0);
         channel.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         channel.force(false);
         held = lock;
+    }
+
+    /**
+     * The REST address the last holder recorded, if any; whether it still answers is for the caller
+     * to find out (a holder killed with {@code -9} leaves the file behind).
+     */
+    public static java.util.Optional<String> recordedApi(Path stateDir) {
+        try {
+            String holder = Files.readString(stateDir.resolve(FILE), StandardCharsets.UTF_8).trim();
+            for (String part : holder.split("\\s+")) {
+                if (part.startsWith("api=")) {
+                    return java.util.Optional.of(part.substring("api=".length()));
+                }
+            }
+        } catch (IOException e) {
+            // no lock file: nobody recorded an address
+        }
+        return java.util.Optional.empty();
     }
 
     private static String hostName() {

@@ -67,6 +67,16 @@ class ControlApiTest {
         given().get("/q/metrics").then().statusCode(200).body(containsString("df2redis_events_subscribers"));
     }
 
+    /** Before any run there is nothing to roll back: 409 with why and what to do, and nothing starts. */
+    @Test
+    @Order(3)
+    void aRollbackWithNothingToRollBackIsRefusedWithWhy() {
+        api().post("/api/v1/migration/rollback").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("nothing to roll back: no migration has run with this state directory"))
+                .body("detail", containsString("check stateDir in the migration file"));
+        api().get("/api/v1/migration").then().statusCode(200).body("status", equalTo("idle"));
+    }
+
     @Test
     @Order(3)
     void unknownRoutesAndBadBodiesAreProblemsThatSayWhatToChange() {

@@ -195,6 +195,22 @@ class MigrationConfigLoaderTest {
     }
 
     @Test
+    void maxDifferenceRateDefaultsToOnePercentAndMustBeFromZeroToOne() throws IOException {
+        MigrationConfig config = load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                """, Map.of());
+        assertEquals(0.01, config.verify().maxDifferenceRate());
+
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                verify: {maxDifferenceRate: 1.5}
+                """, Map.of()));
+        assertEquals("must be from 0 to 1", byKey(e).get("verify.maxDifferenceRate"), e.getMessage());
+    }
+
+    @Test
     void aBadEnvironmentValueNamesItsKey() throws IOException {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
                 source: {addr: "127.0.0.1:1"}

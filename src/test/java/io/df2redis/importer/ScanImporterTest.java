@@ -353,6 +353,26 @@ class ScanImporterTest extends ImporterFixture {
     }
 
     /**
+     * Steps: a checkpoint of an earlier run that counted 1,000 failed keys, {@code maxFailures: 0}, a source
+     * whose keys all copy. The earlier failures are not carried into this run: it completes, and its
+     * checkpoint counts only its own failures (none).
+     */
+    @Test
+    void maxFailuresCountsTheFailuresOfThisRunOnly() {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "again", 200, 81);
+        }
+        TestStageContext resumed = new TestStageContext(Map.of("databases", List.of(0), "dbIndex", 0, "cursor", "0",
+                "failures", 1000), Integer.MAX_VALUE);
+
+        ImportResult result = await(new ScanImporter(() -> source, scanSettings(2, 0)).run(resumed, standaloneWriter(writerSettings())));
+
+        assertEquals(0, result.failures());
+        assertEquals(0L, ((Number) resumed.checkpoint().get("failures")).longValue());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
+    /**
      * Steps: a source user that may read only {@code ok:*} keys (ACL), 30 such keys and 3 others. The
      * refused DUMPs fail one pipelined round, which is then read key by key: the 30 keys arrive, the 3
      * are listed as failures with the source's reason.

@@ -327,6 +327,88 @@ class ProxyClientsTest {
     }
 
     /**
+     * Transactions of each client, with its defaults: Jedis {@code multi()/exec()} and {@code watch()}, Lettuce
+     * {@code multi()/exec()}, and Redisson's atomic batch (MULTI, the commands and EXEC in one write).
+     * <ol>
+     * <li>for each phase, put the proxy on its route;</li>
+     * <li>each client runs a block that sets a string and increments a counter twice, and checks EXEC's replies;</li>
+     * <li>check the sides the phase writes directly: each holds the block's result.</li>
+     * </ol>
+     */
+    @Test
+    void transactionsOfJedisLettuceAndRedissonRunAsOneBlockInEveryPhase() throws Exception {
+        for (Phase phase : Phase.values()) {
+            enter(phase);
+            String prefix = "tx:" + phase.label + ":";
+            inPhase("Jedis multi/exec", phase, () -> {
+                try (Jedis redis = auth.isPresent()
+                        ? new Jedis(new HostAndPort(HOST, PROXY_PORT), DefaultJedisClientConfig.builder().password(auth.get()).build())
+                        : new Jedis(HOST, PROXY_PORT)) {
+                    redis.clients.jedis.Transaction block = redis.multi();
+                    block.set(prefix + "jedis:s", "v");
+                    block.incr(prefix + "jedis:n");
+                    block.incr(prefix + "jedis:n");
+                    assertEquals(List.of("OK", 1L, 2L), block.exec());
+
+                    assertEquals("OK", redis.watch(prefix + "jedis:s"));
+                    redis.clients.jedis.Transaction unchanged = redis.multi();
+                    unchanged.append(prefix + "jedis:s", "2");
+                    assertEquals(List.of(2L), unchanged.exec(), "a watched key nobody changed: the block runs");
+                    assertEquals("OK", redis.watch(prefix + "jedis:s"));
+                    try (Jedis other = auth.isPresent()
+                            ? new Jedis(new HostAndPort(HOST, PROXY_PORT), DefaultJedisClientConfig.builder().password(auth.get()).build())
+                            : new Jedis(HOST, PROXY_PORT)) {
+                        other.set(prefix + "jedis:s", "v");
+                    }
+                    redis.clients.jedis.Transaction changed = redis.multi();
+                    changed.set(prefix + "jedis:s", "lost");
+                    assertEquals(null, changed.exec(), "a watched key another client changed: EXEC answers null");
+                }
+            });
+            inPhase("Lettuce multi/exec", phase, () -> {
+                RedisURI.Builder uri = RedisURI.builder().withHost(HOST).withPort(PROXY_PORT).withTimeout(CLIENT_TIMEOUT);
+                auth.ifPresent(password -> uri.withPassword(password.toCharArray()));
+                RedisClient client = RedisClient.create(uri.build());
+                try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                    RedisCommands<String, String> redis = connection.sync();
+                    assertEquals("OK", redis.multi());
+                    redis.set(prefix + "lettuce:s", "v");
+                    redis.incr(prefix + "lettuce:n");
+                    redis.incr(prefix + "lettuce:n");
+                    io.lettuce.core.TransactionResult result = redis.exec();
+                    assertTrue(!result.wasDiscarded(), "the block ran");
+                    assertEquals(List.of("OK", 1L, 2L), result.stream().toList());
+                } finally {
+                    client.shutdown();
+                }
+            });
+            inPhase("Redisson atomic batch", phase, () -> {
+                Config config = new Config();
+                SingleServerConfig server = config.useSingleServer().setAddress("redis://" + HOST + ":" + PROXY_PORT);
+                auth.ifPresent(server::setPassword);
+                RedissonClient redisson = Redisson.create(config);
+                try {
+                    org.redisson.api.RBatch batch = redisson.createBatch(org.redisson.api.BatchOptions.defaults()
+                            .executionMode(org.redisson.api.BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+                    batch.getAtomicLong(prefix + "redisson:n").incrementAndGetAsync();
+                    batch.getAtomicLong(prefix + "redisson:n").incrementAndGetAsync();
+                    assertEquals(List.of(1L, 2L), batch.execute().getResponses());
+                } finally {
+                    redisson.shutdown();
+                }
+            });
+            await().atMost(MIRROR_BOUND).untilAsserted(() -> {
+                for (LocalRedis side : writtenSides(phase)) {
+                    for (String client : List.of("jedis", "lettuce", "redisson")) {
+                        assertEquals("2", side.command("GET", prefix + client + ":n"), name(side) + ": " + client + "'s block, in phase " + phase);
+                    }
+                    assertEquals("v", side.command("GET", prefix + "jedis:s"), name(side) + ", in phase " + phase);
+                }
+            });
+        }
+    }
+
+    /**
      * A raw socket, no client library: ten commands in one write, the locally answered ones (PING,
      * ECHO, CLIENT SETNAME, SELECT) between forwarded ones (SET, INCR, GET).
      * <ol>

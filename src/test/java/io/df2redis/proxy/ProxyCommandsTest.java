@@ -165,19 +165,187 @@ class ProxyCommandsTest {
     }
 
     @Test
-    void aRefusedTransactionRunsNoneOfItsCommands() throws Exception {
-        List<Object> replies = app.pipeline(List.of(List.of("MULTI"), List.of("INCR", "tx:n"), List.of("SET", "tx:s", "1"), List.of("EXEC"),
-                List.of("INCR", "tx:after")));
-        assertTrue(error(replies.get(0)).contains("MULTI refused"), String.valueOf(replies.get(0)));
-        assertTrue(error(replies.get(1)).contains("its MULTI was refused"), String.valueOf(replies.get(1)));
-        assertTrue(error(replies.get(2)).contains("its MULTI was refused"), String.valueOf(replies.get(2)));
-        assertTrue(error(replies.get(3)).startsWith("EXECABORT"), String.valueOf(replies.get(3)));
-        assertEquals(1L, replies.get(4), "after EXEC the connection is out of the transaction");
+    void aMultiBlockInOneWriteRunsAsOneOnThePrimaryIsMirroredAndJournaledBeforeItRuns() throws Exception {
+        List<Object> replies = app.pipeline(List.of(List.of("MULTI"), List.of("INCR", "tx:n"), List.of("SET", "tx:s", "1"), List.of("INCR", "tx:s"),
+                List.of("LPUSH", "tx:s", "x"), List.of("GET", "tx:s"), List.of("EXEC"), List.of("INCR", "tx:after")));
+        assertEquals("OK", replies.get(0));
+        assertEquals(List.of("QUEUED", "QUEUED", "QUEUED", "QUEUED", "QUEUED"), replies.subList(1, 6));
+        List<?> exec = (List<?>) replies.get(6);
+        assertEquals(5, exec.size(), String.valueOf(exec));
+        assertEquals(List.of(1L, "OK", 2L), exec.subList(0, 3));
+        assertTrue(error(exec.get(3)).startsWith("WRONGTYPE"), "a command failing at run time gives its error in its place: " + exec);
+        assertEquals("2", exec.get(4));
+        assertEquals(1L, replies.get(7), "after EXEC the connection is out of the block");
         for (LocalRedis side : List.of(source, target)) {
-            assertEquals(0L, side.command("EXISTS", "tx:n", "tx:s"), "no command of the refused transaction ran on " + side.address());
+            assertEquals("1", side.command("GET", "tx:n"), side.address());
+            assertEquals("2", side.command("GET", "tx:s"), side.address());
+        }
+        List<String[]> exec0 = intents().stream().filter(r -> r[4].equalsIgnoreCase("exec")).toList();
+        assertTrue(exec0.stream().anyMatch(r -> List.of(r).subList(5, r.length).stream().map(ProxyCommandsTest::key).toList()
+                .containsAll(List.of("tx:n", "tx:s"))), "one intent names every key the block writes");
+    }
+
+    @Test
+    void aMultiBlockSentCommandByCommandBehavesTheSame() throws Exception {
+        try (RespClient.Connection connection = app.connect()) {
+            assertEquals("OK", connection.command("MULTI"));
+            assertEquals("QUEUED", connection.command("SET", "tx:one", "a"));
+            assertEquals("QUEUED", connection.command("APPEND", "tx:one", "b"));
+            assertEquals(List.of("OK", 2L), connection.command("EXEC"));
+            assertEquals("ab", connection.command("GET", "tx:one"));
+            assertEquals("ERR EXEC without MULTI", error(connection.command("EXEC")));
+            assertEquals("ERR DISCARD without MULTI", error(connection.command("DISCARD")));
+            assertEquals("OK", connection.command("MULTI"));
+            assertEquals("ERR MULTI calls can not be nested", error(connection.command("MULTI")));
+            assertEquals("QUEUED", connection.command("SET", "tx:discarded", "1"));
+            assertEquals("OK", connection.command("DISCARD"));
+            assertEquals("OK", connection.command("SELECT", "2"));
+            assertEquals("OK", connection.command("MULTI"));
+            assertEquals("QUEUED", connection.command("SET", "tx:db2", "2"));
+            assertEquals(List.of("OK"), connection.command("EXEC"));
+        }
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals(0L, side.command("EXISTS", "tx:discarded"), "a discarded block runs nothing on " + side.address());
+            assertEquals("ab", side.command("GET", "tx:one"));
+            assertEquals(List.of("OK", "2"), side.pipeline(List.of(List.of("SELECT", "2"), List.of("GET", "tx:db2"))),
+                    "a block runs on the connection's database");
+        }
+    }
+
+    @Test
+    void aCommandRefusedWhileQueuingAbortsTheWholeBlock() throws Exception {
+        List<Object> replies = app.pipeline(List.of(List.of("MULTI"), List.of("SET", "tx:a", "1"), List.of("NOSUCHCOMMAND", "x"),
+                List.of("SUBSCRIBE", "ch"), List.of("EXEC"), List.of("INCR", "tx:after-abort")));
+        assertEquals("QUEUED", replies.get(1));
+        assertTrue(error(replies.get(2)).contains("unknown command"), String.valueOf(replies.get(2)));
+        assertTrue(error(replies.get(3)).contains("SUBSCRIBE refused"), String.valueOf(replies.get(3)));
+        assertTrue(error(replies.get(4)).startsWith("EXECABORT"), String.valueOf(replies.get(4)));
+        assertEquals(1L, replies.get(5));
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals(0L, side.command("EXISTS", "tx:a"), "no command of the aborted block ran on " + side.address());
         }
         assertTrue(intents().stream().noneMatch(r -> r.length > 5 && List.of(r).subList(5, r.length).stream()
-                .map(ProxyCommandsTest::key).anyMatch(k -> k.startsWith("tx:n") || k.startsWith("tx:s"))), "refused writes are not journaled");
+                .map(ProxyCommandsTest::key).anyMatch(k -> k.equals("tx:a"))), "an aborted block is not journaled");
+    }
+
+    @Test
+    void watchAbortsABlockWhenAWatchedKeyChangedAndRunsItWhenNot() throws Exception {
+        app.command("SET", "w:k", "0");
+        try (RespClient.Connection watcher = app.connect(); RespClient.Connection other = app.connect()) {
+            assertEquals("OK", watcher.command("WATCH", "w:k", "w:absent"));
+            assertEquals("OK", other.command("SET", "w:k", "theirs"));
+            assertEquals("OK", watcher.command("MULTI"));
+            assertEquals("QUEUED", watcher.command("SET", "w:k", "mine"));
+            assertEquals(null, watcher.command("EXEC"), "a watched key changed: EXEC answers a null array and runs nothing");
+
+            assertEquals("OK", watcher.command("WATCH", "w:k"));
+            assertEquals("OK", watcher.command("MULTI"));
+            assertEquals("QUEUED", watcher.command("APPEND", "w:k", "+mine"));
+            assertEquals(List.of(11L), watcher.command("EXEC"), "nothing changed: the block runs");
+
+            assertEquals("OK", watcher.command("WATCH", "w:absent"));
+            assertEquals("OK", other.command("SET", "w:absent", "now here"));
+            assertEquals("OK", watcher.command("UNWATCH"));
+            assertEquals("OK", watcher.command("MULTI"));
+            assertEquals("QUEUED", watcher.command("DEL", "w:absent"));
+            assertEquals(List.of(1L), watcher.command("EXEC"), "UNWATCH forgets the watched keys");
+
+            assertEquals("OK", watcher.command("WATCH", "w:k"));
+            other.command("EXPIRE", "w:k", "1000");
+            assertEquals("OK", watcher.command("MULTI"));
+            assertEquals("QUEUED", watcher.command("GET", "w:k"));
+            assertEquals(null, watcher.command("EXEC"), "a new expiry on a watched key aborts the block too");
+        }
+        for (LocalRedis side : List.of(source, target)) {
+            assertEquals("theirs+mine", side.command("GET", "w:k"), side.address());
+        }
+        List<Object> oneWrite = app.pipeline(List.of(List.of("WATCH", "w:k"), List.of("MULTI"), List.of("SET", "w:k", "x"), List.of("EXEC")));
+        assertEquals(java.util.Arrays.asList("OK", "OK", "QUEUED", null), oneWrite,
+                "WATCH and its EXEC in one write: the digests are not back when EXEC is read, so the block is aborted, never run unchecked");
+        assertEquals("theirs+mine", source.command("GET", "w:k"));
+    }
+
+    @Test
+    void optimisticIncrementsWithWatchLoseNoUpdate() throws Exception {
+        app.command("SET", "w:counter", "0");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<Integer>> clients = new java.util.ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                clients.add(pool.submit(() -> {
+                    int retries = 0;
+                    try (RespClient.Connection connection = app.connect()) {
+                        for (int i = 0; i < 100; i++) {
+                            while (true) {
+                                connection.command("WATCH", "w:counter");
+                                long value = Long.parseLong(String.valueOf(connection.command("GET", "w:counter")));
+                                connection.command("MULTI");
+                                connection.command("SET", "w:counter", String.valueOf(value + 1));
+                                if (connection.command("EXEC") != null) {
+                                    break;
+                                }
+                                retries++;
+                            }
+                        }
+                    }
+                    return retries;
+                }));
+            }
+            int retries = 0;
+            for (java.util.concurrent.Future<Integer> client : clients) {
+                retries += client.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals("300", source.command("GET", "w:counter"), "every increment kept (" + retries + " retries after a conflict)");
+            // the mirror runs each block with the same check: equal digests (same server version), so it applied each one too
+            assertEquals("300", target.command("GET", "w:counter"));
+            assertTrue(retries > 0, "the clients did conflict, so WATCH was exercised");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void noReaderEverSeesHalfABlock() throws Exception {
+        source.command("SET", "tx:pair", "0");
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<Integer>> writers = new java.util.ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                writers.add(pool.submit(() -> {
+                    try (RespClient.Connection connection = app.connect()) {
+                        for (int i = 0; i < 300; i++) {
+                            connection.command("MULTI");
+                            connection.command("INCR", "tx:pair");
+                            connection.command("INCR", "tx:pair");
+                            connection.command("EXEC");
+                        }
+                    }
+                    return 300;
+                }));
+            }
+            java.util.concurrent.Future<List<Long>> reader = pool.submit(() -> {
+                List<Long> odd = new java.util.ArrayList<>();
+                try (RespClient.Connection connection = app.connect()) {
+                    while (writing.get()) {
+                        long value = Long.parseLong(String.valueOf(connection.command("GET", "tx:pair")));
+                        if (value % 2 != 0) {
+                            odd.add(value);
+                        }
+                    }
+                }
+                return odd;
+            });
+            for (java.util.concurrent.Future<Integer> writer : writers) {
+                writer.get(60, TimeUnit.SECONDS);
+            }
+            writing.set(false);
+            assertEquals(List.of(), reader.get(60, TimeUnit.SECONDS), "values read between the two INCRs of a block");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals("1200", source.command("GET", "tx:pair"));
+        assertEquals("1200", target.command("GET", "tx:pair"), "every block was mirrored");
     }
 
     @Test

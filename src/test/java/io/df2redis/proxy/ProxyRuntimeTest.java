@@ -70,6 +70,8 @@ class ProxyRuntimeTest {
     StatusStore store;
     @Inject
     io.df2redis.migration.stage.MetaHookStage metaHook;
+    @Inject
+    jakarta.enterprise.event.Event<io.df2redis.migration.journal.JournalApplied> appliedEvents;
 
     private final RespClient app = new RespClient("127.0.0.1", PROXY_PORT, Optional.of(TwoRedisResource.SOURCE_PASSWORD));
 
@@ -134,8 +136,8 @@ class ProxyRuntimeTest {
         assertEquals("georadius", commandOfKey.get("p:near").toLowerCase(), "GEORADIUS ... STORE journals its destination");
         assertFalse(commandOfKey.containsKey("p:sortme") && commandOfKey.get("p:sortme").equalsIgnoreCase("sort"), "SORT reads its source key");
         assertTrue(records.stream().noneMatch(r -> r[0].equals("I") && r[4].equalsIgnoreCase("get")), "reads are not journaled");
-        app.command("MULTI");
-        await().atMost(Duration.ofSeconds(10)).until(() -> store.read(s -> String.valueOf(s.proxy.get("unmirrorable"))).contains("multi")
+        app.command("PUBLISH", "p:channel", "hello");
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.read(s -> String.valueOf(s.proxy.get("unmirrorable"))).contains("publish")
                 && store.read(s -> s.metrics.getOrDefault("proxy_journal_head", 0.0)) > 0);
         JsonNode monitor = supervisor.console().monitor().await().atMost(Duration.ofSeconds(5));
         assertTrue(monitor.has("qpsStats") && monitor.has("resourceStats"), "Camellia's monitor figures: " + monitor);
@@ -312,6 +314,8 @@ class ProxyRuntimeTest {
         writes.forEach(w -> behindTheProxy.add(List.of("SET", w.get(1), "T")));
         TwoRedisResource.target().pipeline(behindTheProxy);
 
+        // as the drain would after applying those writes: from then on their reads may go to the target
+        reportAppliedThroughHead();
         supervisor.console().applyRoute(new ProxyRoutes(sticky).render(RouteKind.READ_SPLIT, 25)).await().atMost(Duration.ofSeconds(5));
         List<Object> first = app.pipeline(reads);
         List<Object> second = app.pipeline(reads);
@@ -321,6 +325,52 @@ class ProxyRuntimeTest {
         assertEquals(first, second, "each key is read from the same side every time");
         assertTrue(fromTarget > 50 && fromTarget < 150, "about a quarter of the keys read from the target: " + fromTarget);
         assertTrue(first.stream().allMatch(v -> "S".equals(v) || "T".equals(v)));
+    }
+
+    @Test
+    @Order(9)
+    void duringAReadSplitAReadOfAKeyWhoseWriteTheDrainHasNotAppliedGoesToThePrimary() throws Exception {
+        supervisor.applyRoute(RouteKind.READ_SPLIT, 100).await().atMost(Duration.ofSeconds(10));
+        try {
+            // the drain has applied every write so far (a restarted proxy reads only from the primary until it knows that)
+            reportAppliedThroughHead();
+            // a key only ever written behind the proxy: the route sends its reads to the target
+            TwoRedisResource.source().command("SET", "ryw:untouched", "S");
+            TwoRedisResource.target().command("SET", "ryw:untouched", "T");
+            assertEquals("T", app.command("GET", "ryw:untouched"), "100 % of reads go to the target");
+
+            app.command("SET", "ryw:hot", "new");
+            app.command("RPUSH", "ryw:list", "a", "b");
+            // the target lags: an older copy landed after the mirrored write, as a drain's RESTORE can
+            TwoRedisResource.target().command("SET", "ryw:hot", "old");
+            TwoRedisResource.target().command("DEL", "ryw:list");
+            assertEquals("new", app.command("GET", "ryw:hot"), "a read of a key with an unapplied journal record goes to the primary");
+            assertEquals(List.of("new", "S"), app.command("MGET", "ryw:hot", "ryw:untouched"), "one unapplied key sends the whole read to the primary");
+            assertEquals(2L, app.command("LLEN", "ryw:list"));
+            assertEquals(List.of("a", "b"), app.command("LRANGE", "ryw:list", "0", "-1"));
+            JsonNode reads = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("reads");
+            assertTrue(reads.path("readsFromMirror").asBoolean(), reads.toString());
+            assertTrue(reads.path("unappliedKeys").asLong() >= 2 || reads.path("primaryOnly").asBoolean(), reads.toString());
+
+            long head = reportAppliedThroughHead();
+            assertEquals("old", app.command("GET", "ryw:hot"), "once the drain applied the write, the read split applies to the key again");
+            assertEquals(head, supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("reads").path("applied").asLong());
+
+            app.command("INCR", "ryw:counter");
+            TwoRedisResource.target().command("SET", "ryw:counter", "0");
+            assertEquals("1", app.command("GET", "ryw:counter"), "a write after the applied point is tracked again");
+        } finally {
+            supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+        }
+    }
+
+    /** What the drain does after a batch: the service passes the applied sequence to the proxy (a CDI event). */
+    private long reportAppliedThroughHead() {
+        long head = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("journal").path("head").asLong();
+        appliedEvents.fire(new io.df2redis.migration.journal.JournalApplied(head));
+        await().atMost(Duration.ofSeconds(10)).until(() -> supervisor.console().status().await().atMost(Duration.ofSeconds(5))
+                .path("reads").path("applied").asLong() >= head);
+        return head;
     }
 
     @Test

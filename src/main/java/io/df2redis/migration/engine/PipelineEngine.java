@@ -36,6 +36,11 @@ public class PipelineEngine {
     private boolean pauseRequested;
     private CompletableFuture<Void> resumeSignal;
     private volatile StageRun current;
+    /** The plan to start when the running one has ended (a rollback that replaces a migration), with its start signal. */
+    private String successor;
+    private CompletableFuture<Void> successorStarted;
+    /** Completes when a run ends that no other plan follows: what a process running plans waits for. */
+    private CompletableFuture<PipelineOutcome> settled = CompletableFuture.completedFuture(null);
 
     public PipelineEngine(StageRegistry registry, StatusStore store, EventHub events, EngineSettings settings) {
         this.registry = registry;
@@ -53,6 +58,35 @@ public class PipelineEngine {
     /** The outcome of the current or last run. */
     public synchronized CompletableFuture<PipelineOutcome> completion() {
         return completion;
+    }
+
+    /**
+     * The outcome of the last plan of this run: unlike {@link #completion()}, a plan aborted to make
+     * way for another ({@link #replaceWith}) does not complete it; the plan that follows does.
+     */
+    public synchronized CompletableFuture<PipelineOutcome> settled() {
+        return settled;
+    }
+
+    /**
+     * Starts {@code plan}; when another plan runs, aborts it first (its checkpoint kept) and starts
+     * {@code plan} once it has ended, so that {@link #settled()} stays pending from one to the other.
+     * The returned future completes when {@code plan} has started, or fails with why it could not.
+     */
+    public synchronized CompletableFuture<Void> replaceWith(String plan) {
+        registry.plan(plan);
+        if (!active()) {
+            start(plan);
+            return CompletableFuture.completedFuture(null);
+        }
+        if (successor != null) {
+            throw new PipelineBusyException("the " + successor + " plan is already about to start");
+        }
+        successor = plan;
+        successorStarted = new CompletableFuture<>();
+        CompletableFuture<Void> started = successorStarted;
+        abort();
+        return started;
     }
 
     /** True when the status file shows a run that a dead process left behind. */
@@ -74,6 +108,9 @@ public class PipelineEngine {
         pauseRequested = false;
         resumeSignal = null;
         completion = new CompletableFuture<>();
+        if (settled.isDone()) {
+            settled = new CompletableFuture<>();
+        }
         CompletableFuture<PipelineOutcome> outcome = completion;
         boolean continuing = store.read(s -> plan.equals(s.plan) && s.status != PipelineStatus.IDLE);
         store.update(s -> {
@@ -194,7 +231,9 @@ public class PipelineEngine {
         });
         events.emit("pipeline.interrupted", stage, "service stopping: run interrupted"
                 + (stage == null ? "" : " during " + stage) + ", checkpoint kept");
-        done.complete(new PipelineOutcome(PipelineStatus.INTERRUPTED, "interrupted by shutdown", stage));
+        PipelineOutcome outcome = new PipelineOutcome(PipelineStatus.INTERRUPTED, "interrupted by shutdown", stage);
+        done.thenRun(() -> startSuccessorOrSettle(outcome));
+        done.complete(outcome);
     }
 
     /** The plan of the last run, if any. */
@@ -259,8 +298,12 @@ public class PipelineEngine {
         if (cause instanceof TimeoutException) {
             return StageResult.failed("timed out: " + cause.getMessage());
         }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return StageResult.failed(message);
+        return StageResult.failed(describe(cause));
+    }
+
+    /** A failure in words: its message, or its type when it has none (a bare ConnectException). */
+    static String describe(Throwable failure) {
+        return failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
     }
 
     static boolean retryable(Throwable failure) {
@@ -300,6 +343,7 @@ public class PipelineEngine {
             current = null;
             running = null;
         }
+        done.thenRun(() -> startSuccessorOrSettle(outcome));
         store.update(s -> {
             s.status = outcome.status();
             s.message = io.df2redis.config.Secrets.mask(outcome.message());
@@ -309,6 +353,33 @@ public class PipelineEngine {
             events.emit("pipeline." + outcome.status().json(), outcome.stage(), outcome.message());
         }
         store.durable().whenComplete((ok, error) -> done.complete(outcome));
+    }
+
+    /** After a run ended: starts the plan waiting to follow it, or settles with the run's outcome. */
+    private void startSuccessorOrSettle(PipelineOutcome outcome) {
+        String next;
+        CompletableFuture<Void> started;
+        CompletableFuture<PipelineOutcome> waiting;
+        synchronized (this) {
+            next = successor;
+            started = successorStarted;
+            waiting = settled;
+            successor = null;
+            successorStarted = null;
+            if (next != null && outcome.status() != PipelineStatus.INTERRUPTED) {
+                try {
+                    start(next);
+                    started.complete(null);
+                    return;
+                } catch (RuntimeException e) {
+                    started.completeExceptionally(e);
+                }
+            } else if (started != null) {
+                started.completeExceptionally(new PipelineBusyException("the service stopped before the " + next
+                        + " plan could start: start it again"));
+            }
+        }
+        waiting.complete(outcome);
     }
 
     private void markInterruptedRun() {

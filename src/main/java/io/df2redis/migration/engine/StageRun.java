@@ -67,7 +67,7 @@ final class StageRun implements StageContext {
         boolean willRetry = attempt <= maxRetries;
         events.emit("stage.retry", stage, (willRetry ? "attempt " + attempt + "/" + (maxRetries + 1)
                         + " failed, retrying with backoff: " : "attempt " + attempt + "/" + (maxRetries + 1) + " failed, giving up: ")
-                        + failure.getMessage(),
+                        + PipelineEngine.describe(failure),
                 Map.of("attempt", attempt, "maxAttempts", maxRetries + 1));
     }
 

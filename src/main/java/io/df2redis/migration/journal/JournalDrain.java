@@ -84,6 +84,10 @@ public class JournalDrain {
     private long rateMark;
     private long rateKeys;
 
+    /** Null where the drain is built without CDI (tests): nobody listens there. */
+    @jakarta.inject.Inject
+    jakarta.enterprise.event.Event<JournalApplied> appliedEvents;
+
     public JournalDrain(MigrationConfig config, MigrationPaths paths, io.df2redis.resp.RedisEndpoints redis,
             StatusStore store, EventHub events) {
         this.config = config;
@@ -138,6 +142,9 @@ public class JournalDrain {
         applied = Math.max(fallbackApplied, number(persisted.get("applied")));
         direction = "reverse".equals(persisted.get("direction")) ? Direction.REVERSE : Direction.FORWARD;
         running = true;
+        if (appliedEvents != null) {
+            appliedEvents.fire(new JournalApplied(applied));
+        }
         stopped = new CompletableFuture<>();
         CompletableFuture<Void> whenStopped = stopped;
         publish("running");
@@ -426,6 +433,9 @@ public class JournalDrain {
         return Uni.createFrom().completionStage(store::durable)
                 .invoke(() -> {
                     applied = batch.lastSeq();
+                    if (appliedEvents != null) {
+                        appliedEvents.fire(new JournalApplied(applied));
+                    }
                     releaseWaiters();
                     metrics(batch.oldestMillis() == 0 ? 0 : System.currentTimeMillis() - batch.oldestMillis());
                 })

@@ -1,13 +1,15 @@
 package io.df2redis.migration.rollback;
 
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.migration.cutover.WriteFlip;
+import io.df2redis.migration.cutover.PrimaryFlip;
+import io.df2redis.migration.cutover.PrimarySide;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
+import io.df2redis.state.StageStatus;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +22,9 @@ import java.time.Duration;
  * (pass-through), the drain stops, and {@code rollback.purgeTarget} removes the migrated keys from the
  * target. After the flip the journal records keys dirtied on the target: the drain, reversed, copies
  * them into the source until caught up, then a fenced flip makes the source primary again, so it
- * holds every write acknowledged while the target was primary (I6). Same engine, sides swapped.
+ * holds every write acknowledged while the target was primary (I6). Same engine and the same
+ * {@link PrimaryFlip} as the write cutover, sides swapped: a flip back cut off by a restart is
+ * finished or undone, and a possible-loss window forces a full verify pass first.
  */
 @ApplicationScoped
 public class RollbackStages {
@@ -34,12 +38,12 @@ public class RollbackStages {
     private final MigrationConfig config;
     private final ProxySupervisor proxy;
     private final JournalDrain drain;
-    private final WriteFlip flip;
+    private final PrimaryFlip flip;
     private final StatusStore store;
     private final TargetPurge purge;
     private final io.df2redis.migration.cutover.MetaHookOff metaHook;
 
-    public RollbackStages(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, WriteFlip flip,
+    public RollbackStages(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, PrimaryFlip flip,
             StatusStore store, TargetPurge purge, io.df2redis.migration.cutover.MetaHookOff metaHook) {
         this.metaHook = metaHook;
         this.config = config;
@@ -58,16 +62,18 @@ public class RollbackStages {
     @ApplicationScoped
     Stage drainStage() {
         return stage(DRAIN, "after the write flip: drain the keys dirtied on the target into the source; before: stop the drain",
-                context -> flipped() ? reverseCatchUp(context) : drain.stop()
-                        .replaceWith(StageResult.succeeded("the source is still primary: drain stopped, nothing to copy back")));
+                context -> flip.settleInterrupted(context)
+                        .chain(() -> flipped() ? reverseCatchUp(context) : drain.stop()
+                                .replaceWith(StageResult.succeeded("the source is still primary: drain stopped, nothing to copy back"))));
     }
 
     @Produces
     @ApplicationScoped
     Stage routeStage() {
         return stage(ROUTE, "return reads and writes to the source (a fenced flip back when the target was primary)",
-                context -> (flipped() ? flipBack(context, 1) : Uni.createFrom().item((String) null))
-                        .chain(failure -> failure != null ? Uni.createFrom().item(StageResult.blocked(failure))
+                context -> flip.settleInterrupted(context)
+                        .chain(() -> flipped() ? flip.run(context, PrimarySide.SOURCE) : Uni.createFrom().item((StageResult) null))
+                        .chain(flipBack -> flipBack != null && flipBack.status() != StageStatus.SUCCEEDED ? Uni.createFrom().item(flipBack)
                                 : proxy.applyRoute(RouteKind.SOURCE, 0)
                                         // Writes sent before the route change finish on the old backends.
                                         .chain(() -> proxy.console().noWriteInFlight()
@@ -96,24 +102,6 @@ public class RollbackStages {
                 .chain(() -> drain.caughtUp(context))
                 .map(applied -> StageResult.succeeded("the source caught up with the writes made on the target (sequence "
                         + applied + ")"));
-    }
-
-    /** Null when the source is primary again; otherwise why the last attempt kept the target. */
-    private Uni<String> flipBack(StageContext context, int number) {
-        return flip.attempt(context, RouteKind.DUAL_WRITE, JournalDrain.Direction.FORWARD)
-                .invoke(a -> flip.record("rollback", a))
-                .chain(a -> {
-                    if (a.flipped()) {
-                        context.info("source is primary again; pause " + a.pauseMillis() + " ms");
-                        return Uni.createFrom().nullItem();
-                    }
-                    if (number >= config.proxy().fence().attempts()) {
-                        return Uni.createFrom().item(number + " attempts to flip back kept the target primary; last: " + a.reason()
-                                + ". The target stays primary and mirrored to the source; resume the rollback to try again");
-                    }
-                    return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofSeconds(1))
-                            .chain(() -> flipBack(context, number + 1));
-                });
     }
 
     private static Stage stage(String name, String description, java.util.function.Function<StageContext, Uni<StageResult>> body) {

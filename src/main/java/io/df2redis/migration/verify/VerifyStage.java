@@ -13,10 +13,16 @@ import java.util.Map;
 /**
  * The verify stage: one pass in {@code verify.mode} (a {@code full} pass whenever a possible-loss
  * window of the proxy is not yet covered by one), with the drain running. Mismatches block the plan:
- * the operator looks at {@code mismatches.jsonl}, fixes, and resumes.
+ * the operator looks at {@code mismatches.jsonl}, fixes, and resumes. A pass with more differences than
+ * {@code verify.maxDifferenceRate} escalates to full passes until one is within it.
  */
 @ApplicationScoped
 public class VerifyStage implements Stage {
+
+    /** Checkpoint field: a pass found too many differences, full passes run until one is clean. */
+    static final String ESCALATED = "fullPassesUntilClean";
+    /** Full passes above {@code verify.maxDifferenceRate} before the stage blocks. */
+    static final int FULL_PASSES = 3;
 
     private final Verifier verifier;
     private final JournalDrain drain;
@@ -43,25 +49,64 @@ public class VerifyStage implements Stage {
     @Override
     public Uni<StageResult> run(StageContext context) {
         FullPassDue due = FullPassDue.read(store);
-        MigrationConfig.VerifyMode mode = due.due() ? MigrationConfig.VerifyMode.FULL : config.verify().mode();
+        boolean escalated = Boolean.TRUE.equals(context.checkpoint().get(ESCALATED));
+        MigrationConfig.VerifyMode mode = due.due() || escalated ? MigrationConfig.VerifyMode.FULL : config.verify().mode();
         if (due.due()) {
             context.warn("a full pass runs: the proxy was down unexpectedly (" + due.windows()
                     + " possible-loss window(s)) and a write may lack its commit record");
         }
+        if (escalated) {
+            context.warn("a full pass runs: an earlier pass found more than verify.maxDifferenceRate of its keys differing");
+        }
         return drain.ensureRunning(0)
-                .chain(() -> pass(mode, context))
+                .chain(() -> passUntilClean(mode, context, due, 1, new Verifier.Report(), 1));
+    }
+
+    /**
+     * One pass, then the verdict. A pass whose real differences (repaired or mismatched; transient ones do
+     * not count) exceed {@code verify.maxDifferenceRate} of the keys it checked says the copy cannot be
+     * trusted: repairing what a sample happened to pick leaves the same share wrong elsewhere. So full passes
+     * follow (the decision is checkpointed, so a resume runs them too) until one stays within the rate; after
+     * {@link #FULL_PASSES} full passes above it the stage blocks with the reason.
+     */
+    private Uni<StageResult> passUntilClean(MigrationConfig.VerifyMode mode, StageContext context, FullPassDue due, int fullPasses,
+            Verifier.Report stage, int passes) {
+        return pass(mode, context)
                 .chain(report -> {
-                    context.finding("verify", Map.of("mode", mode.name().toLowerCase(), "checked", report.checked,
-                            "differences", report.differences, "repaired", report.repaired, "mismatches", report.mismatched));
+                    // The finding adds up every pass of the stage: a repair of an earlier pass stays visible.
+                    stage.add(report);
+                    context.finding("verify", Map.of("mode", mode.name().toLowerCase(), "passes", passes, "checked", stage.checked,
+                            "differences", stage.differences, "repaired", stage.repaired, "mismatches", stage.mismatched));
                     if (report.mismatched > 0) {
                         return Uni.createFrom().item(StageResult.blocked(report.summary() + "; see "
                                 + "mismatches.jsonl in the state directory, fix the keys, then resume"));
                     }
+                    double maxRate = config.verify().maxDifferenceRate();
+                    long real = report.differences - report.transientDifferences;
+                    if (report.checked > 0 && real > maxRate * report.checked) {
+                        String found = real + " of the " + report.checked + " keys checked differing (" + percent((double) real / report.checked)
+                                + ", repaired), more than verify.maxDifferenceRate (" + percent(maxRate) + ")";
+                        if (mode == MigrationConfig.VerifyMode.FULL && fullPasses >= FULL_PASSES) {
+                            return Uni.createFrom().item(StageResult.blocked(FULL_PASSES + " full passes in a row found too many "
+                                    + "differences (the last: " + found + "): something other than "
+                                    + "df2redis writes the target, or writes reach the source without the proxy; stop it (CLIENT LIST "
+                                    + "on both sides shows who), then resume"));
+                        }
+                        context.warn("the " + mode.name().toLowerCase() + " pass found " + found + ": a full pass runs");
+                        return context.saveCheckpoint(Map.of(ESCALATED, true))
+                                .chain(() -> passUntilClean(MigrationConfig.VerifyMode.FULL, context, due,
+                                        mode == MigrationConfig.VerifyMode.FULL ? fullPasses + 1 : fullPasses, stage, passes + 1));
+                    }
                     if (mode == MigrationConfig.VerifyMode.FULL) {
                         due.markCovered(store);
                     }
-                    return Uni.createFrom().item(StageResult.succeeded(mode.name().toLowerCase() + " pass: " + report.summary()));
+                    return Uni.createFrom().item(StageResult.succeeded(mode.name().toLowerCase() + " pass: " + report.summary()
+                            + (passes > 1 ? " (the last of " + passes + " passes, which repaired " + stage.repaired + " keys in all)" : "")));
                 });
+    }
+
+    private static String percent(double rate) {
+        return String.format(java.util.Locale.ROOT, "%.1f %%", rate * 100);
     }
 
     Uni<Verifier.Report> pass(MigrationConfig.VerifyMode mode, StageContext context) {

@@ -275,6 +275,45 @@ class PipelineEngineTest {
         assertTrue(outcome.message().contains("not available yet: later"));
     }
 
+    /**
+     * A rollback sent to a process running the migration: the migration is aborted (its checkpoint
+     * kept), the rollback starts, and what the process waits for, {@code settled()}, is the rollback's
+     * outcome, not the aborted migration's.
+     */
+    @Test
+    void aPlanThatReplacesTheRunningOneIsWhatTheProcessWaitsFor() {
+        CompletableFuture<StageResult> rollbackGate = new CompletableFuture<>();
+        PipelineEngine engine = engine(FAST, Map.of("migrate", List.of("long"), "rollback", List.of("back")),
+                new Fixture("long", ctx -> ctx.saveCheckpoint(Map.of("cursor", "7")).chain(() -> Uni.createFrom().<StageResult>nothing())),
+                new Fixture("back", ctx -> Uni.createFrom().completionStage(rollbackGate)));
+        CompletableFuture<PipelineOutcome> migration = engine.start("migrate");
+        CompletableFuture<PipelineOutcome> settled = engine.settled();
+        await().until(() -> "7".equals(checkpoint("long").get("cursor")));
+
+        engine.replaceWith("rollback").join();
+
+        assertEquals(PipelineStatus.ABORTED, migration.join().status(), "the migration ended");
+        assertTrue(engine.active(), "the rollback runs");
+        assertEquals("rollback", status().plan);
+        assertTrue(!settled.isDone(), "the process still waits: the rollback has not ended");
+        assertEquals("7", checkpoint("long").get("cursor"), "the migration kept its checkpoint");
+
+        rollbackGate.complete(StageResult.succeeded("source primary"));
+        PipelineOutcome outcome = settled.join();
+        assertEquals(PipelineStatus.SUCCEEDED, outcome.status(), "the process ends with the rollback's outcome");
+        assertEquals(PipelineStatus.SUCCEEDED, status().status);
+    }
+
+    @Test
+    void aPlanThatReplacesNothingJustStarts() {
+        PipelineEngine engine = engine(FAST, Map.of("rollback", List.of("back")),
+                new Fixture("back", ctx -> Uni.createFrom().item(StageResult.succeeded("done"))));
+
+        engine.replaceWith("rollback").join();
+
+        assertEquals(PipelineStatus.SUCCEEDED, engine.settled().join().status());
+    }
+
     private PipelineEngine engine(EngineSettings settings, Map<String, List<String>> plans, Stage... stages) {
         StatusStore store = StatusStore.open(dir.resolve("status.json"));
         stores.add(store);

@@ -28,8 +28,15 @@ final class ClientSession {
     String name;
     String libName;
     String libVersion;
-    /** A MULTI was refused: commands up to its EXEC or DISCARD are refused too, so none runs outside the transaction. */
-    boolean inRefusedTransaction;
+    /** The open MULTI block, queued until EXEC; null outside MULTI. */
+    Transaction transaction;
+    /** The keys WATCH watches, with their digests. */
+    final Watches watches = new Watches();
+    /** Replies the gate changes on their way out (WATCH's digests, an aborted EXEC), by reply number. */
+    private ArrayDeque<Rewrite> rewrites;
+
+    private record Rewrite(long replyNumber, java.util.function.UnaryOperator<Reply> change) {
+    }
     /** QUIT was read: the connection closes once its reply is written, later commands are not run. */
     boolean quitting;
     /** HELLO 3 was answered: replies to later commands go out in RESP3. */
@@ -70,9 +77,20 @@ final class ClientSession {
         shapes.add(resp3 ? Resp3.shapeOf(name, args) : Resp3.Shape.RESP2);
     }
 
+    /** The reply to the command being decided now (not read yet) goes out changed by {@code change}. */
+    void rewriteReply(java.util.function.UnaryOperator<Reply> change) {
+        if (rewrites == null) {
+            rewrites = new ArrayDeque<>();
+        }
+        rewrites.add(new Rewrite(commandsRead + 1, change));
+    }
+
     /** The reply about to be written, in the protocol of the command it answers. */
     Reply outgoing(Reply reply) {
         repliesWritten++;
+        if (rewrites != null && !rewrites.isEmpty() && rewrites.peek().replyNumber() == repliesWritten) {
+            reply = rewrites.poll().change().apply(reply);
+        }
         if (shapes == null) {
             return reply;
         }

@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code GET /status}: route (credentials masked), fence, in-flight writes, journal, unmirrorable commands;</li>
  *   <li>{@code POST /route} (body: a Camellia resource table): validated, applied, written back; 400 keeps the old route;</li>
  *   <li>{@code POST /fence?state=on|off[&mode=reject|hold]};</li>
- *   <li>{@code POST /multi-write-mode?mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR}.</li>
+ *   <li>{@code POST /multi-write-mode?mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR};</li>
+ *   <li>{@code POST /journal/applied?seq=N}: the drain applied every journal record up to N (reads of keys
+ *   written later go to the primary while reads are split).</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <console.token>} (the scheme in any case); the
  * console answers 401 otherwise, and compares the token in constant time.
@@ -33,10 +35,12 @@ final class Console implements AutoCloseable {
     private final DirtyKeyJournal journal;
     private final MetaCas metaCas;
     private final MultiWriteModes multiWriteModes;
+    private final UnappliedWrites unapplied;
     private final byte[] token;
 
     Console(ProxySettings settings, RouteUpdater route, Fence fence, JournalPlugin plugin, DirtyKeyJournal journal, MetaCas metaCas,
-            MultiWriteModes multiWriteModes) throws IOException {
+            MultiWriteModes multiWriteModes, UnappliedWrites unapplied) throws IOException {
+        this.unapplied = unapplied;
         this.metaCas = metaCas;
         this.multiWriteModes = multiWriteModes;
         this.token = settings.consoleToken.getBytes(StandardCharsets.UTF_8);
@@ -55,6 +59,7 @@ final class Console implements AutoCloseable {
         server.createContext("/fence", guarded(this::fence));
         server.createContext("/monitor", guarded(this::monitor));
         server.createContext("/multi-write-mode", guarded(this::multiWriteMode));
+        server.createContext("/journal/applied", guarded(this::journalApplied));
         server.start();
     }
 
@@ -92,6 +97,23 @@ final class Console implements AutoCloseable {
         respond(exchange, 200, "{\"multiWriteMode\":\"" + multiWriteModes.current() + "\"}");
     }
 
+    private void journalApplied(HttpExchange exchange) throws IOException {
+        if ("POST".equals(exchange.getRequestMethod())) {
+            try {
+                unapplied.applied(Long.parseLong(String.valueOf(query(exchange.getRequestURI()).get("seq"))));
+            } catch (NumberFormatException e) {
+                respond(exchange, 400, "{\"error\":\"use seq=<the last journal sequence the drain applied>\"}");
+                return;
+            }
+        }
+        respond(exchange, 200, readsJson());
+    }
+
+    private String readsJson() {
+        return "{\"applied\":" + unapplied.appliedSeq() + ",\"unappliedKeys\":" + unapplied.tracked() + ",\"primaryOnly\":"
+                + unapplied.primaryOnly() + ",\"readsFromMirror\":" + route.readsFromMirror() + "}";
+    }
+
     int port() {
         return server.getAddress().getPort();
     }
@@ -119,6 +141,7 @@ final class Console implements AutoCloseable {
                 + ",\"segment\":\"" + journal.segmentName() + "\"}"
                 + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
                 + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
+                + ",\"reads\":" + readsJson()
                 + ",\"unmirrorable\":" + compat + "}";
     }
 

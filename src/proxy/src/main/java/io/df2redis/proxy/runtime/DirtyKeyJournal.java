@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -57,6 +57,15 @@ final class DirtyKeyJournal implements AutoCloseable {
     private final java.util.concurrent.ConcurrentLinkedQueue<FileChannel> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private FileChannel segment;
     private int recordsInSegment;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Commit> commitQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean commitFlushQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService commitWriter = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "df2redis-journal-commits");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The records of one write, reused under the lock. */
+    private final AsciiRecord record = new AsciiRecord();
 
     DirtyKeyJournal(ProxySettings settings) throws IOException {
         this.dir = settings.journalDir;
@@ -73,78 +82,167 @@ final class DirtyKeyJournal implements AutoCloseable {
         this.background.start();
     }
 
+    /** One write to journal: the database, the command's name and the keys it writes. */
+    record Intent(int db, String command, byte[][] keys) {
+    }
+
+    /** A commit waiting to be written, by whoever holds the journal's lock next. */
+    private record Commit(long intentSeq, boolean ok, long millis) {
+    }
+
     /**
      * Writes an intent before its write is forwarded.
      *
      * @return its sequence number, or -1 when the journal cannot take it (the write must be refused)
      */
     long intent(int db, String command, byte[][] keys) {
-        StringBuilder line = new StringBuilder(48 + keys.length * 24).append(' ').append(System.currentTimeMillis())
-                .append(' ').append(db).append(' ').append(command);
-        for (byte[] key : keys) {
-            line.append(' ').append(Base64.getEncoder().encodeToString(key));
-        }
-        long seq = append('I', line);
-        if (seq > 0) {
-            intents.incrementAndGet();
-        }
-        return seq;
+        long[] seqs = intents(List.of(new Intent(db, command, keys)));
+        return seqs == null ? -1 : seqs[0];
     }
 
-    /** Writes the commit of an intent (the write has been answered). */
+    /**
+     * Writes the intents of several writes in one file write, before any of them is forwarded (the
+     * writes of one client read, handed to Camellia together).
+     *
+     * @return their sequence numbers in order, or null when the journal cannot take them (all must be refused)
+     */
+    long[] intents(List<Intent> batch) {
+        long now = System.currentTimeMillis();
+        long[] seqs = append(batch, now);
+        if (seqs != null) {
+            intents.addAndGet(batch.size());
+        }
+        return seqs;
+    }
+
+    /**
+     * Records the commit of an intent (the write has been answered), off the reply's path: a commit
+     * thread writes the commits queued meanwhile in one write (the replies of a pipeline come back
+     * together), unless the next intent write takes them first.
+     */
     void commit(long intentSeq, boolean ok) {
-        StringBuilder line = new StringBuilder(40).append(' ').append(System.currentTimeMillis()).append(' ').append(intentSeq)
-                .append(ok ? " ok" : " err");
-        if (append('C', line) > 0) {
-            commits.incrementAndGet();
+        commitQueue.add(new Commit(intentSeq, ok, System.currentTimeMillis()));
+        if (commitFlushQueued.compareAndSet(false, true)) {
+            try {
+                commitWriter.execute(() -> {
+                    commitFlushQueued.set(false);
+                    flushCommits();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                commitFlushQueued.set(false);
+            }
         }
     }
 
-    private long append(char kind, StringBuilder rest) {
+    /** Writes the queued commits unless another thread holds the journal (it writes them before it lets go). */
+    private void flushCommits() {
+        while (!commitQueue.isEmpty() && running && lock.tryLock()) {
+            try {
+                write(List.of(), 0);
+            } catch (IOException | RuntimeException e) {
+                lastFailure = "journal file " + segmentName + ": " + e.getMessage();
+                System.err.println("df2redis-proxy: journal commit write failed: " + e.getMessage());
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private long[] append(List<Intent> batch, long now) {
         waiting.incrementAndGet();
         try {
             if (!running) {
                 lastFailure = "the proxy is stopping";
-                refused.incrementAndGet();
-                return -1;
+                refused.addAndGet(batch.size());
+                return null;
             }
             if (!lock.tryLock(appendTimeoutMillis, TimeUnit.MILLISECONDS)) {
                 lastFailure = "no journal write got through for " + appendTimeoutMillis + " ms: its disk is stuck";
-                refused.incrementAndGet();
-                return -1;
+                refused.addAndGet(batch.size());
+                return null;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            refused.incrementAndGet();
-            return -1;
+            refused.addAndGet(batch.size());
+            return null;
         } finally {
             waiting.decrementAndGet();
         }
         try {
-            if (segment == null || recordsInSegment >= segmentRecords) {
-                rotate(head + 1);
-            }
-            long seq = head + 1;
-            byte[] bytes = (kind + " " + seq + rest + "\n").getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                segment.write(buffer);
-            }
-            if (kind == 'I' && "batch".equals(fsync)) {
-                segment.force(false);
-            }
-            head = seq;
-            recordsInSegment++;
-            dirty = true;
-            return seq;
+            return write(batch, now);
         } catch (IOException | RuntimeException e) {
-            refused.incrementAndGet();
+            refused.addAndGet(batch.size());
             lastFailure = "journal file " + segmentName + ": " + e.getMessage();
             System.err.println("df2redis-proxy: journal write failed, write refused: " + e.getMessage());
-            return -1;
+            return null;
         } finally {
             lock.unlock();
+            flushCommits();
         }
+    }
+
+    /**
+     * Under the lock: the queued commits, then the intents, in one write (a segment rotates between
+     * records when full). Sequence numbers follow file order.
+     */
+    private long[] write(List<Intent> batch, long now) throws IOException {
+        long[] seqs = new long[batch.size()];
+        long seq = head;
+        int records = recordsInSegment;
+        record.reset();
+        int committed = 0;
+        for (Commit commit = commitQueue.poll(); commit != null; commit = commitQueue.poll()) {
+            if (segment == null || records >= segmentRecords) {
+                flushRecords();
+                rotate(seq + 1);
+                records = 0;
+            }
+            seq++;
+            records++;
+            committed++;
+            record.put('C').put(' ').put(seq).put(' ').put(commit.millis()).put(' ').put(commit.intentSeq())
+                    .put(commit.ok() ? " ok\n" : " err\n");
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (segment == null || records >= segmentRecords) {
+                flushRecords();
+                rotate(seq + 1);
+                records = 0;
+            }
+            Intent intent = batch.get(i);
+            seq++;
+            records++;
+            seqs[i] = seq;
+            record.put('I').put(' ').put(seq).put(' ').put(now).put(' ').put(intent.db()).put(' ').put(intent.command());
+            for (byte[] key : intent.keys()) {
+                record.put(' ').putBase64(key);
+            }
+            record.put('\n');
+        }
+        flushRecords();
+        if (!batch.isEmpty() && "batch".equals(fsync)) {
+            segment.force(false);
+        }
+        head = seq;
+        recordsInSegment = records;
+        if (committed > 0) {
+            commits.addAndGet(committed);
+        }
+        dirty = true;
+        return seqs;
+    }
+
+    /** Writes what {@link #record} holds to the current segment. */
+    private void flushRecords() throws IOException {
+        if (record.size() == 0) {
+            return;
+        }
+        ByteBuffer buffer = record.asBuffer();
+        while (buffer.hasRemaining()) {
+            segment.write(buffer);
+        }
+        record.reset();
     }
 
     /** Why the last refused record was refused. */
@@ -189,6 +287,7 @@ final class DirtyKeyJournal implements AutoCloseable {
                 if (dirty && "interval".equals(fsync)) {
                     sync();
                 }
+                flushCommits();
                 closeRetired();
                 if (System.currentTimeMillis() - lastStatus >= 500) {
                     lastStatus = System.currentTimeMillis();
@@ -275,6 +374,22 @@ final class DirtyKeyJournal implements AutoCloseable {
 
     @Override
     public void close() {
+        commitWriter.shutdown();
+        try {
+            commitWriter.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.lock();
+        try {
+            if (!commitQueue.isEmpty()) {
+                write(List.of(), 0);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("df2redis-proxy: journal commits at close failed: " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
         running = false;
         background.interrupt();
         lock.lock();

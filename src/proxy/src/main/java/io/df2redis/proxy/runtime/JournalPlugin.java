@@ -10,6 +10,7 @@ import com.netease.nim.camellia.redis.proxy.plugin.ProxyRequest;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,7 @@ public final class JournalPlugin implements ProxyPlugin {
     private final MetaCas metaCas;
     private final Fence fence;
     private final String fenceMessage;
+    private final UnappliedWrites unapplied;
     private final Map<Command, Intent> pending = Collections.synchronizedMap(new WeakHashMap<>());
     private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
     private final LongAdder fenced = new LongAdder();
@@ -36,7 +38,8 @@ public final class JournalPlugin implements ProxyPlugin {
     private record Intent(long seq, long ts, byte[][] keys) {
     }
 
-    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage) {
+    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage, UnappliedWrites unapplied) {
+        this.unapplied = unapplied;
         this.journal = journal;
         this.metaCas = metaCas;
         this.fence = fence;
@@ -80,27 +83,49 @@ public final class JournalPlugin implements ProxyPlugin {
     }
 
     /**
-     * Called by the gate for each command it forwards, right before Camellia sees it: a command that
-     * writes {@code keys} (on database {@code db}) passes the fence and gets its intent record (I1);
-     * one that writes nothing ({@code keys} null) passes.
+     * Called by the gate for each command it will forward: a command that writes {@code keys} must
+     * pass the fence; one that writes nothing ({@code keys} null) passes.
      *
-     * @return null when the command may go on, else the error to answer it with
+     * @return null when the command may go on (its intent follows in {@link #journal}), else the error to answer it with
      */
-    Reply admit(Command command, String name, byte[][] keys, int db) {
+    Reply fence(byte[][] keys) {
+        if (keys == null || fence.admit()) {
+            return null;
+        }
+        fenced.increment();
+        return new ErrorReply(fenceMessage);
+    }
+
+    /** A write the gate admitted: journaled with the others of its run before any is forwarded. */
+    record Admitted(Command command, DirtyKeyJournal.Intent intent) {
+    }
+
+    /**
+     * Writes the intents of a run's writes in one journal write (invariant I1: before any of them is
+     * forwarded) and counts them in flight until their replies.
+     *
+     * @return null when journaled, else the error every one of them must be answered with (none was run)
+     */
+    Reply journal(List<Admitted> writes, boolean trackForReads) {
+        if (writes.isEmpty()) {
+            return null;
+        }
         try {
-            if (keys == null) {
-                return null;
+            List<DirtyKeyJournal.Intent> intents = new java.util.ArrayList<>(writes.size());
+            for (Admitted write : writes) {
+                intents.add(write.intent());
             }
-            if (!fence.admit()) {
-                fenced.increment();
-                return new ErrorReply(fenceMessage);
-            }
-            long seq = journal.intent(db, name, keys);
-            if (seq < 0) {
+            long[] seqs = journal.intents(intents);
+            if (seqs == null) {
                 return new ErrorReply("ERR df2redis proxy: write refused: the journal cannot be written (" + journal.lastFailure()
                         + "); nothing was run");
             }
-            pending.put(command, new Intent(seq, System.currentTimeMillis(), keys));
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < seqs.length; i++) {
+                DirtyKeyJournal.Intent intent = writes.get(i).intent();
+                unapplied.written(intent.db(), intent.keys(), seqs[i], trackForReads);
+                pending.put(writes.get(i).command(), new Intent(seqs[i], now, intent.keys()));
+            }
             return null;
         } catch (RuntimeException e) {
             System.err.println("df2redis-proxy: write refused, plugin error: " + e.getClass().getSimpleName());

@@ -76,7 +76,8 @@ final class LocalCommands {
                 session.name = null;
                 session.db = 0;
                 session.resp3 = false;
-                session.inRefusedTransaction = false;
+                session.transaction = null;
+                session.watches.clear();
                 session.authenticated = !credentials.required();
                 return new StatusReply("RESET");
             case "wait":

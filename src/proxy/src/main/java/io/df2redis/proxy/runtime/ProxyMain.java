@@ -36,6 +36,14 @@ public final class ProxyMain {
 
     public static final String READY = "DF2REDIS-PROXY READY";
 
+    /**
+     * For the throughput benchmark only: Camellia as this class launches it, without the df2redis gate and
+     * plugin (no journal, fence, client authentication, RESP3 or local answers). It shows what Camellia
+     * alone costs next to the same route with df2redis in front. No client password: Camellia 1.1.1 would
+     * drop every command pipelined behind an AUTH, which is how redis-benchmark connects.
+     */
+    static final String CAMELLIA_ONLY = "df2redis.proxy.camelliaOnly";
+
     private ProxyMain() {
     }
 
@@ -51,13 +59,15 @@ public final class ProxyMain {
         com.netease.nim.camellia.redis.proxy.conf.ProxyDynamicConf.reload(java.util.Map.of(
                 "command.spend.time.monitor.enable", "false", "upstream.redis.spend.time.monitor.enable", "false"));
         ProxySettings settings = ProxySettings.load(Path.of(args[0]));
+        boolean camelliaOnly = Boolean.getBoolean(CAMELLIA_ONLY);
 
         RouteUpdater route = new RouteUpdater(settings.routeFile);
         DirtyKeyJournal journal = new DirtyKeyJournal(settings);
         ChannelGroup clients = new DefaultChannelGroup("df2redis-clients", GlobalEventExecutor.INSTANCE);
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
-        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage);
+        UnappliedWrites unapplied = new UnappliedWrites(settings.readsMaxTrackedKeys, journal.startHead());
+        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage, unapplied);
         SourceUsers sourceUsers = settings.aclSource.isEmpty() ? null
                 : new SourceUsers(settings.aclSource, settings.authUser, settings.authPassword, settings.aclRefreshMillis);
         LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword, sourceUsers), route,
@@ -92,7 +102,7 @@ public final class ProxyMain {
         // No password for Camellia: the CommandGate authenticates clients (Camellia's own check would end batches).
         server.setMonitorEnable(true);
         server.setMonitorIntervalSeconds(5);
-        server.setPlugins(List.of(JournalPlugin.class.getName()));
+        server.setPlugins(camelliaOnly ? List.of() : List.of(JournalPlugin.class.getName()));
         server.setProxyBeanFactory(beans);
         server.setWorkThread(settings.workThreads);
 
@@ -124,18 +134,19 @@ public final class ProxyMain {
                         fence.accepted(channel);
                         channel.pipeline()
                                 .addLast(new CommandDecoder(server.getCommandDecodeMaxBatchSize(), server.getCommandDecodeBufferInitializerSize()))
-                                .addLast(new ReplyEncoder())
-                                // Before InitHandler: Camellia writes replies from InitHandler's context, and the
-                                // gate must see them on their way out (it closes a connection after QUIT's reply).
-                                .addLast(new CommandGate(local, plugin, route))
-                                .addLast(init)
-                                .addLast(handler);
+                                .addLast(new ReplyEncoder());
+                        if (!camelliaOnly) {
+                            // Before InitHandler: Camellia writes replies from InitHandler's context, and the
+                            // gate must see them on their way out (it closes a connection after QUIT's reply).
+                            channel.pipeline().addLast(new CommandGate(local, plugin, route, unapplied));
+                        }
+                        channel.pipeline().addLast(init).addLast(handler);
                     }
                 });
         Channel listener = bootstrap.bind(settings.listenHost, settings.listenPort).sync().channel();
         GlobalRedisProxyEnv.port = settings.listenPort;
         MultiWriteModes multiWriteModes = new MultiWriteModes(MultiWriteMode.valueOf(settings.multiWriteMode));
-        Console console = new Console(settings, route, fence, plugin, journal, metaCas, multiWriteModes);
+        Console console = new Console(settings, route, fence, plugin, journal, metaCas, multiWriteModes, unapplied);
         GlobalRedisProxyEnv.consolePort = console.port();
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -149,7 +160,7 @@ public final class ProxyMain {
             stopped.countDown();
         }, "df2redis-proxy-shutdown"));
 
-        System.out.println(READY + " port=" + settings.listenPort + " console=" + console.port()
+        System.out.println(READY + (camelliaOnly ? " camellia-only" : "") + " port=" + settings.listenPort + " console=" + console.port()
                 + " pid=" + ProcessHandle.current().pid());
         System.out.flush();
         stopped.await();

@@ -37,6 +37,8 @@ final class ProxySettings {
     /** Databases SELECT accepts (0 to databases - 1): Redis's and Dragonfly's default, 16. */
     final int databases;
     final Path hookInfoFile;
+    /** Keys with an unapplied journal record the proxy tracks for read-your-writes; past it every read goes to the primary. */
+    final int readsMaxTrackedKeys;
 
     private ProxySettings(Properties p) {
         listenHost = p.getProperty("listen.host", "127.0.0.1");
@@ -62,6 +64,7 @@ final class ProxySettings {
         aclRefreshMillis = Long.parseLong(p.getProperty("auth.aclRefreshMillis", "30000"));
         databases = Integer.parseInt(p.getProperty("databases", "16"));
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
+        readsMaxTrackedKeys = Integer.parseInt(p.getProperty("reads.maxTrackedKeys", "100000"));
     }
 
     static ProxySettings load(Path file) throws IOException {

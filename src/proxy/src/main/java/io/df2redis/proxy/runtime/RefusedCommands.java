@@ -11,9 +11,6 @@ final class RefusedCommands {
     /** The error for a refused command (by lower-case name), or null when it is not refused here. */
     static String reason(String name) {
         switch (name) {
-            case "multi": case "exec": case "discard": case "watch": case "unwatch":
-                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: transactions are not supported through the migration proxy yet "
-                        + "(their commands would run one by one, not atomically); nothing of the transaction is run";
             case "subscribe": case "psubscribe": case "unsubscribe": case "punsubscribe": case "ssubscribe": case "sunsubscribe":
             case "spublish":
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: pub/sub is not supported through the migration proxy yet; "

@@ -1,6 +1,10 @@
 package io.df2redis.proxy.runtime;
 
+import com.netease.nim.camellia.core.model.Resource;
 import com.netease.nim.camellia.core.model.ResourceTable;
+import com.netease.nim.camellia.core.model.operation.ResourceOperation;
+import com.netease.nim.camellia.core.model.operation.ResourceReadOperation;
+import com.netease.nim.camellia.core.model.operation.ResourceWriteOperation;
 import com.netease.nim.camellia.core.util.ReadableResourceTableUtil;
 import com.netease.nim.camellia.redis.proxy.route.ProxyRouteConfUpdater;
 import com.netease.nim.camellia.redis.resource.RedisResourceUtil;
@@ -26,12 +30,14 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
     private final AtomicLong version = new AtomicLong();
     private volatile ResourceTable table;
     private volatile String json;
+    private volatile boolean readsFromMirror;
 
     RouteUpdater(Path routeFile) throws IOException {
         this.routeFile = routeFile;
         String initial = Files.readString(routeFile, StandardCharsets.UTF_8).trim();
         this.table = validate(initial);
         this.json = initial;
+        this.readsFromMirror = readsFromMirror(table);
         version.set(1);
     }
 
@@ -47,6 +53,7 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
         invokeUpdateResourceTable(BID, BGROUP, parsed);
         table = parsed;
         json = trimmed;
+        readsFromMirror = readsFromMirror(parsed);
         // The route holds the backends' passwords: the temp file is created 0600, never under the umask.
         Path temp = routeFile.resolveSibling(routeFile.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
@@ -59,6 +66,32 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
     /** True while writes go to more than one backend (a plain URL is a single-backend pass-through). */
     boolean multiBackend() {
         return json.startsWith("{") && json.contains("\"multi\"");
+    }
+
+    /** True while some reads go to a backend that is not the primary (the first write backend): the read batches. */
+    boolean readsFromMirror() {
+        return readsFromMirror;
+    }
+
+    private static boolean readsFromMirror(ResourceTable table) {
+        java.util.Collection<ResourceOperation> operations = table.getType() == ResourceTable.Type.SHADING
+                ? table.getShadingTable().getResourceOperationMap().values()
+                : java.util.List.of(table.getSimpleTable().getResourceOperation());
+        for (ResourceOperation operation : operations) {
+            if (operation.getType() != ResourceOperation.Type.RW_SEPARATE) {
+                continue;
+            }
+            ResourceWriteOperation write = operation.getWriteOperation();
+            Resource primary = write.getWriteResource() != null ? write.getWriteResource() : write.getWriteResources().get(0);
+            ResourceReadOperation read = operation.getReadOperation();
+            java.util.List<Resource> reads = read.getReadResource() != null ? java.util.List.of(read.getReadResource()) : read.getReadResources();
+            for (Resource resource : reads) {
+                if (!resource.getUrl().equals(primary.getUrl())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** True when a backend of the route is a Redis Cluster (database 0 only). */

@@ -14,7 +14,8 @@ import java.util.Locale;
  *
  * <p>The same form carries every command of a connection on a database other than 0, with a
  * {@code SELECT} first: Camellia's backend connections all stay on database 0, and a script's
- * {@code SELECT} ends with the script.
+ * {@code SELECT} ends with the script. And it carries, during the read batches, a read of a key whose
+ * newest write the drain has not applied yet ({@link UnappliedWrites}), to the primary.
  */
 final class ScriptedCommands {
 
@@ -56,6 +57,14 @@ final class ScriptedCommands {
             keys[i] = args[positions[i]];
         }
         return script(db, keys, args);
+    }
+
+    /**
+     * A read, as an {@code EVAL} with its keys declared: Camellia sends it where writes go, so the primary
+     * answers it (the mirror runs it too; its reply is dropped). For reads the mirror may not have caught up on.
+     */
+    static Command onPrimary(Command read) {
+        return script(0, read.getKeys().toArray(new byte[0][]), read.getObjects());
     }
 
     /** A command Camellia knows, as an {@code EVAL} on database {@code db} (not 0), its keys declared. */

@@ -88,7 +88,6 @@ final class WriteCommands {
             return name.isEmpty() ? null : "unknown:" + name;
         }
         switch (redisCommand) {
-            case MULTI: case EXEC: case DISCARD: case WATCH: case UNWATCH:
             case SUBSCRIBE: case PSUBSCRIBE: case UNSUBSCRIBE: case PUNSUBSCRIBE: case PUBLISH:
             case KEYS: case RANDOMKEY:
                 return name;

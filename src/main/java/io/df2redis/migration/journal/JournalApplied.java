@@ -1,0 +1,5 @@
+package io.df2redis.migration.journal;
+
+/** The drain applied every journal record up to {@code seq} (a CDI event, fired after each persisted batch). */
+public record JournalApplied(long seq) {
+}

@@ -1,0 +1,207 @@
+package io.df2redis.migration.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.config.MigrationConfig;
+import io.df2redis.config.MigrationConfigLoader;
+import io.df2redis.config.MigrationPaths;
+import io.df2redis.local.LocalRedis;
+import io.df2redis.migration.engine.StageContext;
+import io.df2redis.migration.engine.StageResult;
+import io.df2redis.migration.event.EventHub;
+import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.resp.RedisEndpoints;
+import io.df2redis.state.StageStatus;
+import io.df2redis.state.StatusStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The verify stage against a real source and target. */
+class VerifyStageTest {
+
+    @TempDir
+    Path home;
+
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void close() {
+        vertx.closeAndAwait();
+    }
+
+    /**
+     * Steps: 300 keys on the source; the target holds them too, 200 of them with another value; a sample
+     * verify (half the keys). The sample finds about two thirds differing, far above
+     * {@code verify.maxDifferenceRate} (1 %): it does not pass on the strength of its repairs but escalates
+     * (checkpointed) to full passes until one is clean, so every key is equal afterwards, not only the
+     * sampled ones.
+     */
+    @Test
+    void aSampleWithTooManyDifferencesEscalatesToFullPassesUntilClean() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            load(source, target, 200);
+            Context context = new Context();
+
+            StageResult result = runStage(source, target, "sample", context);
+
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertTrue(result.message().startsWith("full pass: 300 keys checked, 0 differences"), result.message());
+            assertTrue(context.warnings.stream().anyMatch(w -> w.startsWith("the sample pass found ")
+                    && w.endsWith(" %, repaired), more than verify.maxDifferenceRate (1.0 %): a full pass runs")), context.warnings.toString());
+            assertEquals(true, context.checkpoint.get(VerifyStage.ESCALATED), "a resume runs full passes too");
+            for (int i = 0; i < 300; i++) {
+                assertEquals("right-" + i, target.command("GET", "k:" + i), "k:" + i);
+            }
+        }
+    }
+
+    /**
+     * Steps: 300 keys, all different on the target; a full verify; after each pass has checked the keys,
+     * every source key is changed behind the journal's back (as a client that bypasses the proxy would).
+     * Each full pass repairs every key and the next finds them all different again: after three full
+     * passes the stage blocks, saying what is likely wrong, instead of succeeding on its repairs.
+     */
+    @Test
+    void blocksWhenFullPassesKeepFindingTooManyDifferences() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            load(source, target, 300);
+            Context context = new Context();
+            int[] passes = {0};
+            // Called once a page of keys is checked: the next pass finds every source key changed. A blocking
+            // call to a local server, in a test only.
+            context.onProgress = () -> {
+                List<List<String>> changes = new ArrayList<>();
+                passes[0]++;
+                for (int i = 0; i < 300; i++) {
+                    changes.add(List.of("SET", "k:" + i, "bypass-" + passes[0] + "-" + i));
+                }
+                try {
+                    source.pipeline(changes);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+
+            StageResult result = runStage(source, target, "full", context);
+
+            assertEquals(StageStatus.BLOCKED, result.status(), result.message());
+            assertEquals("3 full passes in a row found too many differences (the last: 300 of the 300 keys checked differing "
+                    + "(100.0 %, repaired), more than verify.maxDifferenceRate (1.0 %)): something other than df2redis writes the "
+                    + "target, or writes reach the source without the proxy; stop it (CLIENT LIST on both sides shows who), then resume",
+                    result.message());
+        }
+    }
+
+    /** 300 keys on the source and on the target, the first {@code wrong} of them with another value on the target. */
+    private static void load(LocalRedis source, LocalRedis target, int wrong) throws java.io.IOException {
+        List<List<String>> onSource = new ArrayList<>();
+        List<List<String>> onTarget = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            onSource.add(List.of("SET", "k:" + i, "right-" + i));
+            onTarget.add(List.of("SET", "k:" + i, i < wrong ? "wrong-" + i : "right-" + i));
+        }
+        source.pipeline(onSource);
+        target.pipeline(onTarget);
+    }
+
+    /** The verify stage (sample passes over half the keys) with its drain, on an empty journal. */
+    private StageResult runStage(LocalRedis source, LocalRedis target, String mode, Context context) throws Exception {
+        Files.createDirectories(home.resolve("state/wal"));
+        Path file = home.resolve("migrate.yaml");
+        Files.writeString(file, """
+                source: {type: redis, addr: "%s"}
+                target: {seed: "%s"}
+                stateDir: state
+                consistency: {sampleRate: 0.5}
+                verify: {mode: %s, rounds: 3, recheckTimeout: 5s}
+                """.formatted(source.address(), target.address(), mode));
+        MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
+        MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
+        StatusStore store = StatusStore.open(paths.statusFile());
+        RedisEndpoints redis = new RedisEndpoints(vertx, config);
+        JournalDrain drain = new JournalDrain(config, paths, redis, store, new EventHub(store, 50));
+        VerifyStage stage = new VerifyStage(new Verifier(config, paths, redis, drain, store), drain, config, store);
+        try {
+            return stage.run(context).await().atMost(Duration.ofSeconds(60));
+        } finally {
+            drain.stop().await().atMost(Duration.ofSeconds(30));
+            store.close();
+        }
+    }
+
+    /** An in-memory stage context: the checkpoint and the warnings. */
+    private static final class Context implements StageContext {
+        final Map<String, Object> checkpoint = new LinkedHashMap<>();
+        final List<String> warnings = new CopyOnWriteArrayList<>();
+        Runnable onProgress = () -> { };
+
+        @Override
+        public String stage() {
+            return "verify";
+        }
+
+        @Override
+        public Map<String, Object> checkpoint() {
+            return new LinkedHashMap<>(checkpoint);
+        }
+
+        @Override
+        public Uni<Void> saveCheckpoint(Map<String, Object> saved) {
+            checkpoint.clear();
+            checkpoint.putAll(saved);
+            return Uni.createFrom().voidItem();
+        }
+
+        @Override
+        public void progress(long done, Long total, String unit) {
+            onProgress.run();
+        }
+
+        @Override
+        public void finding(String name, Object value) {
+        }
+
+        @Override
+        public void metric(String name, double value) {
+        }
+
+        @Override
+        public void info(String message) {
+        }
+
+        @Override
+        public void warn(String message) {
+            warnings.add(message);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return false;
+        }
+
+        @Override
+        public int attempt() {
+            return 1;
+        }
+
+        @Override
+        public boolean resumed() {
+            return false;
+        }
+    }
+}
