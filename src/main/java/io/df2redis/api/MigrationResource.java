@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.df2redis.config.Secrets;
 import io.df2redis.migration.DryRun;
+import io.df2redis.migration.FinishedStateDir;
 import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.rollback.RollbackService;
@@ -33,6 +34,7 @@ public class MigrationResource {
 
     private final CutoverControl control;
     private final RollbackService rollback;
+    private final FinishedStateDir finished;
 
     private final PipelineEngine engine;
     private final StatusStore store;
@@ -40,9 +42,10 @@ public class MigrationResource {
     private final ObjectMapper json;
 
     public MigrationResource(PipelineEngine engine, StatusStore store, DryRun dryRun, ObjectMapper json, CutoverControl control,
-            RollbackService rollback) {
+            RollbackService rollback, FinishedStateDir finished) {
         this.control = control;
         this.rollback = rollback;
+        this.finished = finished;
         this.engine = engine;
         this.store = store;
         this.dryRun = dryRun;
@@ -69,6 +72,9 @@ public class MigrationResource {
             return dryRun.check()
                     .map(report -> Response.ok(report).build());
         }
+        finished.refusal().ifPresent(reason -> {
+            throw new PipelineBusyException(reason);
+        });
         // An unfinished rollback runs first: a migration must not start over a half-returned route.
         engine.start(rollback.planToRun(MigrationRuntime.MIGRATE));
         return Uni.createFrom().item(accepted());

@@ -9,7 +9,10 @@ import io.quarkus.logging.Log;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Every error of the API as problem+json that says what to change. */
@@ -52,10 +55,13 @@ public class ProblemMappers {
                 + "/api/v1/migration, /api/v1/events and /q/health");
     }
 
+    /** Names the methods the path takes, in the detail and in the {@code Allow} header (RFC 9110). */
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        return Problem.response(405, "Method Not Allowed", "this endpoint does not take that method; allowed: "
-                + e.getResponse().getAllowedMethods());
+    public Response notAllowed(NotAllowedException e, UriInfo uri, Request request) {
+        String allowed = String.join(", ", AllowedMethods.of(uri.getPath()));
+        Response problem = Problem.response(405, "Method Not Allowed", uri.getPath() + " does not take " + request.getMethod()
+                + ": use " + (allowed.isEmpty() ? "another path (see README, Endpoints)" : allowed));
+        return Response.fromResponse(problem).header(HttpHeaders.ALLOW, allowed).build();
     }
 
     @ServerExceptionMapper
@@ -84,8 +90,9 @@ public class ProblemMappers {
         return Problem.response(Response.Status.BAD_REQUEST, e.getMessage());
     }
 
+    /** Anything else, errors included: a 500 whose detail says what failed, never an empty body. */
     @ServerExceptionMapper(priority = 10000)
-    public Response any(Exception e) {
+    public Response any(Throwable e) {
         Log.errorf(e, "request failed");
         return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal error: " + e.getMessage());
     }

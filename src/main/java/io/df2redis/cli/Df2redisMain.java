@@ -1,5 +1,6 @@
 package io.df2redis.cli;
 
+import io.df2redis.config.FileProblems;
 import io.df2redis.config.InvalidConfigException;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfigLoader;
@@ -76,6 +77,11 @@ public class Df2redisMain {
                 + name + " names no setting and is ignored: check its spelling against examples/migrate.sample.yaml "
                 + "(DF2REDIS_ + the key path in upper case, dots as _)"));
         MigrationPaths paths = MigrationPaths.of(config);
+        Optional<Path> blocker = FileProblems.blockedBy(paths.stateDir());
+        if (blocker.isPresent()) {
+            err.println(stateDirProblem(paths, blocker.get() + " exists and is not a directory"));
+            return ExitCodes.BAD_INPUT;
+        }
         Optional<MigrationStatus> status;
         try {
             status = StatusStore.read(paths.statusFile());
@@ -134,10 +140,14 @@ public class Df2redisMain {
             err.println("df2redis: " + e.getMessage());
             return false;
         } catch (java.io.IOException e) {
-            err.println("df2redis: cannot lock the state directory " + paths.stateDir() + ": " + e.getMessage()
-                    + "; make it writable or set stateDir");
+            err.println(stateDirProblem(paths, FileProblems.describe(e)));
             return false;
         }
+    }
+
+    private static String stateDirProblem(MigrationPaths paths, String why) {
+        return "df2redis: cannot create and lock the state directory " + paths.stateDir() + " (" + why
+                + "): set stateDir to a directory this user can create and write";
     }
 
     /** Through the running service when one answers (it supervises the proxy), else by the proxy's pid file. */
@@ -182,11 +192,29 @@ public class Df2redisMain {
         Quarkus.run(CommandApp.class, (code, failure) -> {
             exit[0] = code;
             if (failure != null) {
-                err.println("df2redis: could not start: " + Secrets.mask(String.valueOf(failure.getMessage())));
+                err.println("df2redis: could not start: " + Secrets.mask(startFailure(cli, config, failure)));
                 exit[0] = code == 0 ? ExitCodes.FAILED : code;
             }
         }, cli.toArgs());
         return exit[0];
+    }
+
+    /** Why the service did not start, in words: Quarkus wraps a taken port as "Failed to start quarkus". */
+    static String startFailure(CliArgs cli, MigrationConfig config, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException || t.getClass().getSimpleName().equals("QuarkusBindException")) {
+                String address = System.getProperty("quarkus.http.host", "127.0.0.1") + ":" + System.getProperty("quarkus.http.port", "8080");
+                String setting = cli.showPort().isPresent() && !cli.command().equals("serve") ? "--show PORT" : "dashboard.addr";
+                return "the HTTP address " + address + " is already in use by another process: stop that process, or choose a free "
+                        + "port with " + setting;
+            }
+        }
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(failure.getMessage());
+        return root == failure || root.getMessage() == null ? message : message + " (" + root.getMessage() + ")";
     }
 
     private static void configureHttp(CliArgs cli, MigrationConfig config) {

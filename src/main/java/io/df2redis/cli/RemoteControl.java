@@ -105,8 +105,9 @@ final class RemoteControl {
             err.println("df2redis " + what + ": the service answered " + response.statusCode() + ": " + Secrets.mask(detail));
             return ExitCodes.FAILED;
         } catch (IOException e) {
-            err.println("df2redis " + what + ": no df2redis service answers at " + base + " (dashboard.addr): " + e.getMessage()
-                    + "; start it with df2redis serve");
+            err.println("df2redis " + what + ": no df2redis service answers at " + base + " (dashboard.addr; "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                    + "): start it with df2redis serve on this migration file, then " + what + " again");
             return ExitCodes.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -23,7 +23,11 @@ public class InvalidConfigException extends RuntimeException {
         return problems;
     }
 
+    /** One problem of the file as a whole (not found, a directory, unreadable, malformed) reads as one line. */
     private static String describe(String source, List<ConfigProblem> problems) {
+        if (problems.size() == 1 && problems.get(0).key().isEmpty()) {
+            return "invalid migration config " + source + ": " + problems.get(0).message();
+        }
         return problems.stream()
                 .map(p -> "  - " + p)
                 .collect(Collectors.joining("\n",

@@ -39,13 +39,17 @@ public final class MigrationFile {
 
     /** Reads and flattens the file; every reading problem is reported as an {@link InvalidConfigException}. */
     public static Map<String, String> read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw single(file, "", "is a directory, not a migration file: pass the YAML file inside it with --config "
+                    + "(or DF2REDIS_CONFIG), e.g. " + file.resolve("migrate.yaml"));
+        }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw single(file, "", "file not found: create it (see examples/migrate.sample.yaml) or fix --config / DF2REDIS_CONFIG");
         } catch (IOException e) {
-            throw single(file, "", "cannot read the file (" + e.getClass().getSimpleName() + "): check its permissions");
+            throw single(file, "", "cannot read the file (" + FileProblems.describe(e) + "): make it readable for this user");
         }
         return parse(file.toString(), text);
     }

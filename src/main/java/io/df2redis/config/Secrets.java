@@ -1,5 +1,8 @@
 package io.df2redis.config;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +30,20 @@ public final class Secrets {
         add(config.control().token());
     }
 
+    /**
+     * Registers a secret with the forms it takes inside JSON (a route file, a status) and inside a URL (rmt's
+     * target URI), so that an escaped password is masked too.
+     */
     public static void add(Optional<String> secret) {
-        secret.filter(s -> s.length() >= MIN_MASKED_LENGTH)
+        secret.ifPresent(s -> {
+            addOne(s);
+            addOne(new String(JsonStringEncoder.getInstance().quoteAsString(s)));
+            addOne(URLEncoder.encode(s, StandardCharsets.UTF_8));
+        });
+    }
+
+    private static void addOne(String secret) {
+        Optional.of(secret).filter(s -> s.length() >= MIN_MASKED_LENGTH)
                 .filter(s -> !VALUES.contains(s))
                 .ifPresent(s -> {
                     VALUES.add(s);

@@ -1,5 +1,6 @@
 package io.df2redis.dashboard;
 
+import io.df2redis.api.Problem;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -82,7 +83,6 @@ public class DashboardResource {
     }
 
     private static Response notFound() {
-        return Response.status(Response.Status.NOT_FOUND).type("text/plain; charset=utf-8")
-                .entity("no such dashboard file: the dashboard is at /\n").build();
+        return Problem.response(Response.Status.NOT_FOUND, "no such dashboard file: the dashboard is at /");
     }
 }

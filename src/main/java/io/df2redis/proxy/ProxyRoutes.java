@@ -1,5 +1,6 @@
 package io.df2redis.proxy;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.df2redis.config.MigrationConfig;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,21 +20,26 @@ public final class ProxyRoutes {
 
     public ProxyRoutes(MigrationConfig config) {
         this.sticky = "sticky".equals(config.proxy().readSplit());
-        this.sourceUrl = url("redis://", config.source().username(), config.source().password(), config.source().addr(), "source");
+        this.sourceUrl = url("redis://", config.source().username(), config.source().password(), config.source().addr());
         boolean cluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
         this.targetUrl = url(cluster ? "redis-cluster://" : "redis://", config.target().username(), config.target().password(),
-                config.target().seed().replace(" ", ""), "target");
+                config.target().seed().replace(" ", ""));
     }
 
-    private static String url(String scheme, java.util.Optional<String> user, java.util.Optional<String> password,
-            String address, String role) {
-        password.ifPresent(p -> {
-            if (p.contains("@") || p.contains("/") || p.contains("\"")) {
-                throw new IllegalArgumentException(role + ".password contains '@', '/' or '\"', which Camellia 1.1.1 cannot "
-                        + "carry in a backend URL: change the password for the migration");
-            }
-        });
-        String credentials = user.map(u -> u + ":" + password.orElse("")).orElse(password.orElse(""));
+    /**
+     * A backend URL as Camellia 1.1.1 reads it: the credentials end at the LAST {@code '@'} and the user ends at
+     * the FIRST {@code ':'}, with no decoding, so any password is carried as it is, except that a password with a
+     * {@code ':'} and no user needs the user spelled out ({@code default}, the user a bare {@code AUTH} logs in as).
+     */
+    static String url(String scheme, java.util.Optional<String> user, java.util.Optional<String> password, String address) {
+        String credentials;
+        if (user.isPresent()) {
+            credentials = user.get() + ":" + password.orElse("");
+        } else if (password.isPresent() && password.get().contains(":")) {
+            credentials = "default:" + password.get();
+        } else {
+            credentials = password.orElse("");
+        }
         return scheme + credentials + "@" + address;
     }
 
@@ -49,9 +55,13 @@ public final class ProxyRoutes {
             }
             readResources = readWeights(readPercent);
         }
+        if (kind == RouteKind.SOURCE || kind == RouteKind.TARGET) {
+            // A single backend: the route file is the bare URL (Camellia takes what is not JSON as one resource).
+            return Templates.render(Templates.load(kind.template()), Map.of("SOURCE_URL", sourceUrl, "TARGET_URL", targetUrl)).trim();
+        }
         return Templates.render(Templates.load(kind.template()), Map.of(
-                "SOURCE_URL", sourceUrl,
-                "TARGET_URL", targetUrl,
+                "SOURCE_URL", json(sourceUrl),
+                "TARGET_URL", json(targetUrl),
                 "READ_RESOURCES", readResources)).trim();
     }
 
@@ -78,15 +88,21 @@ public final class ProxyRoutes {
             buckets.add(String.valueOf(i));
         }
         return Templates.render(Templates.load("routes/read-split-bucket.json.tmpl"), Map.of(
-                "BUCKETS", String.join("-", buckets), "READ_URL", readUrl, "SOURCE_URL", sourceUrl, "TARGET_URL", targetUrl)).trim();
+                "BUCKETS", String.join("-", buckets), "READ_URL", json(readUrl), "SOURCE_URL", json(sourceUrl), "TARGET_URL", json(targetUrl)))
+                .trim();
     }
 
     /** Camellia weights a random read route by repeating resources: the percentage in twentieths (5% steps). */
     private String readWeights(int percent) {
         int toTarget = Math.round(percent / 5f);
         List<String> resources = new ArrayList<>();
-        resources.addAll(Collections.nCopies(20 - toTarget, "\"" + sourceUrl + "\""));
-        resources.addAll(Collections.nCopies(toTarget, "\"" + targetUrl + "\""));
+        resources.addAll(Collections.nCopies(20 - toTarget, "\"" + json(sourceUrl) + "\""));
+        resources.addAll(Collections.nCopies(toTarget, "\"" + json(targetUrl) + "\""));
         return String.join(",", resources);
+    }
+
+    /** A URL as the inside of a JSON string: the templates put it between quotes, and a password may hold any character. */
+    static String json(String url) {
+        return new String(JsonStringEncoder.getInstance().quoteAsString(url));
     }
 }

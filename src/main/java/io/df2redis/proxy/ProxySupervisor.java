@@ -488,7 +488,7 @@ public class ProxySupervisor {
         }
         java.util.List<Map<String, Object>> backends = new ArrayList<>();
         for (JsonNode resource : monitor.path("resourceStats")) {
-            backends.add(Map.of("resource", ProxyOutput.maskUrls(resource.path("resource").asText()),
+            backends.add(Map.of("resource", ProxyOutput.maskUrl(resource.path("resource").asText()),
                     "qps", resource.path("qps").asDouble()));
         }
         long failed = failures;

@@ -65,8 +65,8 @@ public class StatusStore implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return java.util.Optional.empty();
         } catch (IOException e) {
-            throw new StatusFileException("cannot read status file " + file + ": " + e.getMessage()
-                    + " (check permissions of the state directory)", e);
+            throw new StatusFileException("cannot read the status file " + file + " (" + io.df2redis.config.FileProblems.describe(e)
+                    + "): make it and the state directory readable for this user, or set stateDir", e);
         }
         JsonNode tree;
         try {

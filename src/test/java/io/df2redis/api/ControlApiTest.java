@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.df2redis.state.PipelineStatus;
+import io.df2redis.state.StatusStore;
 import io.df2redis.testing.TwoRedisResource;
+import jakarta.inject.Inject;
 import io.quarkus.logging.Log;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,6 +32,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(TwoRedisResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ControlApiTest {
+
+    @Inject
+    StatusStore store;
 
     private static RequestSpecification api() {
         return given().auth().oauth2(TwoRedisResource.TOKEN);
@@ -100,6 +106,25 @@ class ControlApiTest {
     }
 
     @Test
+    @Order(3)
+    void aBodyTooLargeIsA413Problem() {
+        String big = "{\"dryRun\": true, \"pad\": \"" + "x".repeat(200_000) + "\"}";
+        api().contentType("application/json").body(big).post("/api/v1/migration").then().statusCode(413)
+                .contentType("application/problem+json").body("status", equalTo(413))
+                .body("detail", equalTo("the request body is larger than the 64 KiB the API takes: send a small JSON body such as "
+                        + "{\"dryRun\": false}, or none"));
+    }
+
+    @Test
+    @Order(3)
+    void aMethodNotAllowedNamesTheAllowedOnesInTheDetailAndTheAllowHeader() {
+        api().delete("/api/v1/migration").then().statusCode(405).contentType("application/problem+json")
+                .header("Allow", "GET, POST").body("detail", equalTo("/api/v1/migration does not take DELETE: use GET, POST"));
+        api().get("/api/v1/migration/pause").then().statusCode(405).contentType("application/problem+json")
+                .header("Allow", "POST").body("detail", equalTo("/api/v1/migration/pause does not take GET: use POST"));
+    }
+
+    @Test
     @Order(4)
     void aDryRunChecksBothSidesAndChangesNothing() throws Exception {
         boolean hadStatus = Files.exists(TwoRedisResource.statusFile());
@@ -156,8 +181,10 @@ class ControlApiTest {
         assertEquals(TwoRedisResource.source().command("DBSIZE"), TwoRedisResource.target().command("DBSIZE"),
                 "the import copied db0 (MIGRATE_BASE_TS is on both sides)");
 
-        api().post("/api/v1/migration").then().statusCode(202);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "succeeded".equals(status().getString("status")));
+        api().post("/api/v1/migration").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("already succeeded"))
+                .body("detail", containsString("to migrate again, point stateDir at a new directory (or move this one away) and start"));
+        assertEquals("succeeded", status().getString("status"));
         assertEquals("1", stage(status(), "precheck", "attempts"), "a completed stage is never run again");
     }
 
@@ -193,6 +220,29 @@ class ControlApiTest {
             assertFalse(log.contains(secret), "the log shows a secret");
         }
         assertTrue(log.contains("masking probe: ****** / ******"), "the log filter masked the probe line");
+    }
+
+    /** Steps: the state directory says its migration was rolled back; a start is refused with what to do; the state is put back. */
+    @Test
+    @Order(8)
+    void startingOverARolledBackStateDirectoryIsAConflictSayingWhatToDo() {
+        String plan = store.read(s -> s.plan);
+        PipelineStatus before = store.read(s -> s.status);
+        store.update(s -> {
+            s.plan = "rollback";
+            s.status = PipelineStatus.SUCCEEDED;
+        });
+        try {
+            api().post("/api/v1/migration").then().statusCode(409).contentType("application/problem+json")
+                    .body("detail", containsString("was rolled back"))
+                    .body("detail", containsString("to migrate again, point stateDir at a new directory (or move this one away) and start"));
+            assertEquals("rollback", status().getString("plan"), "nothing was started");
+        } finally {
+            store.update(s -> {
+                s.plan = plan;
+                s.status = before;
+            });
+        }
     }
 
     private static JsonPath status() {

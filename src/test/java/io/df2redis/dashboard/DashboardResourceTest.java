@@ -47,6 +47,13 @@ class DashboardResourceTest {
     }
 
     @Test
+    void aMissingDashboardFileIsANotFoundProblem() {
+        given().get("/dashboard/missing.js").then().statusCode(404).contentType("application/problem+json")
+                .body("status", org.hamcrest.Matchers.equalTo(404))
+                .body("detail", org.hamcrest.Matchers.equalTo("no such dashboard file: the dashboard is at /"));
+    }
+
+    @Test
     void refusesEveryPathOutsideTheDashboardFolder() throws Exception {
         List<String> escapes = List.of(
                 "/dashboard/../application.properties",

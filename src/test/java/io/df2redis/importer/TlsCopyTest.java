@@ -11,6 +11,7 @@ import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.testing.TempDirs;
+import io.df2redis.testing.TlsCertificates;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,10 +42,8 @@ class TlsCopyTest {
     @BeforeAll
     static void startTlsServers() throws Exception {
         home = Files.createTempDirectory("df2redis-tls-");
-        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.crt",
-                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-        run("keytool", "-importcert", "-noprompt", "-alias", "redis", "-file", "server.crt", "-keystore", "trust.p12",
-                "-storetype", "PKCS12", "-storepass", "changeit");
+        TlsCertificates.selfSigned(home);
+        TlsCertificates.trustStore(home);
         // Read by the JDK when the first TLS context is made: this class runs in a JVM of its own.
         System.setProperty("javax.net.ssl.trustStore", home.resolve("trust.p12").toString());
         System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
@@ -112,16 +110,6 @@ class TlsCopyTest {
     }
 
     private static String[] tlsArgs(int tlsPort) {
-        return new String[] {"--tls-port", String.valueOf(tlsPort), "--tls-cert-file", home.resolve("server.crt").toString(),
-                "--tls-key-file", home.resolve("server.key").toString(), "--tls-ca-cert-file", home.resolve("server.crt").toString(),
-                "--tls-auth-clients", "no"};
-    }
-
-    private static void run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
-                .redirectOutput(home.resolve(command[0] + ".log").toFile()).start();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(home.resolve(command[0] + ".log")));
-        }
+        return TlsCertificates.redisArgs(home, tlsPort);
     }
 }

@@ -7,6 +7,7 @@ import io.df2redis.migration.engine.StageResult;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
+import io.df2redis.resp.TlsProbe;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.df2redis.proxy.ProxyRuntime;
@@ -21,8 +22,9 @@ import java.util.Optional;
 /**
  * Phase 1 of the migration model: both sides answer (auth, TLS, timeouts), who they are
  * ({@code INFO}: Dragonfly or Redis, version, mode, cluster), whether the target has room for the
- * source's data, and whether the target is empty as {@code migrate.targetNonEmpty} demands.
- * Read-only on both sides.
+ * source's data, takes writes and has the databases the copy uses, and whether the target is empty as
+ * {@code migrate.targetNonEmpty} demands. A side that cannot be reached is probed for a TLS mismatch.
+ * Read-only on both sides: it runs before anything is written.
  */
 @ApplicationScoped
 public class PrecheckStage implements Stage {
@@ -50,20 +52,79 @@ public class PrecheckStage implements Stage {
         return Uni.combine().all()
                 .unis(identify(redis.source()), identifyTarget(), proxyRuntime())
                 .asTuple()
-                .map(checks -> evaluate(context, checks.getItem1(), checks.getItem2(), checks.getItem3()));
+                .chain(checks -> databases(checks.getItem1())
+                        .map(problems -> evaluate(context, checks.getItem1(), checks.getItem2(), checks.getItem3(), problems)));
     }
 
     private Uni<ServerInfo> identify(RedisSide side) {
         return side.send(Command.PING)
                 .chain(() -> side.send(Command.INFO))
-                .map(reply -> ServerInfo.parse(reply.toString()));
+                .map(reply -> ServerInfo.parse(reply.toString()))
+                .onFailure().recoverWithUni(failure -> explainTls(side, failure));
     }
 
     /** The target as one {@link ServerInfo}; for a cluster the masters' memory and keys are summed. */
     private Uni<TargetView> identifyTarget() {
         return redis.targetMasters()
+                .onFailure().recoverWithUni(failure -> explainTls(redis.target(), failure))
                 .chain(masters -> Uni.join().all(masters.stream().map(this::identify).toList()).andFailFast())
                 .map(TargetView::new);
+    }
+
+    /**
+     * A side that could not be reached may be one whose TLS setting does not match the server: a TLS client
+     * against a plain-text server only times out. Then the failure says so; otherwise it stays as it was.
+     */
+    private <T> Uni<T> explainTls(RedisSide side, Throwable failure) {
+        // Blocking socket probes (connect, read with the remote timeout): off the event loop.
+        return Uni.createFrom().item(() -> TlsProbe.mismatch(side.endpoint(), side.timeout()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(mismatch -> Uni.createFrom().failure(mismatch.<Throwable>map(IllegalStateException::new).orElse(failure)));
+    }
+
+    /**
+     * The databases the copy will use exist on both sides: {@code source.db} on the source, and on a
+     * standalone target the highest database the copy writes ({@code source.db}, or the source's highest
+     * database that holds keys). Told by {@code SELECT} on a connection of its own, which writes nothing.
+     */
+    private Uni<List<String>> databases(ServerInfo source) {
+        List<Uni<Optional<String>>> checks = new ArrayList<>();
+        Optional<Integer> db = config.source().db();
+        db.filter(n -> n > 0).ifPresent(n -> checks.add(selectable(redis.source(), n, "source.db: " + n
+                + " is not a database of the source (%s): set source.db to one it has, or leave it out to copy every database")));
+        int highest = db.orElseGet(() -> source.keysPerDb().entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .mapToInt(Map.Entry::getKey)
+                .max().orElse(0));
+        if (highest > 0 && config.target().type() != MigrationConfig.TargetType.REDIS_CLUSTER) {
+            checks.add(selectable(redis.target(), highest, "the target has no database " + highest + " (%s) for the source's keys of db"
+                    + highest + ": raise 'databases' in the target's configuration, or set source.db to a database both sides have"));
+        }
+        if (checks.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return Uni.join().all(checks).andFailFast()
+                .map(found -> found.stream().flatMap(Optional::stream).toList());
+    }
+
+    /** Empty when {@code SELECT db} succeeds; the message (with the server's answer at {@code %s}) when the server has no such database. */
+    private static Uni<Optional<String>> selectable(RedisSide side, int db, String message) {
+        return side.connect(db)
+                .call(connection -> connection.close())
+                .map(connection -> Optional.<String>empty())
+                .onFailure(PrecheckStage::noSuchDatabase)
+                .recoverWithItem(failure -> Optional.of(message.formatted(serverAnswer(failure))));
+    }
+
+    private static boolean noSuchDatabase(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        return message.contains("DB index") || message.contains("invalid DB") || message.contains("out of range");
+    }
+
+    private static String serverAnswer(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        int err = message.indexOf("ERR ");
+        return "it answered " + (err >= 0 ? message.substring(err) : message);
     }
 
     /** What the proxy would run with (live mode only); file checks, so off the event loop. */
@@ -84,7 +145,8 @@ public class PrecheckStage implements Stage {
     private record RuntimeCheck(boolean ok, String text) {
     }
 
-    private StageResult evaluate(StageContext context, ServerInfo source, TargetView target, Optional<RuntimeCheck> runtime) {
+    private StageResult evaluate(StageContext context, ServerInfo source, TargetView target, Optional<RuntimeCheck> runtime,
+            List<String> databaseProblems) {
         context.finding("source", describe(source, source.usedMemory(), source.maxMemory(), source.totalKeys()));
         context.finding("target", describe(target.first(), target.usedMemory(), target.maxMemory(), target.keys()));
         context.finding("targetMasters", target.masters.size());
@@ -96,6 +158,8 @@ public class PrecheckStage implements Stage {
         checkIdentity(source, target, failures);
         checkDeclaredSourceType(context, source);
         checkTargetShape(target, failures);
+        checkTargetWritable(target, failures);
+        failures.addAll(databaseProblems);
         checkDatabasesFitTheTarget(source, failures);
         checkMemory(source, target, failures);
         checkEmptiness(context, target, failures);
@@ -160,6 +224,24 @@ public class PrecheckStage implements Stage {
                         + ": one replicates the other, so they hold one dataset; migrate to a server that is not a replica of the "
                         + "source (REPLICAOF NO ONE on it first if it must be that server)");
                 return;
+            }
+        }
+    }
+
+    /**
+     * Every target master takes writes: a replica (read-only by default) refuses them, or loses them at its next
+     * sync with its master. Told by {@code INFO replication}; for a cluster, by each master df2redis writes to.
+     */
+    private void checkTargetWritable(TargetView target, List<String> failures) {
+        for (ServerInfo node : target.masters) {
+            String role = node.fields().getOrDefault("role", "master");
+            if (role.equals("slave") || role.equals("replica")) {
+                boolean readOnly = !"0".equals(node.fields().getOrDefault("slave_read_only", "1"))
+                        && !"no".equals(node.fields().get("slave_read_only"));
+                failures.add("the target " + (target.masters.size() > 1 ? "node " : "") + "is a " + (readOnly ? "read-only " : "")
+                        + "replica of " + node.fields().getOrDefault("master_host", "?") + ":" + node.fields().getOrDefault("master_port", "?")
+                        + " (role:" + role + "), so it " + (readOnly ? "refuses writes" : "would drop the copy at its next sync")
+                        + ": point target.seed at a master, or run REPLICAOF NO ONE on it first");
             }
         }
     }

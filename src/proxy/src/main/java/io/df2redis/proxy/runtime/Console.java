@@ -147,8 +147,8 @@ final class Console implements AutoCloseable {
 
     /** The route as JSON, credentials masked: a single-resource route is a bare URL, given as a JSON string. */
     private String routeJson() {
-        String masked = Secrets.maskUrls(route.currentJson()).trim();
-        return masked.startsWith("{") ? masked : "\"" + jsonEscape(masked) + "\"";
+        String current = route.currentJson().trim();
+        return current.startsWith("{") ? Secrets.maskUrls(current) : "\"" + jsonEscape(Secrets.maskUrl(current)) + "\"";
     }
 
     /** Camellia's own figures of the last interval (qps, per command, per backend, failures), credentials masked. */
