@@ -218,7 +218,7 @@ class ProxyCommandsTest {
                 List.of("SUBSCRIBE", "ch"), List.of("EXEC"), List.of("INCR", "tx:after-abort")));
         assertEquals("QUEUED", replies.get(1));
         assertTrue(error(replies.get(2)).contains("unknown command"), String.valueOf(replies.get(2)));
-        assertTrue(error(replies.get(3)).contains("SUBSCRIBE refused"), String.valueOf(replies.get(3)));
+        assertTrue(error(replies.get(3)).contains("SUBSCRIBE inside MULTI refused"), String.valueOf(replies.get(3)));
         assertTrue(error(replies.get(4)).startsWith("EXECABORT"), String.valueOf(replies.get(4)));
         assertEquals(1L, replies.get(5));
         for (LocalRedis side : List.of(source, target)) {
