@@ -62,7 +62,12 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
         Files.writeString(temp, trimmed, StandardCharsets.UTF_8);
         Files.move(temp, routeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         long applied = version.incrementAndGet();
-        onApplied.run();
+        try {
+            onApplied.run();
+        } catch (RuntimeException e) {
+            System.err.println("df2redis-proxy: after the route change, clients' own connections could not follow it ("
+                    + e.getClass().getSimpleName() + "); each follows on its next command");
+        }
         return applied;
     }
 
@@ -108,10 +113,10 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
      */
     Resource primary() {
         ResourceTable current = table;
-        if (current.getType() != ResourceTable.Type.SIMPLE) {
-            throw new IllegalStateException("a sharded route has no single primary");
-        }
-        ResourceOperation operation = current.getSimpleTable().getResourceOperation();
+        // a sticky read split shards the reads only: every shard writes to the same primary first
+        ResourceOperation operation = current.getType() == ResourceTable.Type.SHADING
+                ? current.getShadingTable().getResourceOperationMap().values().iterator().next()
+                : current.getSimpleTable().getResourceOperation();
         Resource primary;
         if (operation.getType() == ResourceOperation.Type.SIMPLE) {
             primary = operation.getResource();
