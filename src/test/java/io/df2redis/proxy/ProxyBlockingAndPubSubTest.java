@@ -125,6 +125,32 @@ class ProxyBlockingAndPubSubTest {
     }
 
     /**
+     * A client blocked for a long time never holds the drain back: its intent is committed before
+     * it blocks (the drain then copies the key as it is), and what the pop took is journaled again
+     * once it returns, before the client gets it.
+     */
+    @Test
+    void aLongBlockedPopLeavesNoIntentWithoutCommitAndJournalsWhatItTook() throws Exception {
+        try (Jedis consumer = jedis(); Jedis producer = jedis()) {
+            List<String>[] popped = new List[1];
+            Thread blocked = new Thread(() -> popped[0] = consumer.blpop(0, "longwait"));
+            blocked.start();
+            Thread.sleep(500);
+            List<String[]> whileBlocked = journal();
+            List<Long> intentsOfKey = intentSeqs(whileBlocked, "longwait");
+            assertEquals(1, intentsOfKey.size(), "one intent for the blocked pop");
+            assertTrue(commitSeqs(whileBlocked).containsAll(intentsOfKey), "the blocked pop's intent is committed, so the drain goes on");
+            producer.rpush("longwait", "x");
+            blocked.join(10_000);
+            assertEquals(List.of("longwait", "x"), popped[0]);
+            List<String[]> after = journal();
+            List<Long> later = intentSeqs(after, "longwait");
+            assertTrue(later.size() >= 3, "the push and what the pop took are journaled: " + later);
+            assertTrue(commitSeqs(after).containsAll(later));
+        }
+    }
+
+    /**
      * A producer and two BRPOP consumers across the write flip: every element is taken exactly
      * once, those pushed after the flip from the new primary.
      */
@@ -367,18 +393,32 @@ class ProxyBlockingAndPubSubTest {
     }
 
     private static List<String> journalNames() throws Exception {
-        List<String> names = new ArrayList<>();
+        return journal().stream().filter(r -> r[0].equals("I") && r.length > 4).map(r -> r[4].toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** The journal's records as fields: intents {@code I seq millis db name key…} (keys in base64), commits {@code C seq millis intentSeq ok}. */
+    private static List<String[]> journal() throws Exception {
+        List<String[]> records = new ArrayList<>();
         try (java.util.stream.Stream<Path> files = Files.list(home.resolve("wal"))) {
-            for (Path file : files.toList()) {
+            for (Path file : files.sorted().toList()) {
                 for (String line : Files.readAllLines(file)) {
-                    String[] fields = line.split(" ");
-                    if (fields.length > 4 && fields[0].equals("I")) {
-                        names.add(fields[4].toLowerCase(java.util.Locale.ROOT));
+                    if (!line.isBlank()) {
+                        records.add(line.split(" "));
                     }
                 }
             }
         }
-        return names;
+        return records;
+    }
+
+    private static List<Long> intentSeqs(List<String[]> records, String key) {
+        String encoded = java.util.Base64.getEncoder().encodeToString(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return records.stream().filter(r -> r[0].equals("I") && List.of(r).subList(5, r.length).contains(encoded))
+                .map(r -> Long.parseLong(r[1])).toList();
+    }
+
+    private static List<Long> commitSeqs(List<String[]> records) {
+        return records.stream().filter(r -> r[0].equals("C")).map(r -> Long.parseLong(r[3])).toList();
     }
 
     private static Jedis jedis() {

@@ -99,7 +99,7 @@ final class PrimaryLink {
     }
 
     private void oneCommand(String name, byte[][] args, LinkedCommands.Blocking blocking, int wantProtocol, int wantDb) {
-        JournalPlugin.PendingWrite pending = null;
+        JournalPlugin.PendingWrite open = null;
         try {
             long timeout = blocking == null ? 0 : blocking.timeoutMillis(args);
             long deadline = timeout == 0 ? 0 : System.currentTimeMillis() + timeout;
@@ -111,7 +111,8 @@ final class PrimaryLink {
                 }
                 connect(slotKey, wantProtocol, wantDb);
                 connection.readTimeout(blocking == null ? 10_000 : 0);
-                pending = blocking != null && blocking.writes() ? links.intent(wantDb, name, blocking.keys()) : null;
+                boolean writes = blocking != null && blocking.writes();
+                open = writes ? links.blockingIntent(wantDb, name, blocking.keys()) : null;
                 released = false;
                 blocked = blocking != null;
                 RespConnection.Frame reply;
@@ -123,15 +124,15 @@ final class PrimaryLink {
                 }
                 String moved = reply.isError() ? movedTo(reply.text()) : null;
                 if (moved != null && redirects++ < 3) {
-                    links.answered(pending, reply);
-                    pending = null;
+                    links.abandoned(open);
+                    open = null;
                     node = moved;
                     dropConnection();
                     continue;
                 }
                 if (released && blocking != null && reply.isNull()) {
-                    links.answered(pending, reply);
-                    pending = null;
+                    links.abandoned(open);
+                    open = null;
                     long left = deadline == 0 ? 0 : deadline - System.currentTimeMillis();
                     if (deadline != 0 && left <= 0) {
                         gate.linkReplied(ctx, reply.raw());
@@ -140,23 +141,38 @@ final class PrimaryLink {
                     command = resolveNewestIds(name, blocking.withTimeout(command, left));
                     continue;
                 }
-                links.answered(pending, reply);
-                pending = null;
+                if (writes && !reply.isNull() && !reply.isError()) {
+                    // what it took is journaled again, after it happened and before the client hears of it
+                    journalChange(wantDb, name, blocking.keys(), reply);
+                }
+                links.abandoned(open);
+                open = null;
                 gate.linkReplied(ctx, reply.raw());
                 return;
             }
         } catch (PrimaryLinks.JournalRefused refused) {
+            links.abandoned(open);
             gate.linkReplied(ctx, error(refused.getMessage()));
         } catch (IOException | RuntimeException e) {
-            links.abandoned(pending);
+            links.abandoned(open);
             dropConnection();
             if (!closed) {
                 gate.linkReplied(ctx, error("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " failed on the connection to the primary ("
-                        + Secrets.maskUrls(String.valueOf(e.getMessage())) + ")" + (pending != null ? "; it may have run" : "")));
+                        + Secrets.maskUrls(String.valueOf(e.getMessage())) + ")" + (open != null ? "; it may have run" : "")));
             }
         } catch (InterruptedException e) {
-            links.abandoned(pending);
+            links.abandoned(open);
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void journalChange(int db, String name, byte[][] keys, RespConnection.Frame reply) {
+        try {
+            JournalPlugin.PendingWrite change = links.intent(db, name, keys);
+            links.answered(change, reply);
+        } catch (IOException e) {
+            System.err.println("df2redis-proxy: " + name.toUpperCase(Locale.ROOT) + " took an element but the journal refused its record ("
+                    + e.getMessage() + "); a full verification finds the key");
         }
     }
 

@@ -116,6 +116,13 @@ final class PrimaryLinks {
         return pending;
     }
 
+    /** A blocking write's intent before it is sent, committed at once (see {@link JournalPlugin#committedBeforeRun}). */
+    JournalPlugin.PendingWrite blockingIntent(int db, String name, byte[][] keys) throws IOException {
+        JournalPlugin.PendingWrite open = intent(db, name, keys);
+        journal.committedBeforeRun(open);
+        return open;
+    }
+
     void answered(JournalPlugin.PendingWrite pending, RespConnection.Frame reply) {
         if (pending != null) {
             journal.answered(pending, reply.isError() ? new ErrorReply(reply.text()) : StatusReply.OK);
