@@ -58,7 +58,7 @@ class ProxyBlockingAndPubSubTest {
     private static Path home;
     private static LocalRedis source;
     private static LocalRedis target;
-    private static Process proxy;
+    private static ProxyJarUnderTest proxy;
     private static int port;
     private static int consolePort;
     private static RespClient app;
@@ -69,22 +69,16 @@ class ProxyBlockingAndPubSubTest {
         home = Files.createTempDirectory("df2redis-proxy-links-");
         source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
         target = LocalRedis.start(home.resolve("target"), Optional.of(TARGET_PASSWORD));
-        Files.writeString(home.resolve("route.json"), dualWrite());
-        port = LocalRedis.freePort();
-        consolePort = LocalRedis.freePort();
-        Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
-                "console.port=" + consolePort, "console.token=" + TOKEN, "route.file=" + home.resolve("route.json"),
-                "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, ""));
-        Path jar = ProxyRuntime.extract(home.resolve("runtime"));
-        proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "128m");
+        proxy = ProxyJarUnderTest.start(home, dualWrite(), TOKEN, "128m", "auth.password=" + SOURCE_PASSWORD);
+        port = proxy.port;
+        consolePort = proxy.consolePort;
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            proxy.destroy();
-            proxy.waitFor(10, TimeUnit.SECONDS);
+            proxy.close();
         }
         source.close();
         target.close();
