@@ -201,11 +201,13 @@ public class CutoverStage implements Stage {
         long now = System.currentTimeMillis();
         if (drain.caughtUp(lag, cutover.maxBacklog())) {
             if (gate.behindSince != 0) {
-                context.info("the journal backlog drained after " + (now - gate.behindSince) + " ms (backlog "
+                context.info("the journal drain caught up after " + (now - gate.behindSince) + " ms (backlog "
                         + drain.backlog() + " records, lag " + lag + " ms): the batch goes on");
+                long waited = now - gate.behindSince;
                 store.update(s -> {
                     s.cutover.put("state", "holding");
                     s.cutover.remove("waitingForDrainSince");
+                    s.cutover.put("lastDrainWaitMs", waited);
                 });
                 gate.behindSince = 0;
             }

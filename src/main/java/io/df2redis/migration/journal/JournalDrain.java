@@ -311,7 +311,8 @@ public class JournalDrain {
     public Uni<String> awaitCaughtUp(io.df2redis.migration.engine.StageContext context, long maxBacklog, Duration within) {
         long until = System.currentTimeMillis() + within.toMillis();
         return Multi.createBy().repeating().uni(() -> lookUntil(context, maxBacklog, until))
-                .until(outcome -> outcome.isPresent())
+                // whilst, not until: the outcome that ends the wait is the item wanted
+                .whilst(outcome -> outcome.isEmpty())
                 .collect().last()
                 .map(outcome -> outcome.get().orElse(null));
     }
