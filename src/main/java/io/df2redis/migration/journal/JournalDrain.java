@@ -311,15 +311,17 @@ public class JournalDrain {
     public Uni<String> awaitCaughtUp(io.df2redis.migration.engine.StageContext context, long maxBacklog, Duration within) {
         long until = System.currentTimeMillis() + within.toMillis();
         return Multi.createBy().repeating().uni(() -> lookUntil(context, maxBacklog, until))
-                // whilst, not until: the outcome that ends the wait is the item wanted
-                .whilst(outcome -> outcome.isEmpty())
+                // whilst, not until: the look that ends the wait is the item wanted
+                .whilst(look -> !look.done())
                 .collect().last()
-                .map(outcome -> outcome.get().orElse(null));
+                .map(Look::behind);
     }
 
-    /** Empty while waiting; then a present empty value (caught up) or a present reason (time is up). */
-    private Uni<java.util.Optional<java.util.Optional<String>>> lookUntil(io.df2redis.migration.engine.StageContext context,
-            long maxBacklog, long until) {
+    /** One look while waiting for the drain: done once it caught up (behind null) or time is up (behind says how far). */
+    private record Look(boolean done, String behind) {
+    }
+
+    private Uni<Look> lookUntil(io.df2redis.migration.engine.StageContext context, long maxBacklog, long until) {
         if (context.cancelled()) {
             return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
         }
@@ -333,15 +335,12 @@ public class JournalDrain {
                     long lag = lagMillis();
                     publishLag(lag);
                     if (caughtUp(lag, maxBacklog)) {
-                        return java.util.Optional.of(java.util.Optional.<String>empty());
+                        return new Look(true, null);
                     }
-                    if (System.currentTimeMillis() >= until) {
-                        return java.util.Optional.of(java.util.Optional.of(behind(lag, maxBacklog)));
-                    }
-                    return java.util.Optional.<java.util.Optional<String>>empty();
+                    return System.currentTimeMillis() >= until ? new Look(true, behind(lag, maxBacklog)) : new Look(false, null);
                 })
-                .chain(outcome -> outcome.isPresent() ? Uni.createFrom().item(outcome)
-                        : Uni.createFrom().item(outcome).onItem().delayIt().by(LOOK_EVERY));
+                .chain(look -> look.done() ? Uni.createFrom().item(look)
+                        : Uni.createFrom().item(look).onItem().delayIt().by(LOOK_EVERY));
     }
 
     /** Whether the drain keeps up: its lag within {@code sync.readyLag}, or its backlog within {@code maxBacklog} (when 0 or more). */

@@ -41,7 +41,7 @@ public class BaselineStage implements Stage {
 
     @Override
     public String description() {
-        return "record T0 on both sides and count the source's keys per database (INFO keyspace)";
+        return "record T0 on both sides and count the source's keys per database from its keyspace statistics";
     }
 
     @Override
@@ -107,6 +107,6 @@ public class BaselineStage implements Stage {
         context.metric("baseline_keys", inventory.keys());
         context.progress(inventory.keys(), inventory.keys(), "keys");
         return StageResult.succeeded("T0 " + inventory.t0 + "; source holds " + inventory.keys() + " keys in "
-                + inventory.databases.size() + " database(s) (INFO keyspace)");
+                + inventory.databases.size() + " database(s), as its keyspace statistics count them");
     }
 }
