@@ -229,7 +229,17 @@ async function blockingStage(client, second) {
   const pushed = new Promise((resolve, reject) => {
     setTimeout(() => pusher.rpush(list, 'e1').then(resolve, reject), 200);
   });
-  const popped = await op('BLPOP', client.blpop(list, 2), client);
+  pushed.catch(() => {}); // read below; unread when the pop fails first, which must not end the process
+  const pop = client.blpop(list, 2);
+  let popped;
+  try {
+    popped = await op('BLPOP', pop, client);
+  } catch (e) {
+    // the pop still holds the main connection: let it end (its own 2 s, bounded by one more
+    // operation timeout) so that the next stage does not read "hang" behind it
+    await withTimeout(pop, 'BLPOP').catch(() => {});
+    throw e;
+  }
   const pushedCount = await op('RPUSH', pushed, pusher);
   expect('BLPOP', [list, 'e1'], popped);
   expect('RPUSH', 1, pushedCount);
