@@ -106,13 +106,12 @@ public final class PlanBench {
     private static String stageTimes(Path statusFile) throws Exception {
         JsonNode status = new ObjectMapper().readTree(statusFile.toFile());
         List<String> parts = new ArrayList<>();
-        status.path("stages").fields().forEachRemaining(stage -> {
-            JsonNode s = stage.getValue();
+        for (JsonNode s : status.path("stages")) {
             if (s.hasNonNull("startedAt") && s.hasNonNull("finishedAt")) {
                 Duration took = Duration.between(Instant.parse(s.get("startedAt").asText()), Instant.parse(s.get("finishedAt").asText()));
-                parts.add(stage.getKey() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
+                parts.add(s.path("name").asText() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
             }
-        });
+        }
         return String.join(", ", parts);
     }
 }
