@@ -28,10 +28,13 @@ import java.util.function.Consumer;
 /**
  * Phase 7 of the migration model: compares the authoritative side with the other, key by key, in
  * both directions (existence, value by DUMP payload and by value when the encodings differ, TTL within
- * {@code verify.ttlTolerance}). A difference is checked again once the journal drain has passed the
- * records written meanwhile (in-flight writes make transient differences), then repaired through the
- * drain (so a repair never races a drain of the same key) and checked again, up to {@code verify.rounds};
- * what still differs is a mismatch, written with its key to {@code <stateDir>/mismatches.jsonl}.
+ * {@code verify.ttlTolerance}). A difference is checked again in a settled comparison: once the journal
+ * drain has applied every record that existed when it began, and judged only when no write to the key
+ * was journaled during it (in-flight writes make transient differences; a key written during each of
+ * {@link #SETTLE_ATTEMPTS} such comparisons is busy, a hot key, never a mismatch). A real difference is
+ * repaired through the drain (so a repair never races a drain of the same key) and checked again, up to
+ * {@code verify.rounds}; what still differs is a mismatch, written with its key to
+ * {@code <stateDir>/mismatches.jsonl}.
  * Never writes either side itself.
  */
 @ApplicationScoped
