@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -238,10 +237,8 @@ public class Verifier {
             Report total, Consumer<Report> progress) {
         return scanClients(side == session.authoritative ? session.authoritativeRole : session.otherRole)
                 .chain(clients -> Multi.createFrom().iterable(clients)
-                        .onItem().transformToUniAndConcatenate(client -> scanNode(client, db, page -> {
-                            List<byte[]> picked = rate >= 1 ? page
-                                    : page.stream().filter(k -> ThreadLocalRandom.current().nextDouble() < rate).toList();
-                            List<byte[]> keys = picked.stream().filter(k -> !internal(k)).toList();
+                        .onItem().transformToUniAndConcatenate(client -> keysOf(client, db, rate, page -> {
+                            List<byte[]> keys = page.stream().filter(k -> !internal(k)).toList();
                             if (keys.isEmpty()) {
                                 return Uni.createFrom().voidItem();
                             }
@@ -272,7 +269,11 @@ public class Verifier {
         return Uni.createFrom().item(List.of(role.equals("source") ? redis.source() : redis.target()));
     }
 
-    private Uni<Void> scanNode(RedisSide client, int db, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+    /** Every key of the node's database (a full pass), or a random sample of {@code rate} of them. */
+    private Uni<Void> keysOf(RedisSide client, int db, double rate, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+        if (rate < 1) {
+            return KeyScan.sample(client, db, rate, PAGE, onPage);
+        }
         return KeyScan.pages(client, db, null, PAGE, (connection, page) -> onPage.apply(page));
     }
 
