@@ -96,6 +96,7 @@ public final class CutoverBench {
                         head - backlogFrom, rate, drainSeconds, (head - backlogFrom) / drainSeconds);
 
                 List<Double> pauses = new ArrayList<>();
+                java.util.Map<String, List<Long>> stepTimes = new java.util.LinkedHashMap<>();
                 int kept = 0;
                 for (int i = 0; i < flips; i++) {
                     boolean toTarget = i % 2 == 0;
@@ -104,6 +105,7 @@ public final class CutoverBench {
                             toTarget ? JournalDrain.Direction.REVERSE : JournalDrain.Direction.FORWARD)
                             .await().atMost(Duration.ofSeconds(30));
                     pauses.add((double) attempt.pauseMillis());
+                    attempt.steps().forEach((step, ms) -> stepTimes.computeIfAbsent(step, k -> new ArrayList<>()).add(ms));
                     if (!attempt.flipped()) {
                         kept++;
                         System.out.println("flip " + (i + 1) + " kept the old primary: " + attempt.reason());
@@ -119,6 +121,12 @@ public final class CutoverBench {
                     thread.join();
                 }
                 Collections.sort(pauses);
+                StringBuilder steps = new StringBuilder();
+                stepTimes.forEach((step, times) -> {
+                    List<Long> ordered = times.stream().sorted().toList();
+                    steps.append(String.format(" %s %d/%d", step, ordered.get(ordered.size() / 2), ordered.get(ordered.size() - 1)));
+                });
+                System.out.printf("flip        pause by step, median/max ms:%s%n", steps);
                 List<Long> sorted = new ArrayList<>(latencies);
                 Collections.sort(sorted);
                 System.out.printf("flip        %d write flips at %d SET/s (%d attempts kept the old primary): pause p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
@@ -136,6 +144,8 @@ public final class CutoverBench {
             vertx.closeAndAwait();
             TempDirs.delete(home);
         }
+        // the figures are out and everything is stopped; pool threads of the clients above would keep the JVM up
+        System.exit(0);
     }
 
     private static void load(LocalRedis redis, int keys) throws Exception {

@@ -49,8 +49,25 @@ public class WriteFlip {
         this.store = store;
     }
 
-    /** How one attempt ended. */
-    public record Attempt(boolean flipped, long pauseMillis, String reason) {
+    /** How one attempt ended, and how long each step of its pause took (in order, milliseconds). */
+    public record Attempt(boolean flipped, long pauseMillis, String reason, Map<String, Long> steps) {
+    }
+
+    /** The steps of one pause, timed as they end (for status, events and the cutover benchmark). */
+    private static final class Steps {
+        private final long started = System.nanoTime();
+        private long last = started;
+        private final Map<String, Long> millis = new LinkedHashMap<>();
+
+        void done(String step) {
+            long now = System.nanoTime();
+            millis.put(step, (now - last) / 1_000_000);
+            last = now;
+        }
+
+        long elapsed() {
+            return (System.nanoTime() - started) / 1_000_000;
+        }
     }
 
     /**
@@ -60,54 +77,71 @@ public class WriteFlip {
     public Uni<Attempt> attempt(StageContext context, RouteKind route, JournalDrain.Direction direction) {
         return verifyUnfenced()
                 .chain(() -> fencedFlip(context, route, direction))
-                .onFailure().recoverWithItem(failure -> new Attempt(false, 0, "before the fence: " + failure.getMessage()));
+                .onFailure().recoverWithItem(failure -> new Attempt(false, 0, "before the fence: " + failure.getMessage(), Map.of()));
     }
 
     /**
      * The keys dirtied since the last pass, verified before the fence goes on, so that the fenced
-     * pass only has the writes of the last moments to check.
+     * pass only has the writes of the last moments to check. Under a steady write load each pass
+     * covers the writes made during the one before, so a few passes in a row shrink what the fenced
+     * pass (which holds every client) has left to check.
      */
     private Uni<Void> verifyUnfenced() {
+        return verifyUnfenced(1);
+    }
+
+    private Uni<Void> verifyUnfenced(int pass) {
         return verifier.dirtyPass(report -> { })
                 .invoke(report -> {
                     if (report.mismatched > 0) {
                         throw new IllegalStateException("keys dirtied since the last pass differ: " + report.summary());
                     }
                 })
-                .replaceWithVoid();
+                .chain(report -> report.checked > FEW_DIRTY_KEYS && pass < UNFENCED_PASSES ? verifyUnfenced(pass + 1)
+                        : Uni.createFrom().voidItem());
     }
 
+    /** Few enough dirty keys for the fenced pass to check them in a moment. */
+    private static final long FEW_DIRTY_KEYS = 200;
+    private static final int UNFENCED_PASSES = 4;
+
     private Uni<Attempt> fencedFlip(StageContext context, RouteKind route, JournalDrain.Direction direction) {
-        long started = System.nanoTime();
+        Steps steps = new Steps();
         Duration maxPause = config.proxy().fence().maxPause();
         return proxy.console().fence(true, "hold")
-                .chain(() -> beforeFlip(context)
+                .invoke(() -> steps.done("fenceOn"))
+                .chain(() -> beforeFlip(context, steps)
                         .ifNoItem().after(maxPause).failWith(() -> new TimeoutException("not ready within proxy.fence.maxPause ("
                                 + maxPause.toMillis() + " ms)")))
-                .chain(head -> flip(route, direction, head))
+                .chain(head -> flip(route, direction, head, steps))
                 .chain(() -> lift())
-                .map(ok -> new Attempt(true, elapsed(started), null))
+                .invoke(() -> steps.done("lift"))
+                .map(ok -> new Attempt(true, steps.elapsed(), null, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis))))
                 .onFailure().recoverWithUni(failure -> lift()
                         .onFailure().recoverWithItem(liftFailure -> {
                             context.warn("could not lift the fence: " + liftFailure.getMessage()
                                     + " (the proxy lifts it by itself after proxy.fence.maxHold)");
                             return null;
                         })
-                        .map(ignored -> new Attempt(false, elapsed(started), failure.getMessage())));
+                        .map(ignored -> new Attempt(false, steps.elapsed(), failure.getMessage(), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis)))));
     }
 
     /** In-flight writes done, journal drained, dirty keys verified; returns the journal head. */
-    private Uni<Long> beforeFlip(StageContext context) {
+    private Uni<Long> beforeFlip(StageContext context, Steps steps) {
         return proxy.console().noWriteInFlight()
+                .invoke(() -> steps.done("inFlight"))
                 .chain(head -> drain.awaitApplied(head, config.proxy().fence().maxPause())
+                        .invoke(() -> steps.done("drain"))
                         .chain(() -> verifier.dirtyPass(report -> { }))
+                        .invoke(() -> steps.done("verify"))
                         .map(report -> {
                             if (report.mismatched > 0) {
                                 throw new IllegalStateException("keys dirtied since the last pass still differ: " + report.summary());
                             }
                             return head;
                         }))
-                .chain(head -> fenceKeys().replaceWith(head));
+                .chain(head -> fenceKeys().replaceWith(head))
+                .invoke(() -> steps.done("fenceKeys"));
     }
 
     /** {@code consistency.fenceKey} on both sides: when the flip happened, for the operator and for audits. */
@@ -120,28 +154,27 @@ public class WriteFlip {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> flip(RouteKind route, JournalDrain.Direction direction, long head) {
+    private Uni<Void> flip(RouteKind route, JournalDrain.Direction direction, long head, Steps steps) {
         store.update(s -> {
             s.cutover.put("flipping", route.name().toLowerCase().replace('_', '-'));
             s.cutover.put("flipSeq", head);
         });
         return Uni.createFrom().completionStage(store::durable)
+                .invoke(() -> steps.done("recordFlip"))
                 .chain(() -> proxy.applyRoute(route, 0))
+                .invoke(() -> steps.done("route"))
                 .chain(() -> drain.switchDirection(direction))
                 .invoke(() -> store.update(s -> {
                     s.cutover.remove("flipping");
                     s.cutover.put("writesFlipped", direction == JournalDrain.Direction.REVERSE);
                     s.cutover.put("state", direction == JournalDrain.Direction.REVERSE ? "writes-flipped" : "writes-back-on-source");
                 }))
-                .chain(() -> Uni.createFrom().completionStage(store::durable));
+                .chain(() -> Uni.createFrom().completionStage(store::durable))
+                .invoke(() -> steps.done("recordFlipped"));
     }
 
     private Uni<JsonNode> lift() {
         return proxy.console().fence(false, null);
-    }
-
-    private static long elapsed(long started) {
-        return (System.nanoTime() - started) / 1_000_000;
     }
 
     /** Adds an attempt to {@code status.fence}, the pause figures to the metrics, and a {@code fence.attempt} event. */
@@ -150,6 +183,7 @@ public class WriteFlip {
         data.put("purpose", purpose);
         data.put("pauseMs", attempt.pauseMillis());
         data.put("outcome", attempt.flipped() ? "flipped" : "kept-old-primary");
+        data.put("stepsMs", attempt.steps());
         if (attempt.reason() != null) {
             data.put("reason", attempt.reason());
         }
@@ -165,6 +199,7 @@ public class WriteFlip {
             entry.put("pauseMs", attempt.pauseMillis());
             entry.put("outcome", attempt.flipped() ? "flipped" : "kept-old-primary");
             entry.put("reason", attempt.reason());
+            entry.put("stepsMs", attempt.steps());
             attempts.add(entry);
             while (attempts.size() > 50) {
                 attempts.remove(0);

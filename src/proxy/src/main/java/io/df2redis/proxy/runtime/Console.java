@@ -48,6 +48,9 @@ final class Console implements AutoCloseable {
         this.fence = fence;
         this.plugin = plugin;
         this.journal = journal;
+        // A response's head and body go out as two writes: without TCP_NODELAY the body waits for the
+        // client's delayed ACK (40 ms), and the fence's lift and route change are on the flip's pause.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         this.server = HttpServer.create(new InetSocketAddress(settings.consoleHost, settings.consolePort), 16);
         this.server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "df2redis-console");

@@ -86,11 +86,18 @@ final class Fence {
         }
     }
 
-    /** Turns reading on or off on every client connection and waits until each event loop has done it. */
+    /**
+     * Turns reading on or off on every client connection. Off waits until each event loop has done it
+     * (no command is read after the fence is reported on); on does not wait, since the event loops are
+     * then busy with what the held clients sent meanwhile, and the fence is off for them already.
+     */
     private void readClients(boolean read) {
         List<Future<?>> applied = new ArrayList<>();
         for (Channel channel : clients) {
             applied.add(channel.eventLoop().submit(() -> channel.config().setAutoRead(read)));
+        }
+        if (read) {
+            return;
         }
         for (Future<?> future : applied) {
             future.awaitUninterruptibly(1000);
