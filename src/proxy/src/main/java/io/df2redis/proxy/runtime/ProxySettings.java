@@ -39,6 +39,10 @@ final class ProxySettings {
     final Path hookInfoFile;
     /** Keys with an unapplied journal record the proxy tracks for read-your-writes; past it every read goes to the primary. */
     final int readsMaxTrackedKeys;
+    /** Where the script bodies seen through the proxy are kept (one 0600 file each), and how many / how many bytes at most. */
+    final Path scriptsDir;
+    final int scriptsMaxCount;
+    final long scriptsMaxBytes;
 
     private ProxySettings(Properties p) {
         listenHost = p.getProperty("listen.host", "127.0.0.1");
@@ -65,6 +69,9 @@ final class ProxySettings {
         databases = Integer.parseInt(p.getProperty("databases", "16"));
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
         readsMaxTrackedKeys = Integer.parseInt(p.getProperty("reads.maxTrackedKeys", "100000"));
+        scriptsDir = Path.of(p.getProperty("scripts.dir", journalDir.resolve("scripts").toString()));
+        scriptsMaxCount = Integer.parseInt(p.getProperty("scripts.maxCount", "10000"));
+        scriptsMaxBytes = Long.parseLong(p.getProperty("scripts.maxBytes", String.valueOf(64L << 20)));
     }
 
     static ProxySettings load(Path file) throws IOException {

@@ -16,7 +16,9 @@ final class RefusedCommands {
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: pub/sub is not supported through the migration proxy yet; "
                         + "connect subscribers to the source directly for the migration";
             case "fcall": case "fcall_ro": case "function":
-                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions are not supported through the migration proxy yet";
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions cannot be migrated (Dragonfly has no "
+                        + "FUNCTION command, so a library loaded through the proxy would exist on one side only and vanish on a rollback); "
+                        + "run the code as a Lua script (EVAL/EVALSHA) during the migration";
             case "blmpop": case "bzmpop":
                 return "ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused (a blocked pop cannot be mirrored); use LMPOP/ZMPOP "
                         + "with a retry loop during the migration";
