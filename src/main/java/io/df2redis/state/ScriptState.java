@@ -14,7 +14,8 @@ public class ScriptState {
     public Boolean undeclaredKeysAllowed;
     /** What the precheck based that on (the setting and its value), for the report. */
     public String undeclaredKeysBasis;
-    /** The proxy's counters as last read (they start at 0 when the proxy restarts). */
+    /** The proxy's counters as last read, and when that proxy process started them (they start at 0 when it restarts). */
+    public long proxySince;
     public long proxyRuns;
     public long proxyFlaggedRuns;
     /** Script runs that may have written undeclared keys, since the migration started (survives proxy restarts). */
@@ -27,4 +28,19 @@ public class ScriptState {
     public int loadedOnTarget;
     public int loadedOnSource;
     public int refusedBodies;
+
+    /**
+     * Adds the proxy's script counters read now: every new run when undeclared keys are allowed (or the
+     * precheck has not said), else only the new runs of bodies that ask for them. Counters of another proxy
+     * process ({@code since} changed: it restarted) are new from 0.
+     */
+    public void proxyCounters(long since, long runs, long flaggedRuns) {
+        boolean sameProcess = since == proxySince && runs >= proxyRuns && flaggedRuns >= proxyFlaggedRuns;
+        long newRuns = sameProcess ? runs - proxyRuns : runs;
+        long newFlagged = sameProcess ? flaggedRuns - proxyFlaggedRuns : flaggedRuns;
+        untrackedRuns += Boolean.FALSE.equals(undeclaredKeysAllowed) ? newFlagged : newRuns;
+        proxySince = since;
+        proxyRuns = runs;
+        proxyFlaggedRuns = flaggedRuns;
+    }
 }

@@ -78,28 +78,22 @@ public class ScriptCopy {
     }
 
     /**
-     * Reads the proxy's script counters and adds the runs since the last read to the untracked runs: every
-     * run when the source lets scripts write undeclared keys (or the precheck has not said), else only the
-     * runs of bodies that ask for {@code allow-undeclared-keys} themselves. A counter lower than the last
-     * read means the proxy restarted: all of it is new.
+     * Reads the proxy's script counters now and adds the new runs to the untracked runs
+     * ({@link ScriptState#proxyCounters}); the supervisor's periodic poll does the same.
      */
     public Uni<Void> refreshRuns() {
         return proxy.console().status()
-                .invoke(status -> counted(status.path("scripts")))
+                .invoke(status -> counted(store, status))
                 .replaceWithVoid();
     }
 
-    private void counted(JsonNode figures) {
-        long runs = figures.path("runs").asLong();
-        long flagged = figures.path("flaggedRuns").asLong();
-        store.update(s -> {
-            ScriptState scripts = s.scripts;
-            long newRuns = runs >= scripts.proxyRuns ? runs - scripts.proxyRuns : runs;
-            long newFlagged = flagged >= scripts.proxyFlaggedRuns ? flagged - scripts.proxyFlaggedRuns : flagged;
-            scripts.untrackedRuns += Boolean.FALSE.equals(scripts.undeclaredKeysAllowed) ? newFlagged : newRuns;
-            scripts.proxyRuns = runs;
-            scripts.proxyFlaggedRuns = flagged;
-        });
+    /** The script counters of a proxy {@code /status}, added to the status. */
+    public static void counted(StatusStore store, JsonNode proxyStatus) {
+        JsonNode figures = proxyStatus.path("scripts");
+        if (figures.isMissingNode()) {
+            return;
+        }
+        store.update(s -> s.scripts.proxyCounters(figures.path("since").asLong(), figures.path("runs").asLong(), figures.path("flaggedRuns").asLong()));
     }
 
     private Uni<List<byte[]>> bodies() {

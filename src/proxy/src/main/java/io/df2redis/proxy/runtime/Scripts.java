@@ -53,6 +53,8 @@ final class Scripts implements AutoCloseable {
     /** sha (lower-case hex) -> body, in the order first seen. */
     private final Map<String, byte[]> bodies = new LinkedHashMap<>();
     private long bytes;
+    /** When this proxy process started counting: a new value tells the service the counters started again. */
+    private final long since = System.currentTimeMillis();
     private final LongAdder runs = new LongAdder();
     private final LongAdder flaggedRuns = new LongAdder();
     private final LongAdder unrecorded = new LongAdder();
@@ -187,7 +189,7 @@ final class Scripts implements AutoCloseable {
             count = bodies.size();
             size = bytes;
         }
-        return "{\"recorded\":" + count + ",\"bytes\":" + size + ",\"runs\":" + runs.sum() + ",\"flaggedRuns\":" + flaggedRuns.sum()
+        return "{\"since\":" + since + ",\"recorded\":" + count + ",\"bytes\":" + size + ",\"runs\":" + runs.sum() + ",\"flaggedRuns\":" + flaggedRuns.sum()
                 + ",\"sentAsEval\":" + rewritten.sum() + ",\"noscript\":" + noscript.sum() + ",\"unrecorded\":" + unrecorded.sum()
                 + ",\"lastFailure\":\"" + lastFailure.replace("\"", "") + "\"}";
     }
