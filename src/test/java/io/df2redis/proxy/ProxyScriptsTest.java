@@ -130,6 +130,28 @@ class ProxyScriptsTest {
     }
 
     @Test
+    void recordedBodiesSurviveAProxyRestartAndStillStandInForEvalsha() throws Exception {
+        String body = "return redis.call('SET', KEYS[1], 'recorded-' .. ARGV[1])";
+        try (Jedis app = new Jedis("127.0.0.1", port)) {
+            app.eval(body, List.of("scripts:restart"), List.of("before"));
+        }
+        Path file = home.resolve("wal/scripts/" + sha1(body) + ".lua");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
+        proxy.destroy();
+        proxy.waitFor(10, TimeUnit.SECONDS);
+        proxy = io.df2redis.testing.ProxyJarProcess.start(ProxyRuntime.extract(home.resolve("runtime")), home.resolve("proxy.properties"), "128m");
+        source.command("SCRIPT", "FLUSH");
+        target.command("SCRIPT", "FLUSH");
+
+        try (Jedis app = new Jedis("127.0.0.1", port)) {
+            app.evalsha(sha1(body), List.of("scripts:restart"), List.of("after"));
+        }
+
+        assertEquals("recorded-after", source.command("GET", "scripts:restart"));
+        assertEquals("recorded-after", target.command("GET", "scripts:restart"));
+    }
+
+    @Test
     void functionsAreRefusedWithTheReason() throws Exception {
         try (Jedis app = new Jedis("127.0.0.1", port)) {
             Exception refused = assertThrows(Exception.class, () -> app.fcall("f", List.of(), List.of()));
