@@ -4,8 +4,13 @@
 # What it measures: whether real Node Redis clients, each with its default configuration (or the
 # one option its row names), work through the proxy: connect (the client's own handshake:
 # AUTH/HELLO/CLIENT SETINFO/SETNAME...), single commands (SET/GET/INCR/HSET/HGETALL), a pipeline
-# of 20 mixed commands incl. PING, and whether the written values are on BOTH backends (read back
-# with redis-cli directly from source S and target T). Each operation has a 3 s timeout, so a
+# of 20 mixed commands incl. PING, blocking (BLPOP 2 s served by an RPUSH from a second connection
+# of the same client ~200 ms later, and a BLPOP 0.3 s that times out with null), pub/sub (a second
+# connection of the same client and protocol subscribes to a channel and a pattern, the first
+# publishes one message to each: PUBLISH answers 1 each time, both arrive), and whether the written
+# values are on BOTH backends (read back with redis-cli directly from source S and target T; the
+# blocking and pub/sub stages write nothing checked there: a pop is not mirrored, the service's
+# drain brings the list over, and it does not run here). Each operation has a 3 s timeout, so a
 # client stuck on an unanswered command reads "hang". Run once on the dual-write route (read S,
 # write S+T) and once after POSTing the flipped route (read T, write T+S) to the console.
 #
@@ -34,7 +39,7 @@ while [ $# -gt 0 ]; do
     --op-timeout-ms) OP_TIMEOUT_MS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --no-control) CONTROL=0 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -99,14 +104,14 @@ run_matrix() {
     id=${line%%$'\t'*}
     local checks="$WORK/checks-$phase-$id.tsv" out
     if [ "$port" = "$PROXY_PORT" ] && ! proxy_alive; then
-      RESULTS+=("$phase"$'\t'"$id"$'\t'"${line#*$'\t'}"$'\t-\tproxy not running\t-\t-\t-')
+      RESULTS+=("$phase"$'\t'"$id"$'\t'"${line#*$'\t'}"$'\t-\tproxy not running\t-\t-\t-\t-\t-')
       continue
     fi
     out=$(cd bench/clients && PROXY_PORT=$port PASSWORD=$([ "$AUTH" = 1 ] && echo "$PASSWORD") \
           KEY_PREFIX="bench:$phase:$id:" CHECKS_FILE="$checks" OP_TIMEOUT_MS=$OP_TIMEOUT_MS HARD_LIMIT_MS=45000 \
           timeout -k 5 60 node run-client.js "$id" 2>"$WORK/client-$phase-$id.err" | tail -1) || true
     if [ -z "$out" ]; then
-      out="$id"$'\t'"${line#*$'\t'}"$'\t?\t'"script failed: $(head -c 60 "$WORK/client-$phase-$id.err" | tr '\n\t' '  ')"$'\t-\t-'
+      out="$id"$'\t'"${line#*$'\t'}"$'\t?\t'"script failed: $(head -c 60 "$WORK/client-$phase-$id.err" | tr '\n\t' '  ')"$'\t-\t-\t-\t-'
     fi
     RESULTS+=("$phase"$'\t'"$out"$'\t'"$(both_sides "$checks" "$sides")")
     printf '.' >&2
@@ -132,19 +137,19 @@ table() {
 echo
 echo "== client matrix (auth $([ "$AUTH" = 1 ] && echo on || echo off); proxy enforces client password: $([ "${PROXY_AUTH_ENFORCED:-0}" = 1 ] && echo yes || echo no))"
 {
-  printf 'phase\tclient / config\tversion\tconnect\tcommands\tpipeline (20 incl. PING)\tboth sides (S and T)\n'
+  printf 'phase\tclient / config\tversion\tconnect\tcommands\tpipeline (20 incl. PING)\tblocking (BLPOP)\tpubsub (channel+pattern)\tboth sides (S and T)\n'
   for row in "${RESULTS[@]}"; do
-    IFS=$'\t' read -r phase id label ver connect commands pipeline both <<< "$row"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$label" "$ver" "$connect" "$commands" "$pipeline" "$both"
+    IFS=$'\t' read -r phase id label ver connect commands pipeline blocking pubsub both <<< "$row"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$label" "$ver" "$connect" "$commands" "$pipeline" "$blocking" "$pubsub" "$both"
   done
 } | table
 declare -A ALL_OK TOTAL
 PHASES=()
 for row in "${RESULTS[@]}"; do
-  IFS=$'\t' read -r phase _ _ _ connect commands pipeline both <<< "$row"
+  IFS=$'\t' read -r phase _ _ _ connect commands pipeline blocking pubsub both <<< "$row"
   [ -n "${TOTAL[$phase]:-}" ] || { PHASES+=("$phase"); TOTAL[$phase]=0; ALL_OK[$phase]=0; }
   TOTAL[$phase]=$((TOTAL[$phase] + 1))
-  if [ "$connect/$commands/$pipeline/$both" = "ok/ok/ok/ok" ]; then ALL_OK[$phase]=$((ALL_OK[$phase] + 1)); fi
+  if [ "$connect/$commands/$pipeline/$blocking/$pubsub/$both" = "ok/ok/ok/ok/ok/ok" ]; then ALL_OK[$phase]=$((ALL_OK[$phase] + 1)); fi
 done
 summary=""
 for phase in "${PHASES[@]}"; do summary+="  $phase ${ALL_OK[$phase]}/${TOTAL[$phase]}"; done

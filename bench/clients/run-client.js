@@ -4,9 +4,13 @@
 //   PROXY_PORT=.. [PASSWORD=..] KEY_PREFIX=.. CHECKS_FILE=.. node run-client.js <config-id>
 //   node run-client.js --list        (the config ids, one a line, with their labels)
 // Stages: connect (the client's own handshake), commands (SET/GET/INCR/HSET/HGETALL one by one),
-// pipeline (20 mixed commands incl. PING written together). Each operation has a timeout
+// pipeline (20 mixed commands incl. PING written together), blocking (BLPOP 2 s on a fresh key
+// answered by an RPUSH from a second connection of the same kind ~200 ms later, then a BLPOP
+// 0.3 s on an empty key that times out: null), pubsub (a second connection of the same kind,
+// same protocol, subscribes to a channel and a pattern; the main client publishes one message to
+// each, PUBLISH answering 1 each time, and both arrive). Each operation has a timeout
 // (OP_TIMEOUT_MS, 3000 by default): a stage that does not answer in time reads "hang".
-// Prints one TSV line: config, label, client version, connect, commands, pipeline.
+// Prints one TSV line: config, label, client version, connect, commands, pipeline, blocking, pubsub.
 // Writes the values it expects on the backends to CHECKS_FILE (key, field or "-", value), one a line,
 // for the shell script to read back from S and T with redis-cli.
 'use strict';
@@ -39,11 +43,15 @@ function version(pkg) {
   return require(`${pkg}/package.json`).version;
 }
 
-// A uniform face over both client families.
+// A uniform face over both client families. duplicate() opens a second connection of the same
+// kind (same options) for the blocking stage's pusher and the pub/sub stage's subscriber.
 function ioredis(pkg, extra) {
   const Redis = require(pkg);
   const RedisClass = Redis.default || Redis.Redis || Redis;
-  const client = new RedisClass({ host: HOST, port: PORT, password: PASSWORD, lazyConnect: true, ...extra });
+  return ioredisFace(pkg, new RedisClass({ host: HOST, port: PORT, password: PASSWORD, lazyConnect: true, ...extra }), () => ioredis(pkg, extra));
+}
+
+function ioredisFace(pkg, client, duplicate) {
   let lastError;
   client.on('error', (e) => { lastError = e; });
   return {
@@ -53,11 +61,25 @@ function ioredis(pkg, extra) {
       client.connect().catch(reject);
       client.once('error', reject);
     }),
+    duplicate,
     set: (k, v) => client.set(k, v),
     get: (k) => client.get(k),
     incr: (k) => client.incr(k),
     hset: (k, obj) => client.hset(k, obj),
     hgetall: (k) => client.hgetall(k),
+    // [key, element] or null
+    blpop: (k, seconds) => client.blpop(k, seconds),
+    rpush: (k, v) => client.rpush(k, v),
+    publish: (channel, message) => client.publish(channel, message),
+    // a connection in subscriber mode: its messages come as events
+    subscribe: (channel, listener) => {
+      client.on('message', (ch, message) => { if (ch === channel) listener(message, ch); });
+      return client.subscribe(channel);
+    },
+    psubscribe: (pattern, listener) => {
+      client.on('pmessage', (pat, ch, message) => { if (pat === pattern) listener(message, ch); });
+      return client.psubscribe(pattern);
+    },
     pipeline: (ops) => {
       const p = client.pipeline();
       for (const [cmd, ...args] of ops) p[cmd.toLowerCase()](...args);
@@ -70,7 +92,10 @@ function ioredis(pkg, extra) {
 
 function nodeRedis(pkg, extra) {
   const { createClient } = require(pkg);
-  const client = createClient({ socket: { host: HOST, port: PORT }, password: PASSWORD, ...extra });
+  return nodeRedisFace(pkg, createClient({ socket: { host: HOST, port: PORT }, password: PASSWORD, ...extra }));
+}
+
+function nodeRedisFace(pkg, client) {
   let lastError;
   client.on('error', (e) => { lastError = e; });
   const call = {
@@ -85,11 +110,19 @@ function nodeRedis(pkg, extra) {
   return {
     version: version(pkg),
     connect: () => client.connect(),
+    // the client's own duplicate(): same options (protocol included), a new connection
+    duplicate: () => nodeRedisFace(pkg, client.duplicate()),
     set: call.SET,
     get: call.GET,
     incr: call.INCR,
     hset: (k, obj) => client.hSet(k, obj),
     hgetall: call.HGETALL,
+    // node-redis answers { key, element } or null: the same [key, element] as ioredis
+    blpop: (k, seconds) => client.blPop(k, seconds).then((r) => (r && !Array.isArray(r) ? [r.key, r.element] : r)),
+    rpush: (k, v) => client.rPush(k, v),
+    publish: (channel, message) => client.publish(channel, message),
+    subscribe: (channel, listener) => client.subscribe(channel, listener),
+    psubscribe: (pattern, listener) => client.pSubscribe(pattern, listener),
     // node-redis pipelines the commands issued in one tick (its documented auto-pipelining)
     pipeline: (ops) => Promise.all(ops.map(([cmd, ...args]) => call[cmd](...args).catch((e) => ({ error: e })))),
     close: () => {
@@ -126,6 +159,9 @@ function describe(e, client) {
 }
 
 function same(expected, got) {
+  if (Array.isArray(expected)) {
+    return Array.isArray(got) && got.length === expected.length && expected.every((e, i) => same(e, got[i]));
+  }
   if (expected !== null && typeof expected === 'object') {
     let obj = got;
     if (got instanceof Map) obj = Object.fromEntries(got);
@@ -146,6 +182,91 @@ function show(value) {
   return short(typeof value === 'object' ? JSON.stringify(value) : String(value), 30);
 }
 
+// Runs one stage with its own extra connections, closed whatever happens; its result wording is
+// the commands stage's: "ok", "<CMD> replied <value>", "<CMD> error: ...", "hang at <CMD> (>3s)".
+async function stage(client, body) {
+  const opened = [];
+  const second = async (role) => {
+    const other = client.duplicate();
+    opened.push(other);
+    try {
+      await withTimeout(other.connect(), `${role} connect`);
+    } catch (e) {
+      throw new StageFailed(e instanceof Hang ? describe(e, other) : `${role} connect ${describe(e, other)}`);
+    }
+    return other;
+  };
+  try {
+    return await body(client, second);
+  } catch (e) {
+    if (e instanceof StageFailed) return e.message;
+    return describe(e, client);
+  } finally {
+    for (const other of opened) other.close();
+  }
+}
+
+class StageFailed extends Error {}
+
+// one operation of a stage: its reply, or StageFailed with the commands stage's wording
+async function op(name, promise, client) {
+  try {
+    return await withTimeout(promise, name);
+  } catch (e) {
+    throw new StageFailed(e instanceof Hang ? describe(e, client) : `${name} ${describe(e, client)}`);
+  }
+}
+
+function expect(name, expected, got) {
+  if (!same(expected, got)) throw new StageFailed(`${name} replied ${show(got)}`);
+}
+
+// BLPOP on a fresh key, served by an RPUSH from a second connection ~200 ms later; then a BLPOP
+// that times out.
+async function blockingStage(client, second) {
+  const pusher = await second('pusher');
+  const list = PREFIX + 'blist';
+  const pushed = new Promise((resolve, reject) => {
+    setTimeout(() => pusher.rpush(list, 'e1').then(resolve, reject), 200);
+  });
+  pushed.catch(() => {}); // read below; unread when the pop fails first, which must not end the process
+  const pop = client.blpop(list, 2);
+  let popped;
+  try {
+    popped = await op('BLPOP', pop, client);
+  } catch (e) {
+    // the pop still holds the main connection: let it end (its own 2 s, bounded by one more
+    // operation timeout) so that the next stage does not read "hang" behind it
+    await withTimeout(pop, 'BLPOP').catch(() => {});
+    throw e;
+  }
+  const pushedCount = await op('RPUSH', pushed, pusher);
+  expect('BLPOP', [list, 'e1'], popped);
+  expect('RPUSH', 1, pushedCount);
+  const empty = await op('BLPOP(0.3s)', client.blpop(PREFIX + 'bempty', 0.3), client);
+  if (empty !== null) throw new StageFailed(`BLPOP(0.3s) replied ${show(empty)}`);
+  return 'ok';
+}
+
+// a subscriber (second connection) on a channel and on a pattern; one PUBLISH to each
+async function pubsubStage(client, second) {
+  const subscriber = await second('subscriber');
+  const channel = PREFIX + 'chan';
+  const pattern = PREFIX + 'pat.*';
+  const patternChannel = PREFIX + 'pat.x';
+  let onChannel;
+  let onPattern;
+  const fromChannel = new Promise((resolve) => { onChannel = resolve; });
+  const fromPattern = new Promise((resolve) => { onPattern = resolve; });
+  await op('SUBSCRIBE', subscriber.subscribe(channel, (message) => onChannel(message)), subscriber);
+  await op('PSUBSCRIBE', subscriber.psubscribe(pattern, (message, ch) => onPattern([ch, message])), subscriber);
+  expect('PUBLISH', 1, await op('PUBLISH', client.publish(channel, 'm1'), client));
+  expect('PUBLISH(pattern)', 1, await op('PUBLISH(pattern)', client.publish(patternChannel, 'm2'), client));
+  expect('message', 'm1', await op('message', fromChannel, subscriber));
+  expect('pmessage', [patternChannel, 'm2'], await op('pmessage', fromPattern, subscriber));
+  return 'ok';
+}
+
 async function main() {
   const id = process.argv[2];
   if (id === '--list') {
@@ -154,11 +275,12 @@ async function main() {
   }
   const config = CONFIGS[id];
   if (!config) throw new Error(`unknown config ${id}; known: ${Object.keys(CONFIGS).join(', ')}`);
-  const result = { connect: '-', commands: '-', pipeline: '-' };
+  const result = { connect: '-', commands: '-', pipeline: '-', blocking: '-', pubsub: '-' };
   const checks = [];
   let client;
   const finish = () => {
-    console.log([id, config.label, client ? client.version : '?', result.connect, result.commands, result.pipeline].join('\t'));
+    console.log([id, config.label, client ? client.version : '?', result.connect, result.commands, result.pipeline,
+      result.blocking, result.pubsub].join('\t'));
     if (process.env.CHECKS_FILE) fs.writeFileSync(process.env.CHECKS_FILE, checks.map((c) => c.join('\t')).join('\n') + (checks.length ? '\n' : ''));
   };
   // the whole script is bounded whatever the client does
@@ -240,6 +362,9 @@ async function main() {
   } catch (e) {
     result.pipeline = describe(e, client);
   }
+
+  result.blocking = await stage(client, blockingStage);
+  result.pubsub = await stage(client, pubsubStage);
 
   finish();
   client.close();

@@ -86,13 +86,16 @@ public interface MigrationConfig {
     enum VerifyMode { SAMPLE, FULL, DIRTY }
 
     interface Sync {
-        /** Journal records at most unapplied for the drain to count as caught up. */
-        @WithDefault("100")
-        @Min(value = 0, message = "must be 0 or more (journal records)")
-        long readyBacklog();
+        /**
+         * Lag at most for the drain to count as caught up: the age of the oldest journal intent it has
+         * not applied (an intent still waiting for its reply counts from when it was written). Replaces
+         * the record count {@code readyBacklog}, which said nothing about time at a high write rate.
+         */
+        @WithDefault("500ms")
+        Duration readyLag();
 
-        /** How long the backlog must stay under {@code readyBacklog} before the sync stage reports caught up. */
-        @WithDefault("2s")
+        /** How long the lag must stay at most {@code readyLag} before the sync stage reports caught up. */
+        @WithDefault("3s")
         Duration readyFor();
 
         /** Journal intents read per drain batch (keys deduplicated within a batch). */
@@ -527,6 +530,14 @@ public interface MigrationConfig {
         @WithDefault("10000")
         @Min(value = 0, message = "must be 0 or more (journal records)")
         long maxBacklog();
+
+        /**
+         * How long a read batch, and the write cutover before it fences, wait for a journal backlog over
+         * {@code maxBacklog} to drain (or its lag to fall to {@code sync.readyLag}) before they block.
+         * A burst of writes waits; a backlog the drain does not bring down within this time blocks.
+         */
+        @WithDefault("2m")
+        Duration drainWait();
 
         /** How often a holding batch verifies the keys dirtied since its last pass. */
         @WithDefault("1s")

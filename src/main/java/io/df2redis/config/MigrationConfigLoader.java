@@ -182,6 +182,17 @@ public final class MigrationConfigLoader {
         return variables;
     }
 
+    /**
+     * Keys an earlier version read and this one does not, with what replaces them. Refused rather than
+     * translated where the meaning changed (a record count is not a time), so that a file never runs
+     * with a threshold its author did not choose.
+     */
+    static final Map<String, String> REPLACED = Map.of(
+            "sync.readyBacklog", "replaced by sync.readyLag: the sync stage is now ready when the drain's lag "
+                    + "(age of the oldest unapplied journal record) stays under sync.readyLag (default 500ms) for "
+                    + "sync.readyFor; remove sync.readyBacklog, and set sync.readyLag (a duration such as 500ms) if "
+                    + "the default does not suit");
+
     private static List<ConfigProblem> unknownKeys(Map<String, String> fileProperties) {
         List<ConfigProblem> problems = new ArrayList<>();
         for (Map.Entry<String, String> property : fileProperties.entrySet()) {
@@ -189,7 +200,9 @@ public final class MigrationConfigLoader {
             if (property.getValue().equals(MigrationFile.NO_VALUE) && KnownKeys.isSection(key)) {
                 continue;
             }
-            if (!KnownKeys.isKnown(key)) {
+            if (REPLACED.containsKey(key)) {
+                problems.add(new ConfigProblem(key, REPLACED.get(key)));
+            } else if (!KnownKeys.isKnown(key)) {
                 String hint = KnownKeys.suggestion(key)
                         .map(s -> "unknown key: did you mean '" + s + "'?")
                         .orElse("unknown key: remove it (known keys are listed in examples/migrate.sample.yaml)");

@@ -257,6 +257,28 @@ class MigrationConfigLoaderTest {
     }
 
     @Test
+    void theReplacedReadyBacklogIsRefusedNamingItsReplacement() throws IOException {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                sync: {readyBacklog: 100, readyFor: 2s}
+                """, Map.of()));
+        Map<String, String> byKey = byKey(e);
+        assertEquals(1, e.problems().size(), byKey.toString());
+        assertTrue(byKey.get("sync.readyBacklog").startsWith("replaced by sync.readyLag"), byKey.toString());
+        assertTrue(byKey.get("sync.readyBacklog").contains("remove sync.readyBacklog"), byKey.toString());
+
+        MigrationConfig config = load("""
+                source: {addr: "127.0.0.1:1"}
+                target: {seed: "127.0.0.1:2"}
+                sync: {readyLag: 250ms}
+                """, Map.of());
+        assertEquals(java.time.Duration.ofMillis(250), config.sync().readyLag());
+        assertEquals(java.time.Duration.ofSeconds(3), config.sync().readyFor(), "the default hold");
+        assertEquals(java.time.Duration.ofMinutes(2), config.migrate().cutover().drainWait(), "the default burst wait");
+    }
+
+    @Test
     void environmentVariablesThatNameNoSettingAreFound() {
         assertEquals(List.of("DF2REDIS_SOURCE_PASSWROD", "DF2REDIS_TARGETT_SEED"), MigrationConfigLoader.unknownVariables(Map.of(
                 "DF2REDIS_SOURCE_PASSWROD", "x", "DF2REDIS_SOURCE_PASSWORD", "y", "DF2REDIS_TARGETT_SEED", "h:1",

@@ -184,7 +184,7 @@ public final class ImportBench {
 
     // ---- reference: prepared RESTOREs through redis-cli --pipe ----
 
-    private static long writeReference(LocalRedis source, Path file) throws IOException {
+    static long writeReference(LocalRedis source, Path file) throws IOException {
         long bytes = 0;
         try (RespClient client = RespClient.connect(source.port());
                 OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
@@ -223,7 +223,7 @@ public final class ImportBench {
         }
     }
 
-    private static double pipe(LocalRedis target, Path file) throws IOException, InterruptedException {
+    static double pipe(LocalRedis target, Path file) throws IOException, InterruptedException {
         long started = System.nanoTime();
         Process process = new ProcessBuilder("redis-cli", "-p", String.valueOf(target.port()), "--pipe")
                 .redirectInput(file.toFile())
@@ -270,7 +270,7 @@ public final class ImportBench {
 
     // ---- verification: equal payloads, or equal values when the payloads differ ----
 
-    private static long verify(LocalRedis source, LocalRedis target) {
+    static long verify(LocalRedis source, LocalRedis target) {
         long differences = 0;
         long started = System.nanoTime();
         try (RespClient from = RespClient.connect(source.port()); RespClient to = RespClient.connect(target.port())) {

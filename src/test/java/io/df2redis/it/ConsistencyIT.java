@@ -128,7 +128,9 @@ class ConsistencyIT {
      * observes); the writer goes on; rollback: the reverse drain copies the keys written on the
      * target into the source, a fenced flip makes the source primary again, the route returns to the
      * source. The writer goes on a little, then stops: the source holds every acknowledged write, and
-     * its connection never broke (no connection error from the first connect to the end).
+     * its connection never broke (no connection error from the first connect to the end). Alongside,
+     * a producer, two BRPOP consumers, a publisher and a subscriber (Jedis): every job is taken
+     * exactly once and every message received once, in order, across the flip and the rollback.
      */
     @Test
     void rollsBackAfterTheWriteFlipWithoutLosingAWrite() throws Exception {
@@ -146,10 +148,12 @@ class ConsistencyIT {
                     cleanup: {observeFor: 1h}
                     """);
             try (Df2redisProcess process = service.process;
-                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 400)) {
+                 LiveWriter writer = LiveWriter.seeded(source.client(), service.proxyPort, 400);
+                 QueueAndTopicClients apps = new QueueAndTopicClients(service.proxyPort)) {
                 assertEquals(202, post(service.base + "/api/v1/migration"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> stageStatus(service, "start-proxy").equals("succeeded"));
                 writer.start();
+                apps.start();
                 await().atMost(Duration.ofSeconds(120)).until(() -> stageStatus(service, "cleanup").equals("running")
                         || status(service).path("status").asText().matches("failed|blocked"));
                 assertEquals("running", stageStatus(service, "cleanup"), status(service).toPrettyString());
@@ -164,6 +168,14 @@ class ConsistencyIT {
                 long afterRollback = writer.acknowledged();
                 await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged() > afterRollback + 300);
                 writer.stop();
+                apps.stop();
+                assertEquals(List.of(), apps.failures(), apps.summary());
+                assertEquals(List.of(), apps.jobsNotTakenExactlyOnce(), "every job pushed through the plan, the flip and the "
+                        + "rollback was taken by a BRPOP exactly once: " + apps.summary());
+                assertEquals(List.of(), apps.messagesNotReceivedOnceInOrder(), "the subscriber followed the flip and the rollback: "
+                        + apps.summary());
+                assertEquals(0, apps.publishesNotReachingOneSubscriber(), "each PUBLISH reached the one subscriber");
+                System.out.printf("FIGURE queue and topic through the plan and the rollback: %s%n", apps.summary());
 
                 assertEquals("source", done.path("proxy").path("route").asText());
                 assertEquals("rolled-back", done.path("cutover").path("state").asText());

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of the packaged service in the middle of a stage, then a restart.
  *
- * <p>Steps: load ~20k keys into the source; run {@code migrate} with a throttled baseline that
+ * <p>Steps: load ~20k keys into the source; run {@code migrate} with a throttled import that
  * checkpoints every SCAN batch; while it runs, {@code status --json} from another process reads
- * the file; once the baseline checkpoint holds some keys, SIGKILL the service; run {@code migrate}
- * again. Then: precheck was not run again, the baseline continued from its checkpoint (resumed
- * once, same T0) and its inventory counts every key exactly once.
+ * the file; once the import checkpoint holds some keys, SIGKILL the service; run {@code migrate}
+ * again. Then: precheck and baseline were not run again (same T0), the import continued from its
+ * checkpoint (resumed once), and the baseline's inventory counts every key exactly once.
  */
 @ExtendWith(ServiceLogOnFailure.class)
 class ResumeAfterKillIT {
@@ -53,7 +53,7 @@ class ResumeAfterKillIT {
             long db1Keys = 1300;
 
             Df2redisProcess first = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString());
-            await().atMost(Duration.ofSeconds(60)).until(() -> StatusFiles.baselineCheckpointKeys(statusFile) >= 2000);
+            await().atMost(Duration.ofSeconds(60)).until(() -> StatusFiles.importCheckpointCopied(statusFile) >= 2000);
 
             Df2redisProcess.Run concurrent = Df2redisProcess.run(home, Map.of(), "status", "--json", "--config", file.toString());
             assertEquals(0, concurrent.exit(), concurrent.all());
@@ -64,18 +64,19 @@ class ResumeAfterKillIT {
             JsonNode killed = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertEquals("running", killed.path("status").asText(), "nothing could record the kill");
             long t0 = StatusFiles.stage(killed, "baseline").path("checkpoint").path("t0").asLong();
-            long keysAtKill = StatusFiles.stage(killed, "baseline").path("checkpoint").path("keys").asLong();
-            assertTrue(keysAtKill < expectedKeys + db1Keys, "killed before the baseline finished");
+            long keysAtKill = StatusFiles.stage(killed, "import").path("checkpoint").path("copied").asLong();
+            assertTrue(keysAtKill < expectedKeys + db1Keys, "killed before the import finished");
 
             Df2redisProcess.Run second = Df2redisProcess.run(home, Map.of(), "migrate", "--config", file.toString());
             assertEquals(0, second.exit(), second.all());
             assertTrue(second.stdout().contains("pipeline.interrupted"), second.stdout());
-            assertTrue(second.stdout().contains("[baseline] stage.resumed: continuing baseline from its checkpoint"), second.stdout());
+            assertTrue(second.stdout().contains("[import] stage.resumed: continuing import from its checkpoint"), second.stdout());
 
             JsonNode done = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertTrue(done.path("recentEvents").toString().contains("\"type\":\"pipeline.interrupted\""), "the status records the interruption");
             assertEquals(1, StatusFiles.stage(done, "precheck").path("attempts").asInt(), "precheck is not run again");
-            assertEquals(1, StatusFiles.stage(done, "baseline").path("resumes").asInt());
+            assertEquals(1, StatusFiles.stage(done, "import").path("resumes").asInt());
+            assertEquals(1, StatusFiles.stage(done, "baseline").path("attempts").asInt(), "the baseline is not run again");
             assertEquals(t0, StatusFiles.stage(done, "baseline").path("findings").path("t0").asLong(), "T0 survives the restart");
             assertEquals(expectedKeys + db1Keys, StatusFiles.stage(done, "baseline").path("findings").path("inventory").path("keys").asLong(),
                     "every key counted exactly once (df2redis's own MIGRATE_BASE_TS is not counted)");

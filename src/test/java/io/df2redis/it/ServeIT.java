@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Steps: start {@code serve} with the file from {@code DF2REDIS_CONFIG} and the token from the
  * environment; measure the time until readiness and the resident memory; start the migration over
- * REST; stop the service with SIGTERM during the baseline (the run is recorded as interrupted,
+ * REST; stop the service with SIGTERM during the import (the run is recorded as interrupted,
  * checkpoint kept); start {@code serve} again: it continues the interrupted plan by itself and the
- * baseline resumes from its checkpoint.
+ * import resumes from its checkpoint.
  */
 @ExtendWith(ServiceLogOnFailure.class)
 class ServeIT {
@@ -71,20 +71,20 @@ class ServeIT {
             assertEquals(401, send(base + "/api/v1/migration", "POST", null));
             assertEquals(202, send(base + "/api/v1/migration", "POST", TOKEN));
             Path statusFile = home.resolve("state/status.json");
-            await().atMost(Duration.ofSeconds(30)).until(() -> StatusFiles.baselineCheckpointKeys(statusFile) > 500);
+            await().atMost(Duration.ofSeconds(30)).until(() -> StatusFiles.importCheckpointCopied(statusFile) > 500);
 
             first.process().toHandle().destroy();
             int exit = first.await(20);
             assertTrue(exit == 0 || exit == 143, "graceful exit on SIGTERM, was " + exit);
             JsonNode stopped = StatusJson.MAPPER.readTree(statusFile.toFile());
             assertEquals("interrupted", stopped.path("status").asText(), stopped.toPrettyString());
-            assertEquals("pending", StatusFiles.stage(stopped, "baseline").path("status").asText());
+            assertEquals("pending", StatusFiles.stage(stopped, "import").path("status").asText());
 
             try (Df2redisProcess second = Df2redisProcess.start(home, env, "serve")) {
                 await().atMost(Duration.ofSeconds(90)).until(() -> "succeeded".equals(
                         StatusJson.MAPPER.readTree(statusFile.toFile()).path("status").asText()));
                 JsonNode done = StatusJson.MAPPER.readTree(statusFile.toFile());
-                assertEquals(1, StatusFiles.stage(done, "baseline").path("resumes").asInt());
+                assertEquals(1, StatusFiles.stage(done, "import").path("resumes").asInt());
                 assertEquals(6000 + 2400 + 120 + 600, StatusFiles.stage(done, "baseline").path("findings").path("inventory").path("keys").asLong());
                 second.process().toHandle().destroy();
                 second.await(20);

@@ -24,9 +24,9 @@ final class StatusFiles {
     }
 
     /** Keys counted in the baseline's last checkpoint; 0 while there is none (or the file is not there yet). */
-    static long baselineCheckpointKeys(Path statusFile) {
+    static long importCheckpointCopied(Path statusFile) {
         try {
-            return stage(read(statusFile), "baseline").path("checkpoint").path("keys").asLong();
+            return stage(read(statusFile), "import").path("checkpoint").path("copied").asLong();
         } catch (Exception | AssertionError e) {
             return 0;
         }

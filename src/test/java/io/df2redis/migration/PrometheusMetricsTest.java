@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Steps: start the migration over REST; wait until it succeeded; scrape {@code /q/metrics}; check
  * the events counter by type, the stage durations in seconds by stage, the import counters with
- * {@code _total}, the baseline's per-type family, the fence pause histogram, and that no name keeps
+ * {@code _total}, the baseline's key count, the fence pause histogram, and that no name keeps
  * a millisecond unit or the old {@code df2redis_migration_} prefix.
  */
 @QuarkusTest
@@ -41,7 +41,6 @@ class PrometheusMetricsTest {
         assertHas(scrape, "df2redis_import_keys_copied_total [1-9]");
         assertHas(scrape, "df2redis_import_bytes_total [1-9]");
         assertHas(scrape, "df2redis_baseline_keys [1-9]");
-        assertHas(scrape, "df2redis_baseline_keys_by_type{type=\"hash\"} [1-9]");
         assertHas(scrape, "df2redis_source_used_memory_bytes [1-9]");
         assertHas(scrape, "df2redis_baseline_t0_timestamp_seconds [1-9]");
         assertHas(scrape, "# TYPE df2redis_fence_pause_seconds histogram");

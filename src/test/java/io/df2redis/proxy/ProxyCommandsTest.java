@@ -36,7 +36,7 @@ class ProxyCommandsTest {
     private static Path home;
     private static LocalRedis source;
     private static LocalRedis target;
-    private static Process proxy;
+    private static ProxyJarUnderTest proxy;
     private static int port;
     private static RespClient app;
 
@@ -45,26 +45,21 @@ class ProxyCommandsTest {
         home = Files.createTempDirectory("df2redis-proxy-commands-");
         source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
         target = LocalRedis.start(home.resolve("target"), Optional.of(TARGET_PASSWORD));
-        Files.writeString(home.resolve("route.json"), "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://"
+        String route = "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://"
                 + SOURCE_PASSWORD + "@" + source.address() + "\",\"write\":{\"type\":\"multi\",\"resources\":[\"redis://" + SOURCE_PASSWORD
-                + "@" + source.address() + "\",\"redis://" + TARGET_PASSWORD + "@" + target.address() + "\"]}}}");
+                + "@" + source.address() + "\",\"redis://" + TARGET_PASSWORD + "@" + target.address() + "\"]}}}";
         source.command("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all");
         source.command("ACL", "SETUSER", "blocked", "off", ">blocked-pw", "~*", "+@all");
-        port = LocalRedis.freePort();
-        Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
-                "console.port=" + LocalRedis.freePort(), "console.token=commands-test", "route.file=" + home.resolve("route.json"),
-                "journal.dir=" + home.resolve("wal"), "auth.password=" + SOURCE_PASSWORD, "auth.aclSource=" + source.address(),
-                "auth.aclRefreshMillis=200", ""));
-        Path jar = ProxyRuntime.extract(home.resolve("runtime"));
-        proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "128m");
+        proxy = ProxyJarUnderTest.start(home, route, "commands-test", "128m", "auth.password=" + SOURCE_PASSWORD,
+                "auth.aclSource=" + source.address(), "auth.aclRefreshMillis=200");
+        port = proxy.port;
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            proxy.destroy();
-            proxy.waitFor(10, TimeUnit.SECONDS);
+            proxy.close();
         }
         source.close();
         target.close();
@@ -218,7 +213,7 @@ class ProxyCommandsTest {
                 List.of("SUBSCRIBE", "ch"), List.of("EXEC"), List.of("INCR", "tx:after-abort")));
         assertEquals("QUEUED", replies.get(1));
         assertTrue(error(replies.get(2)).contains("unknown command"), String.valueOf(replies.get(2)));
-        assertTrue(error(replies.get(3)).contains("SUBSCRIBE refused"), String.valueOf(replies.get(3)));
+        assertTrue(error(replies.get(3)).contains("SUBSCRIBE inside MULTI refused"), String.valueOf(replies.get(3)));
         assertTrue(error(replies.get(4)).startsWith("EXECABORT"), String.valueOf(replies.get(4)));
         assertEquals(1L, replies.get(5));
         for (LocalRedis side : List.of(source, target)) {

@@ -39,7 +39,7 @@ class ProxyPasswordsTest {
     private static Path home;
     private static LocalRedis source;
     private static LocalRedis target;
-    private static Process proxy;
+    private static ProxyJarUnderTest proxy;
     private static int consolePort;
     private static RespClient app;
     private static MigrationConfig config;
@@ -59,22 +59,17 @@ class ProxyPasswordsTest {
         config = MigrationConfigLoader.load(file, Map.of());
         assertEquals(TARGET_PASSWORD, config.target().password().orElseThrow(), "the YAML carries the password unchanged");
 
-        int port = LocalRedis.freePort();
-        consolePort = LocalRedis.freePort();
-        PrivateFiles.write(home.resolve("route.json"), new ProxyRoutes(config).render(RouteKind.DUAL_WRITE, 0));
-        Files.writeString(home.resolve("proxy.properties"), String.join("\n", "listen.port=" + port,
-                "console.port=" + consolePort, "console.token=" + TOKEN, "route.file=" + home.resolve("route.json"),
-                "journal.dir=" + home.resolve("wal"), "auth.password=" + ProxySupervisor.propertyValue(SOURCE_PASSWORD), ""));
-        Path jar = ProxyRuntime.extract(home.resolve("runtime"));
-        proxy = io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), "128m");
+        proxy = ProxyJarUnderTest.start(home, new ProxyRoutes(config).render(RouteKind.DUAL_WRITE, 0), TOKEN, "128m",
+                "auth.password=" + ProxySupervisor.propertyValue(SOURCE_PASSWORD));
+        consolePort = proxy.consolePort;
+        int port = proxy.port;
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            proxy.destroy();
-            proxy.waitFor(10, TimeUnit.SECONDS);
+            proxy.close();
         }
         source.close();
         target.close();

@@ -115,7 +115,7 @@ class ProxyScriptsTest {
             app.eval(body, List.of(), List.of("x"));
             app.evalsha(sha1(body), List.of(), List.of("y"));
         }
-        Path file = home.resolve("wal/scripts/" + sha1(body) + ".lua");
+        Path file = home.resolve("scripts/" + sha1(body) + ".lua");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
         assertEquals(body, Files.readString(file));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -135,7 +135,7 @@ class ProxyScriptsTest {
         try (Jedis app = new Jedis("127.0.0.1", port)) {
             app.eval(body, List.of("scripts:restart"), List.of("before"));
         }
-        Path file = home.resolve("wal/scripts/" + sha1(body) + ".lua");
+        Path file = home.resolve("scripts/" + sha1(body) + ".lua");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
         proxy.destroy();
         proxy.waitFor(10, TimeUnit.SECONDS);

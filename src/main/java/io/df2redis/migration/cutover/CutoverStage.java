@@ -25,8 +25,11 @@ import java.util.Map;
  * Phase 8, the progressive read cutover: batch by batch ({@code migrate.cutover.batches}) a share of
  * reads goes to the target and holds for the batch's duration while the keys dirtied meanwhile are
  * verified (plus one sample pass per batch). A batch advances only while its mismatches stay within
- * {@code maxMismatch} and the journal backlog within {@code maxBacklog}; otherwise reads return to
- * the source and the stage is blocked with the reason (fix, then resume: the batch runs again).
+ * {@code maxMismatch} and the journal drain keeps up (backlog within {@code maxBacklog}, or lag within
+ * {@code sync.readyLag}); otherwise reads return to the source and the stage is blocked with the reason
+ * (fix, then resume: the batch runs again). A burst of writes that pushes the backlog over
+ * {@code maxBacklog} is waited out for up to {@code migrate.cutover.drainWait}: the batch does not end
+ * (nor block) while it drains, and blocks only if it has not drained by then.
  * The batch reached is checkpointed, so a restart never repeats a finished batch (I5).
  */
 @ApplicationScoped
@@ -167,7 +170,7 @@ public class CutoverStage implements Stage {
                 .chain(() -> verifier.scanPass(config.consistency().sampleRate(), report -> { }))
                 .invoke(gate::add)
                 .chain(() -> Multi.createBy().repeating().uni(() -> tick(context, gate))
-                        .until(closed -> closed || Instant.now().isAfter(until) || context.cancelled())
+                        .until(closed -> closed || Instant.now().isAfter(until) && gate.behindSince == 0 || context.cancelled())
                         .collect().last())
                 .chain(() -> {
                     publish(state(batches, index, gate.reason == null ? "held" : "blocked", gate.reason, gate.mismatches, until));
@@ -186,19 +189,60 @@ public class CutoverStage implements Stage {
                 .invoke(gate::add)
                 .chain(() -> Uni.createFrom().item(drain::readHead).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .map(head -> {
-                    long backlog = drain.backlog();
                     context.metric("cutover_mismatches", gate.mismatches);
                     if (gate.mismatches > gate.batch.maxMismatch()) {
                         gate.reason = gate.mismatches + " mismatches (maxMismatch " + gate.batch.maxMismatch() + "), e.g. "
                                 + String.join(", ", gate.examples) + "; see mismatches.jsonl";
-                    } else if (backlog > config.migrate().cutover().maxBacklog()) {
-                        gate.reason = "journal backlog " + backlog + " records over migrate.cutover.maxBacklog "
-                                + config.migrate().cutover().maxBacklog();
                     } else if (!drain.running()) {
                         gate.reason = "the journal drain stopped: " + drain.lastError();
+                    } else {
+                        gate.reason = drainGate(context, gate);
                     }
                     return gate.reason != null;
                 });
+    }
+
+    /**
+     * The backlog part of a batch's gate: a backlog over {@code maxBacklog} that is also old (lag over
+     * {@code sync.readyLag}) is waited out for up to {@code drainWait}; null while the drain keeps up
+     * or still has time, the reason to block once it had {@code drainWait} and did not catch up.
+     */
+    private String drainGate(StageContext context, Gate gate) {
+        MigrationConfig.Cutover cutover = config.migrate().cutover();
+        long lag = drain.lagMillis();
+        long now = System.currentTimeMillis();
+        if (drain.caughtUp(lag, cutover.maxBacklog())) {
+            if (gate.behindSince != 0) {
+                context.info("the journal drain caught up after " + (now - gate.behindSince) + " ms (backlog "
+                        + drain.backlog() + " records, lag " + lag + " ms): the batch goes on");
+                long waited = now - gate.behindSince;
+                store.update(s -> {
+                    s.cutover.put("state", "holding");
+                    s.cutover.remove("waitingForDrainSince");
+                    s.cutover.put("lastDrainWaitMs", waited);
+                });
+                gate.behindSince = 0;
+            }
+            return null;
+        }
+        if (gate.behindSince == 0) {
+            gate.behindSince = now;
+            context.info("the journal drain is behind (" + drain.behind(lag, cutover.maxBacklog()) + "): the batch waits up to "
+                    + "migrate.cutover.drainWait " + cutover.drainWait().toMillis() + " ms for it to catch up");
+            publish(Map.of("state", "waiting-for-drain", "waitingForDrainSince", Instant.ofEpochMilli(now).toString()));
+            return null;
+        }
+        if (now - gate.behindSince < cutover.drainWait().toMillis()) {
+            return null;
+        }
+        return drainWaitExpired(drain.behind(lag, cutover.maxBacklog()), cutover.drainWait());
+    }
+
+    /** The blocked reason when the drain did not catch up in time: what it was, and what to do. */
+    static String drainWaitExpired(String behind, java.time.Duration waited) {
+        return "the journal drain did not catch up within migrate.cutover.drainWait (" + waited.toMillis() + " ms): " + behind
+                + ". The writes come faster than the drain copies them: lower the write load, or raise sync.batch, "
+                + "migrate.cutover.maxBacklog or migrate.cutover.drainWait";
     }
 
     private Uni<StageResult> backToSource(StageContext context, String reason) {
@@ -221,6 +265,8 @@ public class CutoverStage implements Stage {
         long mismatches;
         final List<String> examples = new java.util.ArrayList<>();
         String reason;
+        /** When the drain fell behind (0 while it keeps up): a burst is waited out from then on. */
+        long behindSince;
 
         Gate(MigrationConfig.Batch batch) {
             this.batch = batch;

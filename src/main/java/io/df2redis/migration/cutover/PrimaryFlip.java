@@ -21,6 +21,9 @@ import java.time.Duration;
  *       already has the new route, else undone (the old primary kept); the fence is lifted either way;</li>
  *   <li>after a possible-loss window (the proxy died unexpectedly) a full verify pass runs first, and
  *       the flip blocks while it finds differences;</li>
+ *   <li>the journal drain caught up (lag within {@code sync.readyLag}): a burst of writes is waited out
+ *       for up to {@code migrate.cutover.drainWait} before the fence goes on, since the fenced drain must
+ *       fit in {@code proxy.fence.maxPause}; blocked when it does not catch up in that time;</li>
  *   <li>up to {@code proxy.fence.attempts} fenced flips ({@link WriteFlip}), one second apart.</li>
  * </ol>
  */
@@ -55,6 +58,7 @@ public class PrimaryFlip {
                 .chain(finished -> {
                     if (primary.writesFlipped() != Boolean.TRUE.equals(store.read(s -> s.cutover.get("writesFlipped")))) {
                         return fullPassIfDue(context, primary)
+                                .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : drainCaughtUp(context, primary))
                                 .call(blocked -> blocked != null ? Uni.createFrom().voidItem() : loadScripts(context, primary))
                                 .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : attempt(context, primary, 1));
                     }
@@ -145,6 +149,24 @@ public class PrimaryFlip {
                     due.markCovered(store);
                     return null;
                 });
+    }
+
+    /**
+     * Null once the drain has caught up (lag within {@code sync.readyLag}), waiting up to
+     * {@code migrate.cutover.drainWait}; a blocked result saying what to do when it has not.
+     */
+    private Uni<StageResult> drainCaughtUp(StageContext context, PrimarySide primary) {
+        Duration wait = config.migrate().cutover().drainWait();
+        long lag = drain.lagMillis();
+        if (drain.caughtUp(lag, -1)) {
+            return Uni.createFrom().nullItem();
+        }
+        context.info("the journal drain is behind (" + drain.behind(lag, -1) + "): the "
+                + (primary == PrimarySide.TARGET ? "write cutover" : "flip back") + " waits up to migrate.cutover.drainWait "
+                + wait.toMillis() + " ms for it to catch up before it fences writes");
+        return drain.awaitCaughtUp(context, -1, wait)
+                .map(behind -> behind == null ? null : StageResult.blocked(CutoverStage.drainWaitExpired(behind, wait)
+                        + "; nothing was fenced and the " + primary.other() + " stays primary. Resume once the write load allows"));
     }
 
     private Uni<StageResult> attempt(StageContext context, PrimarySide primary, int number) {

@@ -60,6 +60,10 @@ public class JournalDrain {
     private static final Duration EAGER_POLL = Duration.ofMillis(2);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int REPAIR_BATCH = 500;
+    /** How often the sync stage and the cutover look at the lag while they wait. */
+    private static final Duration LOOK_EVERY = Duration.ofMillis(200);
+    /** How often a sync stage that is not caught up yet says how far behind it is. */
+    private static final Duration LAG_REPORT_EVERY = Duration.ofSeconds(5);
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -75,6 +79,10 @@ public class JournalDrain {
     private volatile long head;
     private volatile Direction direction = Direction.FORWARD;
     private volatile String lastError;
+    /** Time of the first journal intent not applied, as of the last read of the journal; 0 when none. */
+    private volatile long pendingMillis;
+    /** Whether the journal was read since the loop started: before that the lag is unknown. */
+    private volatile boolean lagKnown;
     private Cancellable loop;
     private CompletableFuture<Void> stopped = CompletableFuture.completedFuture(null);
     private Sides sides;
@@ -131,6 +139,20 @@ public class JournalDrain {
     }
 
     /**
+     * The drain's lag: the age of the oldest journal intent it has not applied (an intent still waiting
+     * for its reply counts from when it was written), 0 when it has applied everything; -1 while the
+     * loop is not running or has not read the journal yet. Between two reads it is the age of the batch
+     * being copied, so a slow or failing copy shows as a growing lag.
+     */
+    public long lagMillis() {
+        if (!running || !lagKnown) {
+            return -1;
+        }
+        long pending = pendingMillis;
+        return pending == 0 ? 0 : Math.max(0, System.currentTimeMillis() - pending);
+    }
+
+    /**
      * Starts the loop unless it runs, from the persisted applied sequence (or {@code fallbackApplied},
      * the sync stage's checkpoint of an older run) in the persisted direction.
      */
@@ -141,6 +163,8 @@ public class JournalDrain {
         Map<String, Object> persisted = store.read(s -> new LinkedHashMap<>(s.drain));
         applied = Math.max(fallbackApplied, number(persisted.get("applied")));
         direction = "reverse".equals(persisted.get("direction")) ? Direction.REVERSE : Direction.FORWARD;
+        lagKnown = false;
+        pendingMillis = 0;
         running = true;
         if (appliedEvents != null) {
             appliedEvents.fire(new JournalApplied(applied));
@@ -221,19 +245,21 @@ public class JournalDrain {
     }
 
     /**
-     * Completes with the applied sequence once the backlog stayed at most {@code sync.readyBacklog}
-     * records for {@code sync.readyFor}, reporting progress meanwhile; fails when the drain stops or
-     * the stage is cancelled.
+     * Completes with the applied sequence once the lag stayed at most {@code sync.readyLag} for
+     * {@code sync.readyFor}, reporting progress and the lag meanwhile; fails when the drain stops or
+     * the stage is cancelled. The backlog's record count does not matter here: at a high write rate
+     * thousands of records are a few milliseconds of writes.
      */
     public Uni<Long> caughtUp(io.df2redis.migration.engine.StageContext context) {
-        long[] smallSince = {0};
-        return Multi.createBy().repeating().uni(() -> lookAtBacklog(context, smallSince))
+        long[] lowSince = {0};
+        long[] lastReport = {0};
+        return Multi.createBy().repeating().uni(() -> lookAtLag(context, lowSince, lastReport))
                 .until(ready -> ready)
                 .collect().last()
                 .map(ready -> applied);
     }
 
-    private Uni<Boolean> lookAtBacklog(io.df2redis.migration.engine.StageContext context, long[] smallSince) {
+    private Uni<Boolean> lookAtLag(io.df2redis.migration.engine.StageContext context, long[] lowSince, long[] lastReport) {
         if (context.cancelled()) {
             return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
         }
@@ -245,18 +271,100 @@ public class JournalDrain {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .map(current -> {
                     context.progress(applied, current, "journal records");
+                    long lag = lagMillis();
                     long now = System.currentTimeMillis();
-                    if (backlog() > config.sync().readyBacklog()) {
-                        smallSince[0] = 0;
+                    publishLag(lag);
+                    long readyLag = config.sync().readyLag().toMillis();
+                    if (lag < 0 || lag > readyLag) {
+                        lowSince[0] = 0;
+                        if (now - lastReport[0] >= LAG_REPORT_EVERY.toMillis()) {
+                            lastReport[0] = now;
+                            reportLag(lag, readyLag);
+                        }
                         return false;
                     }
-                    if (smallSince[0] == 0) {
-                        smallSince[0] = now;
+                    if (lowSince[0] == 0) {
+                        lowSince[0] = now;
                     }
-                    return now - smallSince[0] >= config.sync().readyFor().toMillis();
+                    return now - lowSince[0] >= config.sync().readyFor().toMillis();
                 })
                 .chain(ready -> ready ? Uni.createFrom().item(true)
-                        : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(200)));
+                        : Uni.createFrom().item(false).onItem().delayIt().by(LOOK_EVERY));
+    }
+
+    private void reportLag(long lag, long readyLag) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("lagMs", lag);
+        data.put("backlogRecords", backlog());
+        data.put("readyLagMs", readyLag);
+        events.emit("sync.lag", "sync", (lag < 0 ? "journal drain starting" : "journal drain lag " + lag + " ms")
+                + " (backlog " + backlog() + " records); ready once the lag stays at most " + readyLag
+                + " ms for " + config.sync().readyFor().toMillis() + " ms", data);
+    }
+
+    /**
+     * Waits until the drain has caught up, for a read batch or before the write cutover fences:
+     * the lag at most {@code sync.readyLag}, or (when {@code maxBacklog} is 0 or more) the backlog at
+     * most {@code maxBacklog} records. Completes with null once it has, or with what is wrong after
+     * {@code within} (the caller blocks with it); fails when the drain stopped or the stage is cancelled.
+     */
+    public Uni<String> awaitCaughtUp(io.df2redis.migration.engine.StageContext context, long maxBacklog, Duration within) {
+        long until = System.currentTimeMillis() + within.toMillis();
+        return Multi.createBy().repeating().uni(() -> lookUntil(context, maxBacklog, until))
+                // whilst, not until: the look that ends the wait is the item wanted
+                .whilst(look -> !look.done())
+                .collect().last()
+                .map(Look::behind);
+    }
+
+    /** One look while waiting for the drain: done once it caught up (behind null) or time is up (behind says how far). */
+    private record Look(boolean done, String behind) {
+    }
+
+    private Uni<Look> lookUntil(io.df2redis.migration.engine.StageContext context, long maxBacklog, long until) {
+        if (context.cancelled()) {
+            return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
+        }
+        if (!running) {
+            return Uni.createFrom().failure(new IllegalStateException("the journal drain stopped: " + lastError));
+        }
+        return Uni.createFrom().item(this::readHead)
+                // Journal files: off the event loop.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .map(head -> {
+                    long lag = lagMillis();
+                    publishLag(lag);
+                    if (caughtUp(lag, maxBacklog)) {
+                        return new Look(true, null);
+                    }
+                    return System.currentTimeMillis() >= until ? new Look(true, behind(lag, maxBacklog)) : new Look(false, null);
+                })
+                .chain(look -> look.done() ? Uni.createFrom().item(look)
+                        : Uni.createFrom().item(look).onItem().delayIt().by(LOOK_EVERY));
+    }
+
+    /** Whether the drain keeps up: its lag within {@code sync.readyLag}, or its backlog within {@code maxBacklog} (when 0 or more). */
+    public boolean caughtUp(long lag, long maxBacklog) {
+        return lag >= 0 && lag <= config.sync().readyLag().toMillis() || maxBacklog >= 0 && backlog() <= maxBacklog;
+    }
+
+    /** How far behind the drain is, for a blocked stage's message. */
+    public String behind(long lag, long maxBacklog) {
+        return "journal backlog " + backlog() + " records"
+                + (maxBacklog >= 0 ? " (migrate.cutover.maxBacklog " + maxBacklog + ")" : "")
+                + ", lag " + (lag < 0 ? "unknown" : lag + " ms") + " (sync.readyLag " + config.sync().readyLag().toMillis() + " ms)"
+                + (lastError == null ? "" : "; last drain error: " + lastError);
+    }
+
+    private void publishLag(long lag) {
+        store.update(s -> {
+            s.drain.put("lagMs", lag);
+            s.drain.put("backlog", backlog());
+            if (lag >= 0) {
+                s.metrics.put("sync_lag_ms", (double) lag);
+            }
+            s.metrics.put("sync_backlog_records", (double) backlog());
+        });
     }
 
     /** The journal's head now (blocking file read: call off the event loop). */
@@ -354,14 +462,18 @@ public class JournalDrain {
         try {
             head = Math.max(head, reader.head());
             long settled = store.read(s -> number(s.proxy.get("journalHeadAtStart")));
-            return reader.next(applied, config.sync().batch(), config.sync().commitGrace().toMillis(), System.currentTimeMillis(), settled);
+            JournalReader.Batch batch = reader.next(applied, config.sync().batch(), config.sync().commitGrace().toMillis(),
+                    System.currentTimeMillis(), settled);
+            pendingMillis = batch.pendingMillis();
+            lagKnown = true;
+            return batch;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
         }
     }
 
     private Uni<Boolean> idle() {
-        metrics(0);
+        metrics();
         return Uni.createFrom().item(false);
     }
 
@@ -437,7 +549,7 @@ public class JournalDrain {
                         appliedEvents.fire(new JournalApplied(applied));
                     }
                     releaseWaiters();
-                    metrics(batch.oldestMillis() == 0 ? 0 : System.currentTimeMillis() - batch.oldestMillis());
+                    metrics();
                 })
                 .chain(() -> Uni.createFrom().item(this::prune)
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
@@ -466,7 +578,8 @@ public class JournalDrain {
         }
     }
 
-    private void metrics(long lagMillis) {
+    private void metrics() {
+        long lagMillis = lagMillis();
         long now = System.currentTimeMillis();
         double rate = Double.NaN;
         if (rateMark == 0) {
@@ -483,6 +596,7 @@ public class JournalDrain {
             s.metrics.put("sync_head_seq", (double) head);
             s.metrics.put("sync_backlog_records", (double) backlog());
             s.metrics.put("sync_lag_ms", (double) Math.max(0, lagMillis));
+            s.drain.put("lagMs", lagMillis);
             s.metrics.put("sync_keys_copied", (double) keysCopied);
             s.metrics.put("sync_keys_deleted", (double) keysDeleted);
             if (!Double.isNaN(keysPerSecond)) {

@@ -37,8 +37,10 @@ public final class JournalReader {
      *
      * @param lastSeq the sequence number the batch reaches (commit records count too), {@code applied} when empty
      * @param oldestMillis the time of the batch's first intent, 0 when empty
+     * @param pendingMillis the time of the first intent after {@code applied}, answered or not (the one
+     *        the drain's lag counts from), 0 when the journal holds none
      */
-    public record Batch(List<DirtyKey> keys, int intents, long lastSeq, long oldestMillis) {
+    public record Batch(List<DirtyKey> keys, int intents, long lastSeq, long oldestMillis, long pendingMillis) {
         public boolean empty() {
             return intents == 0;
         }
@@ -98,6 +100,7 @@ public final class JournalReader {
         int taken = 0;
         long last = applied;
         long oldest = 0;
+        long pending = records.stream().filter(r -> r.fields() != null).mapToLong(Record::millis).findFirst().orElse(0);
         for (Record record : records) {
             if (record.fields() != null) {
                 boolean answered = committed.contains(record.seq()) || record.seq() <= settledThrough
@@ -117,7 +120,7 @@ public final class JournalReader {
             }
             last = record.seq();
         }
-        return new Batch(List.copyOf(keys.values()), taken, last, oldest);
+        return new Batch(List.copyOf(keys.values()), taken, last, oldest, pending);
     }
 
     private record Record(long seq, long millis, int db, String[] fields) {

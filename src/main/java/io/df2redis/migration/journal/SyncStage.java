@@ -9,8 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Phase 6 of the migration model: starts the {@link JournalDrain}, which then runs in the background
- * until the cleanup or a rollback, and succeeds once the drain has caught up: the backlog stayed
- * at most {@code sync.readyBacklog} records for {@code sync.readyFor} while writers go on.
+ * until the cleanup or a rollback, and succeeds once the drain has caught up: its lag (the age of the
+ * oldest journal record it has not applied) stayed at most {@code sync.readyLag} for
+ * {@code sync.readyFor} while writers go on, however many records that is at the write rate.
  */
 @ApplicationScoped
 public class SyncStage implements Stage {
@@ -34,7 +35,7 @@ public class SyncStage implements Stage {
     public Uni<StageResult> run(StageContext context) {
         return drain.ensureRunning(Checkpoints.number(context.checkpoint().get("applied")))
                 .chain(() -> drain.caughtUp(context))
-                .map(applied -> StageResult.succeeded("caught up at sequence " + applied + " (backlog "
-                        + drain.backlog() + " records); the drain goes on in the background until the cutover"));
+                .map(applied -> StageResult.succeeded("caught up at sequence " + applied + " (lag " + drain.lagMillis()
+                        + " ms, backlog " + drain.backlog() + " records); the drain goes on in the background until the cutover"));
     }
 }

@@ -18,8 +18,10 @@ import java.util.TreeMap;
 /**
  * Phase 4 of the migration model: records T0 (kept in the checkpoint, so a resumed run keeps the
  * same T0), writes it to {@code consistency.baselineTsKey} on both sides (the only key df2redis
- * writes on the source), and takes an inventory of the source: keys per database and per type,
- * by SCAN with bounded memory, checkpointed so that a restarted service continues where it was.
+ * writes on the source), and counts the source's keys per database from one {@code INFO keyspace}
+ * (Redis and Dragonfly both answer {@code dbN:keys=...}) read before T0 is written. No pass over the
+ * keyspace: the import walks it once, and its completeness check proves key by key that the target
+ * holds what the source holds, so these counts are what the progress and the dashboard show.
  */
 @ApplicationScoped
 public class BaselineStage implements Stage {
@@ -39,15 +41,14 @@ public class BaselineStage implements Stage {
 
     @Override
     public String description() {
-        return "record T0 on both sides and take an inventory of the source's keys per database and type";
+        return "record T0 on both sides and count the source's keys per database from its keyspace statistics";
     }
 
     @Override
     public Uni<StageResult> run(StageContext context) {
         Inventory inventory = Inventory.from(context.checkpoint());
-        return planDatabases(inventory)
+        return countKeys(inventory)
                 .chain(() -> recordT0(context, inventory))
-                .chain(() -> new KeyspaceInventory(redis.source(), config, context, inventory).run())
                 .map(done -> finish(context, inventory));
     }
 
@@ -66,8 +67,12 @@ public class BaselineStage implements Stage {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> planDatabases(Inventory inventory) {
-        if (!inventory.databases.isEmpty()) {
+    /**
+     * Keys per database from {@code INFO keyspace}, once (a resumed stage keeps its counts), less
+     * df2redis's own keys an earlier run left on the source.
+     */
+    private Uni<Void> countKeys(Inventory inventory) {
+        if (inventory.counted) {
             return Uni.createFrom().voidItem();
         }
         return redis.source().send(Command.INFO, "keyspace")
@@ -80,23 +85,28 @@ public class BaselineStage implements Stage {
                         dbs.add(0);
                     }
                     inventory.databases = dbs;
-                    inventory.expectedKeys = dbs.stream().mapToLong(db -> info.keysPerDb().getOrDefault(db, 0L)).sum();
+                    dbs.forEach(db -> inventory.keysPerDb.put(db, info.keysPerDb().getOrDefault(db, 0L)));
+                })
+                .chain(() -> redis.source().send(Command.EXISTS, config.consistency().baselineTsKey(), config.consistency().fenceKey()))
+                .invoke(own -> {
+                    int db = config.source().db().orElse(0);
+                    inventory.keysPerDb.computeIfPresent(db, (d, n) -> Math.max(0, n - own.toLong()));
+                    inventory.counted = true;
                 })
                 .replaceWithVoid();
     }
 
     private StageResult finish(StageContext context, Inventory inventory) {
         Map<String, Object> found = new LinkedHashMap<>();
-        found.put("keys", inventory.keys);
-        found.put("perType", inventory.perType());
+        found.put("keys", inventory.keys());
         Map<String, Object> perDb = new LinkedHashMap<>();
-        inventory.counts.forEach((db, types) -> perDb.put("db" + db, types));
+        inventory.keysPerDb.forEach((db, n) -> perDb.put("db" + db, n));
         found.put("perDb", perDb);
+        found.put("from", "INFO keyspace");
         context.finding("inventory", found);
-        context.metric("baseline_keys", inventory.keys);
-        inventory.perType().forEach((type, n) -> context.metric("baseline_keys_" + type, n));
-        context.progress(inventory.keys, inventory.keys, "keys");
-        return StageResult.succeeded("T0 " + inventory.t0 + "; source holds " + inventory.keys + " keys "
-                + inventory.perType() + " in " + inventory.databases.size() + " database(s)");
+        context.metric("baseline_keys", inventory.keys());
+        context.progress(inventory.keys(), inventory.keys(), "keys");
+        return StageResult.succeeded("T0 " + inventory.t0 + "; source holds " + inventory.keys() + " keys in "
+                + inventory.databases.size() + " database(s), as its keyspace statistics count them");
     }
 }

@@ -40,6 +40,14 @@ final class ClientSession {
 
     private record Rewrite(long replyNumber, java.util.function.UnaryOperator<Reply> change) {
     }
+    /** The client's own connection to the primary (blocking commands, PUBLISH, subscriptions), opened on first use. */
+    PrimaryLink link;
+    /** A command runs on {@link #link} (or the client is subscribed): later commands wait in {@link #held}. */
+    boolean linkBusy;
+    /** The command waiting to run on the link once every earlier reply is out, and its verdict. */
+    Command linkCommand;
+    Object linkVerdict;
+    final ArrayDeque<Command> held = new ArrayDeque<>();
     /** QUIT was read: the connection closes once its reply is written, later commands are not run. */
     boolean quitting;
     /** HELLO 3 was answered: replies to later commands go out in RESP3. */
@@ -125,6 +133,27 @@ final class ClientSession {
         }
         Resp3.Shape shape = shapes.poll();
         return shape == null ? reply : Resp3.of(reply, shape);
+    }
+
+    /** Replies still owed to the commands read before the last one. */
+    long owedBeforeLast() {
+        return commandsRead - 1 - repliesWritten;
+    }
+
+    /** A reply went to the client as the primary sent it, in the connection's protocol already: only counted. */
+    void sentDirectly() {
+        repliesWritten++;
+        if (rewrites != null && !rewrites.isEmpty() && rewrites.peek().replyNumber() == repliesWritten) {
+            rewrites.poll();
+        }
+        if (shapes == null) {
+            return;
+        }
+        if (resp2RepliesOwed > 0) {
+            resp2RepliesOwed--;
+            return;
+        }
+        shapes.poll();
     }
 
     void answer(Command command, Reply reply) {

@@ -36,11 +36,17 @@ final class CommandGate extends ChannelDuplexHandler {
     private final JournalPlugin journal;
     private final RouteUpdater route;
     private final UnappliedWrites unapplied;
+    private final PrimaryLinks links;
     private ClientSession session;
     /** The keys of the MULTI block whose EXEC was just decided (read once, by {@link #writtenKeys}). */
     private byte[][] execWrites;
 
-    CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route, UnappliedWrites unapplied) {
+    /** A command that runs on the client's own connection to the primary ({@link PrimaryLink}). */
+    private record Linked(String name, LinkedCommands.Blocking blocking, boolean subscribes) {
+    }
+
+    CommandGate(LocalCommands local, JournalPlugin journal, RouteUpdater route, UnappliedWrites unapplied, PrimaryLinks links) {
+        this.links = links;
         this.local = local;
         this.journal = journal;
         this.route = route;
@@ -55,6 +61,9 @@ final class CommandGate extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         session.unanswered().forEach(journal::abandoned);
+        if (session.link != null) {
+            session.link.close();
+        }
         super.channelInactive(ctx);
     }
 
@@ -66,10 +75,15 @@ final class CommandGate extends ChannelDuplexHandler {
             return;
         }
         List<Command> commands = (List<Command>) msg;
+        if (session.linkBusy) {
+            whileLinked(ctx, commands);
+            return;
+        }
         List<Command> run = new ArrayList<>(commands.size());
         List<JournalPlugin.Admitted> writes = new ArrayList<>();
         boolean trackForReads = route.multiBackend();
-        for (Command command : commands) {
+        for (int i = 0; i < commands.size(); i++) {
+            Command command = commands.get(i);
             if (session.quitting) {
                 break;
             }
@@ -80,6 +94,15 @@ final class CommandGate extends ChannelDuplexHandler {
             Object verdict = decide(ctx, command, name);
             session.read(name, command.getObjects());
             JournalPlugin.PendingWrite pending = null;
+            if (verdict instanceof Linked linked) {
+                session.awaitReply(null);
+                if (!run.isEmpty()) {
+                    hand(ctx, run, writes, trackForReads);
+                }
+                session.held.addAll(commands.subList(i + 1, commands.size()));
+                park(ctx, command, linked);
+                return;
+            }
             if (verdict instanceof Reply answer) {
                 session.answer(command, answer);
                 endsRun = true;
@@ -167,6 +190,10 @@ final class CommandGate extends ChannelDuplexHandler {
         if (LocalCommands.handles(name)) {
             return local.answer(name, command, session, ctx.channel().remoteAddress(), ctx.channel().localAddress());
         }
+        Object linked = linked(command, name);
+        if (linked != null) {
+            return linked;
+        }
         String refusal = RefusedCommands.reason(name);
         if (refusal != null) {
             return new ErrorReply(refusal);
@@ -194,6 +221,124 @@ final class CommandGate extends ChannelDuplexHandler {
             return onDatabase(name, command);
         }
         return staleOnMirror(known, command) ? ScriptedCommands.onPrimary(command) : command;
+    }
+
+    /** A {@link Linked} command, an error for one that cannot run, or null for the others. */
+    private Object linked(Command command, String name) {
+        boolean subscribes = LinkedCommands.subscribing(name) || name.endsWith("unsubscribe") && name.length() <= 12;
+        LinkedCommands.Blocking blocking;
+        try {
+            blocking = subscribes || LinkedCommands.publishing(name) ? null : LinkedCommands.blocking(name, command.getObjects());
+        } catch (IllegalArgumentException malformed) {
+            return new ErrorReply(malformed.getMessage());
+        }
+        if (!subscribes && blocking == null && !LinkedCommands.publishing(name)) {
+            return null;
+        }
+        if (session.link == null && links.activeLinks() >= PrimaryLinks.MAX_LINKS) {
+            return new ErrorReply("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: " + PrimaryLinks.MAX_LINKS
+                    + " clients are already blocked or subscribed through this proxy; retry later or use fewer connections");
+        }
+        if (name.equals("ssubscribe") && route.clusterBackend()) {
+            return new ErrorReply("ERR df2redis proxy: SSUBSCRIBE refused while a Redis Cluster is a backend: use SUBSCRIBE through the proxy");
+        }
+        return new Linked(name, blocking, subscribes);
+    }
+
+    /** Holds the rest of the client's pipeline and runs the command on its link once every earlier reply is out. */
+    private void park(ChannelHandlerContext ctx, Command command, Linked linked) {
+        if (session.link == null) {
+            session.link = new PrimaryLink(links, this, session, ctx);
+            links.admit(session.link);
+        }
+        session.linkBusy = true;
+        session.linkCommand = command;
+        session.linkVerdict = linked;
+        ctx.channel().config().setAutoRead(false);
+        startLinkWhenCaughtUp(ctx);
+    }
+
+    private void startLinkWhenCaughtUp(ChannelHandlerContext ctx) {
+        if (session.linkCommand == null || session.owedBeforeLast() != 0) {
+            return;
+        }
+        Command command = session.linkCommand;
+        Linked linked = (Linked) session.linkVerdict;
+        session.linkCommand = null;
+        session.linkVerdict = null;
+        if (linked.subscribes()) {
+            // its confirmations, and every message after them, go out as the primary sends them
+            session.sentDirectly();
+            session.replied();
+            session.link.subscribe(linked.name(), command.getObjects());
+            resumeHeld(ctx);
+        } else {
+            session.link.runOnce(linked.name(), command.getObjects(), linked.blocking());
+        }
+    }
+
+    /** Commands read while the link is busy: a subscribed client's go to the primary; the others wait their turn. */
+    private void whileLinked(ChannelHandlerContext ctx, List<Command> commands) {
+        PrimaryLink link = session.link;
+        for (Command command : commands) {
+            if (session.held.isEmpty() && session.linkCommand == null && link.subscribed()) {
+                String name = command.getName() == null ? "" : command.getName().toLowerCase(Locale.ROOT);
+                if (link.fromClient(name, command)) {
+                    continue;
+                }
+            }
+            session.held.add(command);
+        }
+        if (!session.held.isEmpty()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void resumeHeld(ChannelHandlerContext ctx) {
+        List<Command> held = new ArrayList<>(session.held);
+        session.held.clear();
+        if (!held.isEmpty()) {
+            channelRead(ctx, held);
+        }
+        if (session.held.isEmpty() && session.linkCommand == null && !links.readsHeld()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The reply of the command run on the link (any thread): written, then the held commands go on. */
+    void linkReplied(ChannelHandlerContext ctx, byte[] raw) {
+        ctx.channel().eventLoop().execute(() -> {
+            ctx.writeAndFlush(rawReply(raw));
+            session.sentDirectly();
+            session.replied();
+            session.linkBusy = false;
+            resumeHeld(ctx);
+        });
+    }
+
+    /** A frame of a subscribed client's primary, passed on as it came (any thread; Netty keeps their order). */
+    void linkFrame(ChannelHandlerContext ctx, byte[] raw) {
+        ctx.writeAndFlush(rawReply(raw));
+    }
+
+    /** No subscription is left (or RESET ended them): the client's later commands take the usual way again. */
+    void linkEnded(ChannelHandlerContext ctx, boolean wasReset) {
+        ctx.channel().eventLoop().execute(() -> {
+            if (wasReset) {
+                local.reset(session);
+            }
+            session.linkBusy = false;
+            resumeHeld(ctx);
+        });
+    }
+
+    /** QUIT answered by the primary, or a subscriber's primary went away: the client's connection closes. */
+    void linkQuit(ChannelHandlerContext ctx) {
+        ctx.channel().eventLoop().execute(() -> ctx.close());
+    }
+
+    private static Reply rawReply(byte[] raw) {
+        return out -> out.writeBytes(raw);
     }
 
     /** A read that the route may send to the mirror, of a key whose newest write the mirror may not have yet. */
@@ -308,6 +453,10 @@ final class CommandGate extends ChannelDuplexHandler {
             return name.equals("ping") || name.equals("echo") ? null : "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT)
                     + " inside MULTI refused: the block runs as one script, which keeps the connection's settings; send it before MULTI";
         }
+        if (LinkedCommands.subscribing(name) || name.endsWith("unsubscribe") || blocks(command, name)) {
+            return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " inside MULTI refused: the block runs as one script, "
+                    + "where a command cannot block or subscribe; send it outside MULTI (or use the non-blocking form)";
+        }
         String refusal = RefusedCommands.reason(name);
         if (refusal != null) {
             return refusal;
@@ -328,6 +477,14 @@ final class CommandGate extends ChannelDuplexHandler {
                         + "and a script cannot run another; run the script on its own (a script is atomic by itself)";
             default:
                 return null;
+        }
+    }
+
+    private static boolean blocks(Command command, String name) {
+        try {
+            return LinkedCommands.blocking(name, command.getObjects()) != null;
+        } catch (IllegalArgumentException malformed) {
+            return true;
         }
     }
 
@@ -359,6 +516,9 @@ final class CommandGate extends ChannelDuplexHandler {
             journal.answered(answered, reply);
         }
         Reply outgoing = session.outgoing(reply);
+        if (session.linkCommand != null && session.owedBeforeLast() == 0) {
+            ctx.channel().eventLoop().execute(() -> startLinkWhenCaughtUp(ctx));
+        }
         Object written = outgoing == reply ? msg : new ReplyPack(outgoing, pack.getId());
         if (reply instanceof ClosingReply) {
             ctx.write(written, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);

@@ -34,6 +34,7 @@ final class Fence {
     private volatile String mode;
     private ScheduledFuture<?> autoLift;
     private long autoLifts;
+    private volatile Runnable onRaised = () -> { };
 
     Fence(String mode, long maxHoldMillis, ChannelGroup clients) {
         this.mode = mode;
@@ -53,7 +54,26 @@ final class Fence {
         readClients(!(fenceOn && "hold".equals(mode)));
         if (fenceOn) {
             autoLift = timer.schedule(this::liftAfterMaxHold, maxHoldMillis, TimeUnit.MILLISECONDS);
+            onRaised.run();
         }
+        notifyAll();
+    }
+
+    /** Runs each time the fence goes on (blocked commands are released so that nothing stays in flight). */
+    void whenRaised(Runnable listener) {
+        onRaised = listener;
+    }
+
+    /** Waits until the fence is off (it lifts by itself after maxHold at the latest). */
+    synchronized void awaitOff() throws InterruptedException {
+        while (on) {
+            wait(maxHoldMillis);
+        }
+    }
+
+    /** True while new reads from clients are held (hold mode, fence on). */
+    boolean holding() {
+        return on && "hold".equals(mode);
     }
 
     private synchronized void liftAfterMaxHold() {
@@ -62,6 +82,7 @@ final class Fence {
             System.err.println("df2redis-proxy: fence lifted after maxHold (" + maxHoldMillis + " ms) without a word from df2redis");
             on = false;
             readClients(true);
+            notifyAll();
         }
     }
 

@@ -161,6 +161,18 @@ public final class JournalPlugin implements ProxyPlugin {
         }
     }
 
+    /**
+     * A blocking write's first intent gets its commit at once, before the command runs: it may wait
+     * for ever, and an intent without a commit holds the drain back. It stays in flight until
+     * {@link #abandoned} (the fence waits for it, or releases it); what it changes is journaled again
+     * when it returns (see {@code PrimaryLink}).
+     */
+    void committedBeforeRun(PendingWrite write) {
+        if (write.seq >= 0) {
+            journal.commit(write.seq, true);
+        }
+    }
+
     /** The client went away before the reply of a journaled write: no commit (the drain treats it as unknown). */
     void abandoned(PendingWrite write) {
         if (write.seq >= 0) {

@@ -73,12 +73,7 @@ final class LocalCommands {
                 session.quitting = true;
                 return ClosingReply.OK;
             case "reset":
-                session.name = null;
-                session.db = 0;
-                session.resp3 = false;
-                session.transaction = null;
-                session.watches.clear();
-                session.authenticated = !credentials.required();
+                reset(session);
                 return new StatusReply("RESET");
             case "wait":
                 // The proxy's backends are masters without replicas it could wait for.
@@ -88,6 +83,16 @@ final class LocalCommands {
             default:
                 return new ErrorReply("ERR df2redis proxy: no local answer for '" + name + "'");
         }
+    }
+
+    /** What RESET does to a connection (also after a subscribed connection's RESET, answered by the primary). */
+    void reset(ClientSession session) {
+        session.name = null;
+        session.db = 0;
+        session.resp3 = false;
+        session.transaction = null;
+        session.watches.clear();
+        session.authenticated = !credentials.required();
     }
 
     private Reply auth(byte[][] args, ClientSession session) {

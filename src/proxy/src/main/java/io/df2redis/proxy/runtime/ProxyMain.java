@@ -69,6 +69,7 @@ public final class ProxyMain {
         UnappliedWrites unapplied = new UnappliedWrites(settings.readsMaxTrackedKeys, journal.startHead());
         Scripts scripts = new Scripts(settings.scriptsDir, settings.scriptsMaxCount, settings.scriptsMaxBytes);
         JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage, unapplied, scripts);
+        PrimaryLinks links = new PrimaryLinks(route, plugin, fence);
         SourceUsers sourceUsers = settings.aclSource.isEmpty() ? null
                 : new SourceUsers(settings.aclSource, settings.authUser, settings.authPassword, settings.aclRefreshMillis);
         LocalCommands local = new LocalCommands(new ProxyCredentials(settings.authUser, settings.authPassword, sourceUsers), route,
@@ -139,7 +140,7 @@ public final class ProxyMain {
                         if (!camelliaOnly) {
                             // Before InitHandler: Camellia writes replies from InitHandler's context, and the
                             // gate must see them on their way out (it closes a connection after QUIT's reply).
-                            channel.pipeline().addLast(new CommandGate(local, plugin, route, unapplied));
+                            channel.pipeline().addLast(new CommandGate(local, plugin, route, unapplied, links));
                         }
                         channel.pipeline().addLast(init).addLast(handler);
                     }

@@ -11,17 +11,10 @@ final class RefusedCommands {
     /** The error for a refused command (by lower-case name), or null when it is not refused here. */
     static String reason(String name) {
         switch (name) {
-            case "subscribe": case "psubscribe": case "unsubscribe": case "punsubscribe": case "ssubscribe": case "sunsubscribe":
-            case "spublish":
-                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: pub/sub is not supported through the migration proxy yet; "
-                        + "connect subscribers to the source directly for the migration";
             case "fcall": case "fcall_ro": case "function":
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions cannot be migrated (Dragonfly has no "
                         + "FUNCTION command, so a library loaded through the proxy would exist on one side only and vanish on a rollback); "
                         + "run the code as a Lua script (EVAL/EVALSHA) during the migration";
-            case "blmpop": case "bzmpop":
-                return "ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused (a blocked pop cannot be mirrored); use LMPOP/ZMPOP "
-                        + "with a retry loop during the migration";
             case "flushdb": case "flushall": case "swapdb": case "move":
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: it would change data behind the migration's journal";
             case "acl": case "module": case "latency": case "command": case "lolwut": case "replconf": case "restore-asking":

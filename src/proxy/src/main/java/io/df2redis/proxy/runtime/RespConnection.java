@@ -82,6 +82,19 @@ final class RespConnection implements AutoCloseable {
         return line;
     }
 
+    private byte[] readLineBytes() throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(32);
+        int c;
+        while ((c = in.read()) != '\r') {
+            if (c < 0) {
+                throw new IOException("connection closed by the server");
+            }
+            line.write(c);
+        }
+        in.read();
+        return line.toByteArray();
+    }
+
     private String readLine() throws IOException {
         StringBuilder line = new StringBuilder();
         int c;
@@ -104,6 +117,78 @@ final class RespConnection implements AutoCloseable {
         write(command);
         flush();
         return readReply();
+    }
+
+    /**
+     * One whole reply, RESP2 or RESP3, kept as the bytes the server sent (so it can be passed to a client
+     * unchanged) with what the proxy needs to look at: its type, its text or bulk, its items.
+     */
+    record Frame(byte[] raw, char type, byte[] data, List<Frame> items) {
+
+        boolean isNull() {
+            return type == '_' || (type == '$' || type == '*') && data == null && items == null;
+        }
+
+        boolean isError() {
+            return type == '-' || type == '!';
+        }
+
+        /** The text of a simple, bulk or number reply ({@code ""} for an aggregate or a null). */
+        String text() {
+            return data == null ? "" : new String(data, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Reads one whole reply (see {@link Frame}); blocks as long as the socket's read timeout allows. */
+    Frame readFrame() throws IOException {
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream(64);
+        Frame frame = readFrame(raw);
+        return new Frame(raw.toByteArray(), frame.type(), frame.data(), frame.items());
+    }
+
+    private Frame readFrame(java.io.ByteArrayOutputStream raw) throws IOException {
+        byte[] lineBytes = readLineBytes();
+        String line = new String(lineBytes, StandardCharsets.UTF_8);
+        raw.write(lineBytes);
+        raw.write('\r');
+        raw.write('\n');
+        char type = line.charAt(0);
+        String rest = line.substring(1);
+        switch (type) {
+            case '$': case '!': case '=': {
+                int length = Integer.parseInt(rest);
+                if (length < 0) {
+                    return new Frame(null, type, null, null);
+                }
+                byte[] data = in.readNBytes(length + 2);
+                if (data.length < length + 2) {
+                    throw new IOException("connection closed by the server");
+                }
+                raw.write(data);
+                return new Frame(null, type, java.util.Arrays.copyOf(data, length), null);
+            }
+            case '*': case '~': case '>': case '%': case '|': {
+                int count = Integer.parseInt(rest);
+                if (count < 0) {
+                    return new Frame(null, type, null, null);
+                }
+                int elements = type == '%' || type == '|' ? count * 2 : count;
+                List<Frame> items = new ArrayList<>(elements);
+                for (int i = 0; i < elements; i++) {
+                    items.add(readFrame(raw));
+                }
+                if (type == '|') {
+                    return readFrame(raw); // attributes precede the reply they describe
+                }
+                return new Frame(null, type, null, items);
+            }
+            default:
+                return new Frame(null, type, rest.getBytes(StandardCharsets.UTF_8), null);
+        }
+    }
+
+    void readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
     }
 
     boolean open() {

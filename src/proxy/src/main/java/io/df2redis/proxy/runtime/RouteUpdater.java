@@ -31,6 +31,7 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
     private volatile ResourceTable table;
     private volatile String json;
     private volatile boolean readsFromMirror;
+    private volatile Runnable onApplied = () -> { };
 
     RouteUpdater(Path routeFile) throws IOException {
         this.routeFile = routeFile;
@@ -60,7 +61,14 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
         Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temp, trimmed, StandardCharsets.UTF_8);
         Files.move(temp, routeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return version.incrementAndGet();
+        long applied = version.incrementAndGet();
+        try {
+            onApplied.run();
+        } catch (RuntimeException e) {
+            System.err.println("df2redis-proxy: after the route change, clients' own connections could not follow it ("
+                    + e.getClass().getSimpleName() + "); each follows on its next command");
+        }
+        return applied;
     }
 
     /** True while writes go to more than one backend (a plain URL is a single-backend pass-through). */
@@ -92,6 +100,31 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
             }
         }
         return false;
+    }
+
+    /** Runs after every route change (the clients' own connections to the primary follow it). */
+    void whenApplied(Runnable listener) {
+        onApplied = listener;
+    }
+
+    /**
+     * The primary: the backend every write goes to first (the only one, or the first of the
+     * multi-write list), parsed into a {@code RedisResource} or {@code RedisClusterResource}.
+     */
+    Resource primary() {
+        ResourceTable current = table;
+        // a sticky read split shards the reads only: every shard writes to the same primary first
+        ResourceOperation operation = current.getType() == ResourceTable.Type.SHADING
+                ? current.getShadingTable().getResourceOperationMap().values().iterator().next()
+                : current.getSimpleTable().getResourceOperation();
+        Resource primary;
+        if (operation.getType() == ResourceOperation.Type.SIMPLE) {
+            primary = operation.getResource();
+        } else {
+            ResourceWriteOperation write = operation.getWriteOperation();
+            primary = write.getWriteResource() != null ? write.getWriteResource() : write.getWriteResources().get(0);
+        }
+        return RedisResourceUtil.parseResourceByUrl(primary);
     }
 
     /** True when a backend of the route is a Redis Cluster (database 0 only). */

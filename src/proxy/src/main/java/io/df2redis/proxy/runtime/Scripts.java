@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>every body seen in {@code EVAL}, {@code EVAL_RO} or {@code SCRIPT LOAD} is recorded by its SHA1
  *   (bounded: {@code scripts.maxCount} bodies, {@code scripts.maxBytes} in all), kept under
- *   {@code <journal dir>/scripts/<sha>.lua} (0600: a body may hold data) and listed on the console, for the
+ *   {@code <scripts.dir>/<sha>.lua} (0600: a body may hold data) and listed on the console, for the
  *   service to {@code SCRIPT LOAD} on the side about to take reads or writes;</li>
  *   <li>{@code EVALSHA}/{@code EVALSHA_RO} of a recorded body is sent as {@code EVAL}/{@code EVAL_RO} with that
  *   body: a side whose script cache lacks it (the target before the flip, a restarted server) runs it anyway,

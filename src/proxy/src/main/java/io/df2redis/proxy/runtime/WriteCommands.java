@@ -88,11 +88,10 @@ final class WriteCommands {
             return name.isEmpty() ? null : "unknown:" + name;
         }
         switch (redisCommand) {
-            case SUBSCRIBE: case PSUBSCRIBE: case UNSUBSCRIBE: case PUNSUBSCRIBE: case PUBLISH:
             case KEYS: case RANDOMKEY:
                 return name;
             default:
-                return command.isBlocking() ? name : null;
+                return null;
         }
     }
 }

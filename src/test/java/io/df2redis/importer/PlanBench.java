@@ -1,0 +1,118 @@
+package io.df2redis.importer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.TempDirs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole snapshot plan as users run it: {@code target/df2redis migrate} on a migration file that
+ * names only the two servers, a state directory and {@code migrate.mode: snapshot} (every other
+ * setting is the file's default), against the reference measured in the same run (redis-cli --pipe
+ * of the prepared RESTOREs, before and after each run). Prints each stage's time from the status
+ * file, the launcher process's peak RSS, and verifies every copy. Run by bench/run-plan-bench.sh.
+ */
+public final class PlanBench {
+
+    private PlanBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int runs = Integer.getInteger("bench.runs", 3);
+        Path launcher = Path.of("target", "df2redis").toAbsolutePath();
+        Path home = Files.createTempDirectory("df2redis-plan-bench-");
+        long differences = 0;
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+                LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            long started = System.nanoTime();
+            ImportBench.generate(source, keys, new Random(7));
+            System.out.printf("generated %d keys (+ big keys) in %.1f s%n", keys, (System.nanoTime() - started) / 1e9);
+            Path reference = home.resolve("reference.resp");
+            ImportBench.writeReference(source, reference);
+            double referenceBefore = ImportBench.pipe(target, reference);
+            List<Double> ratios = new ArrayList<>();
+            long peakRssKb = 0;
+            for (int run = 1; run <= runs; run++) {
+                target.command("FLUSHALL");
+                Path state = home.resolve("state-" + run);
+                Path file = home.resolve("migrate-" + run + ".yaml");
+                Files.writeString(file, "source: {type: redis, addr: \"" + source.address() + "\"}\n"
+                        + "target: {seed: \"" + target.address() + "\"}\n"
+                        + "stateDir: " + state + "\n"
+                        + "migrate: {mode: snapshot}\n");
+                long begin = System.nanoTime();
+                Process process = new ProcessBuilder(launcher.toString(), "migrate", "--config", file.toString())
+                        .redirectErrorStream(true).redirectOutput(home.resolve("migrate-" + run + ".log").toFile()).start();
+                long runPeakKb = 0;
+                while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
+                    runPeakKb = Math.max(runPeakKb, peakRss(process.pid()));
+                }
+                double seconds = (System.nanoTime() - begin) / 1e9;
+                if (process.exitValue() != 0) {
+                    throw new IllegalStateException("migrate exited " + process.exitValue() + ": "
+                            + Files.readString(home.resolve("migrate-" + run + ".log")));
+                }
+                peakRssKb = Math.max(peakRssKb, runPeakKb);
+                long runDifferences = ImportBench.verify(source, target);
+                differences += runDifferences;
+                target.command("FLUSHALL");
+                double referenceAfter = ImportBench.pipe(target, reference);
+                double referenceMean = (referenceBefore + referenceAfter) / 2;
+                ratios.add(referenceMean / seconds);
+                System.out.println();
+                System.out.printf("run %d of %d: the whole plan %.2f s (launcher start to exit), reference %.2f s (%.2f before, %.2f after): "
+                        + "ratio %.2f; peak RSS %.0f MB (VmHWM, sampled every 50 ms); %s%n", run, runs, seconds, referenceMean,
+                        referenceBefore, referenceAfter, referenceMean / seconds, runPeakKb / 1024.0,
+                        runDifferences == 0 ? "exact copy" : runDifferences + " DIFFERENCES");
+                System.out.printf("stages: %s%n", stageTimes(state.resolve("status.json")));
+                referenceBefore = referenceAfter;
+            }
+            List<Double> sorted = ratios.stream().sorted().toList();
+            System.out.println();
+            System.out.printf("SUMMARY of %d runs of target/df2redis migrate (snapshot, the file's defaults): share of the reference's speed "
+                    + "min %.2f / median %.2f / max %.2f; peak RSS at most %.0f MB; %s%n", runs, sorted.get(0), sorted.get(sorted.size() / 2),
+                    sorted.get(sorted.size() - 1), peakRssKb / 1024.0, differences == 0 ? "every copy exact" : differences + " DIFFERENCES");
+        } finally {
+            TempDirs.delete(home);
+        }
+        System.exit(differences == 0 ? 0 : 1);
+    }
+
+    /** The process's peak resident set (VmHWM) in kB, 0 once it is gone. */
+    private static long peakRss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception gone) {
+            // the process ended between two samples
+        }
+        return 0;
+    }
+
+    private static String stageTimes(Path statusFile) throws Exception {
+        JsonNode status = new ObjectMapper().readTree(statusFile.toFile());
+        List<String> parts = new ArrayList<>();
+        status.path("stages").fields().forEachRemaining(stage -> {
+            JsonNode s = stage.getValue();
+            if (s.hasNonNull("startedAt") && s.hasNonNull("finishedAt")) {
+                Duration took = Duration.between(Instant.parse(s.get("startedAt").asText()), Instant.parse(s.get("finishedAt").asText()));
+                parts.add(stage.getKey() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
+            }
+        });
+        return String.join(", ", parts);
+    }
+}
