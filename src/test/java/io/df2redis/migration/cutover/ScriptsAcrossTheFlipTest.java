@@ -119,13 +119,35 @@ class ScriptsAcrossTheFlipTest {
         }
     }
 
+    @Test
+    void aReadBatchStartsWithTheScriptsOnTheTargetAndAfterTheFullPassUndeclaredKeysAskFor() throws Exception {
+        String body = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
+             Parts parts = inDualWrite(source, target, "migrate: {cutover: {checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}}\n");
+             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
+            parts.store.update(s -> s.scripts.undeclaredKeysAllowed = true);
+            app.eval(body, List.of("scripts:n"), List.of("1"));
+            app.eval(BY_SERVER, List.of(), List.of());
+            Object onSource = source.command("GET", "scripts:written-by");
+            target.command("SCRIPT", "FLUSH");
+
+            StageResult result = parts.cutover.run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(2));
+
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertEquals(List.of(1L), target.command("SCRIPT", "EXISTS", sha1(body)), "loaded on the target before reads went there");
+            assertEquals(onSource, target.command("GET", "scripts:written-by"), "the full pass before the batch repaired the target");
+            assertEquals(2L, (long) parts.store.read(s -> s.scripts.untrackedRunsVerified), "both runs covered");
+        }
+    }
+
     private static String sha1(String body) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
                 .digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** The pieces of a service in dual-write: the proxy started by its supervisor, the drain reading the source. */
-    private record Parts(StatusStore store, ProxySupervisor proxy, JournalDrain drain, PrimaryFlip flip, int proxyPort)
+    private record Parts(StatusStore store, ProxySupervisor proxy, JournalDrain drain, PrimaryFlip flip, int proxyPort, CutoverStage cutover)
             implements AutoCloseable {
 
         @Override
@@ -137,6 +159,10 @@ class ScriptsAcrossTheFlipTest {
     }
 
     private Parts inDualWrite(LocalRedis source, LocalRedis target) throws Exception {
+        return inDualWrite(source, target, "");
+    }
+
+    private Parts inDualWrite(LocalRedis source, LocalRedis target, String extra) throws Exception {
         int port = LocalRedis.freePort();
         Path file = home.resolve("migrate.yaml");
         Files.writeString(file, """
@@ -144,7 +170,7 @@ class ScriptsAcrossTheFlipTest {
                 target: {seed: "%s"}
                 stateDir: state
                 proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, fence: {maxPause: 2s, maxHold: 5s, attempts: 3}}
-                """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
+                """.formatted(source.address(), target.address(), port, LocalRedis.freePort()) + extra);
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
         MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
         StatusStore store = StatusStore.open(paths.statusFile());
@@ -157,6 +183,7 @@ class ScriptsAcrossTheFlipTest {
         proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
         drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
         return new Parts(store, proxy, drain, new PrimaryFlip(flip, drain, verifier, store, config, proxy,
-                new ScriptCopy(proxy, redis, store)), port);
+                new ScriptCopy(proxy, redis, store)), port,
+                new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(), new ScriptCopy(proxy, redis, store)));
     }
 }
