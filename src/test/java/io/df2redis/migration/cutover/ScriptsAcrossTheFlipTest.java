@@ -38,8 +38,11 @@ import redis.clients.jedis.Jedis;
  *   <li>a script first run through the proxy is loaded on the target before the flip, so its EVALSHA works
  *   afterwards, through the proxy and on the target directly, even when the target's script cache was
  *   emptied meanwhile;</li>
+ *   <li>a rollback's flip back loads them on the source first;</li>
  *   <li>a script that writes a key it does not declare (here a different value on each side, which no
- *   journal record names) forces a full verify pass before the flip, which repairs the target from the source.</li>
+ *   journal record names) forces a full verify pass before the flip, which repairs the target from the source,
+ *   and one before a read batch, which also starts with the scripts on the target; with undeclared keys
+ *   refused by the source, a script run forces none.</li>
  * </ol>
  */
 class ScriptsAcrossTheFlipTest {
@@ -75,6 +78,26 @@ class ScriptsAcrossTheFlipTest {
             assertEquals(5L, app.evalsha(sha, List.of("scripts:n"), List.of("3")), "EVALSHA through the proxy, target primary");
             assertEquals(6L, target.command("EVALSHA", sha, "1", "scripts:n", "1"), "EVALSHA on the target itself");
             assertTrue(parts.store.read(s -> s.scripts.loadedOnTarget) >= 1);
+        }
+    }
+
+    @Test
+    void aRollbacksFlipBackLoadsTheScriptsOnTheSource() throws Exception {
+        String body = "return redis.call('APPEND', KEYS[1], ARGV[1])";
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
+             Parts parts = inDualWrite(source, target);
+             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
+            app.eval(body, List.of("scripts:s"), List.of("a"));
+            StageResult flipped = parts.flip.run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
+            assertEquals(StageStatus.SUCCEEDED, flipped.status(), flipped.message());
+            source.command("SCRIPT", "FLUSH");
+
+            StageResult back = parts.flip.run(new DetachedStageContext("rollback-route"), PrimarySide.SOURCE).await().atMost(Duration.ofSeconds(60));
+
+            assertEquals(StageStatus.SUCCEEDED, back.status(), back.message());
+            assertEquals(List.of(1L), source.command("SCRIPT", "EXISTS", sha1(body)), "loaded on the source before it became primary again");
+            assertEquals(3L, source.command("EVALSHA", sha1(body), "1", "scripts:s", "bc"), "EVALSHA on the source itself");
         }
     }
 
