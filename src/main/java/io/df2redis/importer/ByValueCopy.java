@@ -198,19 +198,64 @@ final class ByValueCopy {
                 .replaceWithVoid();
     }
 
-    /** The stream's last generated ID and its consumer groups' positions (pending entries are not copied). */
+    /**
+     * The stream's last generated ID and its consumer groups: each group at its last-delivered ID, its
+     * consumers, and its pending entries (owner, delivery count and idle time), so that a consumer group
+     * continues on the target where it was (no entry delivered twice, none lost from the pending list).
+     */
     private Uni<Void> copyStreamState() {
         return source(Request.cmd(Command.XINFO).arg("STREAM").arg(key), "XINFO STREAM")
                 .chain(info -> target(Request.cmd(Command.XSETID).arg(temp).arg(field(info, "last-generated-id").toString()), "XSETID"))
                 .chain(() -> source(Request.cmd(Command.XINFO).arg("GROUPS").arg(key), "XINFO GROUPS"))
                 .chain(groups -> {
+                    List<byte[]> names = new ArrayList<>();
+                    groups.forEach(group -> names.add(field(group, "name").toBytes()));
+                    return Multi.createFrom().iterable(groups)
+                            .onItem().transformToUniAndConcatenate(group -> target(Request.cmd(Command.XGROUP).arg("CREATE").arg(temp)
+                                    .arg(field(group, "name").toBytes()).arg(field(group, "last-delivered-id").toString()), "XGROUP CREATE"))
+                            .onItem().ignoreAsUni()
+                            .chain(() -> Multi.createFrom().iterable(names)
+                                    .onItem().transformToUniAndConcatenate(name -> copyConsumers(name).chain(() -> copyPending(name)))
+                                    .onItem().ignoreAsUni());
+                });
+    }
+
+    /** The group's consumers, those without pending entries too ({@code XGROUP CREATECONSUMER}). */
+    private Uni<Void> copyConsumers(byte[] group) {
+        return source(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(key).arg(group), "XINFO CONSUMERS")
+                .chain(consumers -> {
                     List<Uni<Response>> creates = new ArrayList<>();
-                    for (Response group : groups) {
-                        creates.add(target(Request.cmd(Command.XGROUP).arg("CREATE").arg(temp)
-                                .arg(field(group, "name").toBytes()).arg(field(group, "last-delivered-id").toString()), "XGROUP CREATE"));
+                    for (Response consumer : consumers) {
+                        creates.add(target(Request.cmd(Command.XGROUP).arg("CREATECONSUMER").arg(temp).arg(group)
+                                .arg(field(consumer, "name").toBytes()), "XGROUP CREATECONSUMER"));
                     }
                     return creates.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(creates).andFailFast().replaceWithVoid();
                 });
+    }
+
+    /**
+     * The group's pending entries, a page of {@code XPENDING} at a time, each claimed on the target by its
+     * consumer ({@code XCLAIM ... IDLE <idle> RETRYCOUNT <deliveries> FORCE JUSTID}). A pending entry that is
+     * no longer in the stream (deleted) cannot be claimed and is left out, as Redis would leave it unreadable.
+     */
+    private Uni<Void> copyPending(byte[] group) {
+        String[] start = {"-"};
+        return loop(() -> source(Request.cmd(Command.XPENDING).arg(key).arg(group).arg(start[0]).arg("+").arg(chunk), "XPENDING")
+                .chain(entries -> {
+                    if (entries.size() == 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    List<Uni<Response>> claims = new ArrayList<>(entries.size());
+                    String last = null;
+                    for (Response entry : entries) {
+                        last = entry.get(0).toString();
+                        claims.add(target(Request.cmd(Command.XCLAIM).arg(temp).arg(group).arg(entry.get(1).toBytes()).arg(0).arg(last)
+                                .arg("IDLE").arg(entry.get(2).toLong()).arg("RETRYCOUNT").arg(entry.get(3).toLong())
+                                .arg("FORCE").arg("JUSTID"), "XCLAIM"));
+                    }
+                    start[0] = nextStreamId(last);
+                    return Uni.join().all(claims).andFailFast().map(done -> entries.size() == chunk);
+                }));
     }
 
     static String nextStreamId(String id) {

@@ -14,9 +14,11 @@ import java.util.Map;
  * @param failures        keys that could not be copied (listed in {@code failures.jsonl})
  * @param databases       source databases copied
  * @param seconds         wall time of this attempt
+ * @param onePass         every key was listed and written in this attempt, from the start of every database (no
+ *                        checkpoint to resume from, none restarted), each write acknowledged
  */
 public record ImportResult(long copied, long bytes, long skippedExpired, long skippedExisting, long bigKeys,
-        Map<String, Long> fallbacks, long failures, int databases, double seconds) {
+        Map<String, Long> fallbacks, long failures, int databases, double seconds, boolean onePass) {
 
     public String summary() {
         return copied + " keys copied (" + String.format("%.1f", bytes / 1048576.0) + " MB) from " + databases

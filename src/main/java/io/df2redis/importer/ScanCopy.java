@@ -56,6 +56,9 @@ final class ScanCopy {
     private final StageContext context;
     private final FailureLog failureLog;
     private final ScanPosition position;
+    /** No checkpoint to resume from: every database is listed from its start in this attempt. */
+    private final boolean fromStart;
+    private boolean restarted;
     private final Pacer pacer;
     private final Function<List<byte[]>, Uni<Void>> afterScan;
     private final MetaGuard guard;
@@ -75,6 +78,7 @@ final class ScanCopy {
         this.context = context;
         this.failureLog = failureLog;
         this.position = ScanPosition.from(context.checkpoint());
+        this.fromStart = position.databases.isEmpty() && position.dbIndex == 0 && position.cursor.equals("0");
         // migrate.maxFailures counts the failures of this run: the keys an earlier run failed are not carried
         // over, the import stage copies them again once this copy ends (see CompletenessCheck).
         this.position.failures = 0;
@@ -105,6 +109,7 @@ final class ScanCopy {
             context.warn("the import checkpoint is damaged (database index " + position.dbIndex + " of the databases "
                     + position.databases + "): copying every database again from the start");
             position.restart();
+            restarted = true;
         }
         return source.send(Command.INFO, "keyspace")
                 .map(reply -> ServerInfo.parse(reply.toString()))
@@ -364,7 +369,7 @@ final class ScanCopy {
         context.progress(position.handled(), position.handled(), "keys");
         return new ImportResult(position.copied, position.bytes, position.skippedExpired, position.skippedExisting,
                 position.bigKeys, Map.copyOf(position.fallbacks), position.failures, position.databases.size(),
-                (System.nanoTime() - startedNanos) / 1e9);
+                (System.nanoTime() - startedNanos) / 1e9, fromStart && !restarted);
     }
 
     private static Uni<Void> repeat(Supplier<Uni<? extends Boolean>> step) {

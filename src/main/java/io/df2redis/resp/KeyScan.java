@@ -58,4 +58,50 @@ public final class KeyScan {
         }
         return keys;
     }
+
+    /**
+     * A random sample of about {@code rate} of database {@code db} of {@code node}: {@code DBSIZE}, then
+     * that many {@code RANDOMKEY}s, {@code count} per batch on one connection, each batch's keys not seen
+     * before handed to {@code onPage}. Costs what the sample costs, not a walk of the keyspace.
+     * {@code RANDOMKEY} picks a random bucket first, so the sample is close to uniform, not exactly.
+     */
+    public static Uni<Void> sample(RedisSide node, int db, double rate, int count, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+        return node.connect(db).chain(connection -> node.send(connection, Request.cmd(Command.DBSIZE), "DBSIZE db" + db)
+                .chain(size -> {
+                    long wanted = (long) Math.ceil(size.toLong() * rate);
+                    if (wanted == 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    java.util.Set<String> seen = new java.util.HashSet<>();
+                    long[] asked = {0};
+                    Multi<List<byte[]>> pages = Multi.createBy().repeating().uni(() -> {
+                                int batch = (int) Math.min(count, wanted - asked[0]);
+                                asked[0] += batch;
+                                List<Request> requests = new ArrayList<>(batch);
+                                for (int i = 0; i < batch; i++) {
+                                    requests.add(Request.cmd(Command.RANDOMKEY));
+                                }
+                                return node.guarded(connection.batch(requests), "RANDOMKEY db" + db)
+                                        .map(replies -> fresh(replies, seen));
+                            })
+                            .whilst(page -> asked[0] < wanted);
+                    return pages.select().where(page -> !page.isEmpty())
+                            .onItem().transformToUniAndConcatenate(page -> onPage.apply(page))
+                            .onItem().ignoreAsUni();
+                })
+                .eventually(connection::close));
+    }
+
+    private static List<byte[]> fresh(List<Response> replies, java.util.Set<String> seen) {
+        List<byte[]> keys = new ArrayList<>();
+        for (Response reply : replies) {
+            if (reply != null) {
+                byte[] key = reply.toBytes();
+                if (seen.add(new String(key, java.nio.charset.StandardCharsets.ISO_8859_1))) {
+                    keys.add(key);
+                }
+            }
+        }
+        return keys;
+    }
 }

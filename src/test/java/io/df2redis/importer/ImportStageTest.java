@@ -41,6 +41,35 @@ class ImportStageTest extends ImporterFixture {
     }
 
     /**
+     * A copy that listed every database from its start in one attempt, with every write acknowledged,
+     * proves completeness by itself: the source is walked once (the target sees no EXISTS of a second
+     * walk). A resumed copy is checked key by key.
+     */
+    @Test
+    void aCopyInOnePassWithoutFailuresWalksTheSourceOnceAndAResumedOneIsChecked() throws Exception {
+        try (RespClient client = sourceClient()) {
+            TestData.load(client, 0, "one", 400, 61);
+        }
+        MigrationConfig config = config("scan");
+        ImportStage stage = scanStage(config);
+        targetServer.command("CONFIG", "RESETSTAT");
+        StageResult fresh = await(stage.run(new TestStageContext()));
+        assertEquals(StageStatus.SUCCEEDED, fresh.status(), fresh.message());
+        assertTrue(fresh.message().contains(ImportStage.ONE_PASS), fresh.message());
+        assertTrue(!String.valueOf(targetServer.command("INFO", "commandstats")).contains("cmdstat_exists"),
+                "no second walk: " + targetServer.command("INFO", "commandstats"));
+
+        targetServer.command("FLUSHALL");
+        TestStageContext first = new TestStageContext();
+        await(stage.run(first));
+        TestStageContext resumed = new TestStageContext(first.checkpoint(), Integer.MAX_VALUE);
+        StageResult checked = await(stage.run(resumed));
+        assertEquals(StageStatus.SUCCEEDED, checked.status(), checked.message());
+        assertTrue(checked.message().contains("the target holds"), "a resumed copy is checked key by key: " + checked.message());
+        Keyspace.assertExactCopy(Keyspace.read(sourceServer.port(), 0), Keyspace.read(targetServer.port(), 0));
+    }
+
+    /**
      * Steps: 1,500 keys of 1 KB; the target out of memory after a few hundred (maxmemory, noeviction); the
      * import fails with the failed keys counted. Then the target's limit is lifted and the import resumes
      * from its checkpoint: the keys that failed before the checkpoint's cursor are copied again, and the

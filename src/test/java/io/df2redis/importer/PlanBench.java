@@ -50,10 +50,15 @@ public final class PlanBench {
                 Files.writeString(file, "source: {type: redis, addr: \"" + source.address() + "\"}\n"
                         + "target: {seed: \"" + target.address() + "\"}\n"
                         + "stateDir: " + state + "\n"
-                        + "migrate: {mode: snapshot}\n");
+                        + "migrate: {mode: snapshot" + importerSettings(source) + "}\n");
                 long begin = System.nanoTime();
-                Process process = new ProcessBuilder(launcher.toString(), "migrate", "--config", file.toString())
-                        .redirectErrorStream(true).redirectOutput(home.resolve("migrate-" + run + ".log").toFile()).start();
+                ProcessBuilder migrate = new ProcessBuilder(launcher.toString(), "migrate", "--config", file.toString())
+                        .redirectErrorStream(true).redirectOutput(home.resolve("migrate-" + run + ".log").toFile());
+                String javaOpts = System.getProperty("bench.javaOpts");
+                if (javaOpts != null) {
+                    migrate.environment().put("JAVA_OPTS", javaOpts);
+                }
+                Process process = migrate.start();
                 long runPeakKb = 0;
                 while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
                     runPeakKb = Math.max(runPeakKb, peakRss(process.pid()));
@@ -89,6 +94,22 @@ public final class PlanBench {
         System.exit(differences == 0 ? 0 : 1);
     }
 
+    /**
+     * {@code -Dbench.importer=rdb}: the embedded RDB importer on a snapshot the source saved just before
+     * ({@code SAVE}); the scan importer (the file's default) otherwise.
+     */
+    private static String importerSettings(LocalRedis source) throws Exception {
+        if (!"rdb".equals(System.getProperty("bench.importer"))) {
+            return "";
+        }
+        source.command("SAVE");
+        @SuppressWarnings("unchecked")
+        List<Object> dir = (List<Object>) source.command("CONFIG", "GET", "dir");
+        @SuppressWarnings("unchecked")
+        List<Object> name = (List<Object>) source.command("CONFIG", "GET", "dbfilename");
+        return ", importer: rdb, snapshotPath: \"" + Path.of(String.valueOf(dir.get(1)), String.valueOf(name.get(1))) + "\"";
+    }
+
     /** The process's peak resident set (VmHWM) in kB, 0 once it is gone. */
     private static long peakRss(long pid) {
         try {
@@ -106,13 +127,12 @@ public final class PlanBench {
     private static String stageTimes(Path statusFile) throws Exception {
         JsonNode status = new ObjectMapper().readTree(statusFile.toFile());
         List<String> parts = new ArrayList<>();
-        status.path("stages").fields().forEachRemaining(stage -> {
-            JsonNode s = stage.getValue();
+        for (JsonNode s : status.path("stages")) {
             if (s.hasNonNull("startedAt") && s.hasNonNull("finishedAt")) {
                 Duration took = Duration.between(Instant.parse(s.get("startedAt").asText()), Instant.parse(s.get("finishedAt").asText()));
-                parts.add(stage.getKey() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
+                parts.add(s.path("name").asText() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
             }
-        });
+        }
         return String.join(", ", parts);
     }
 }

@@ -26,11 +26,19 @@ class TargetWriterTest extends ImporterFixture {
     @ValueSource(booleans = {false, true})
     void copiesByValueWhenTheTargetRefusesThePayload(boolean withTtl) {
         List<KeyRecord> records = new ArrayList<>();
+        List<byte[]> streams = new ArrayList<>();
         Random random = new Random(withTtl ? 11 : 12);
         try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
             for (String type : TestData.TYPES) {
                 byte[] key = TestData.key("refused-" + type, 1, random);
                 client.pipeline(TestData.write(type, key, random));
+                if (type.equals("stream")) {
+                    // a consumer group in use: 5 entries delivered to c1, 2 of them claimed by c2, a consumer with nothing pending
+                    client.ok("XREADGROUP", "GROUP", "readers", "c1", "COUNT", 5, "STREAMS", key, ">");
+                    client.ok("XAUTOCLAIM", key, "readers", "c2", 0, "0-0", "COUNT", 2);
+                    client.ok("XGROUP", "CREATECONSUMER", key, "readers", "idle");
+                    streams.add(key);
+                }
                 long expireAt = KeyRecord.NO_EXPIRY;
                 if (withTtl) {
                     expireAt = System.currentTimeMillis() + 600_000;
@@ -57,6 +65,32 @@ class TargetWriterTest extends ImporterFixture {
         for (String type : TestData.TYPES) {
             assertEquals(1L, report.fallbacks().get(type), "fallbacks of " + type);
         }
+        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+            for (byte[] stream : streams) {
+                List<String> pending = pending(client, stream);
+                assertEquals(5, pending.size(), pending.toString());
+                assertEquals(pending, pending(targetClient, stream), "pending entries (id, consumer, deliveries) copied by value");
+                assertEquals(consumers(client, stream), consumers(targetClient, stream));
+                assertEquals(List.of("c1", "c2", "idle"), consumers(targetClient, stream));
+            }
+        }
+    }
+
+    private static List<String> pending(RespClient client, byte[] stream) {
+        List<String> entries = new ArrayList<>();
+        for (Object entry : (List<?>) client.ok("XPENDING", stream, "readers", "-", "+", 100)) {
+            List<?> fields = (List<?>) entry;
+            entries.add(RespClient.text(fields.get(0)) + " " + RespClient.text(fields.get(1)) + " " + fields.get(3));
+        }
+        return entries;
+    }
+
+    private static List<String> consumers(RespClient client, byte[] stream) {
+        List<String> names = new ArrayList<>();
+        for (Object consumer : (List<?>) client.ok("XINFO", "CONSUMERS", stream, "readers")) {
+            names.add(RespClient.text(((List<?>) consumer).get(1)));
+        }
+        return names;
     }
 
     @ParameterizedTest

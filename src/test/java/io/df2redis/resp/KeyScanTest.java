@@ -74,6 +74,33 @@ class KeyScanTest {
         assertTrue(pages.get() > 10, "several pages: " + pages.get());
     }
 
+    /** A sample costs its size: DBSIZE and that share of RANDOMKEYs in batches, no SCAN; each key handed on once. */
+    @Test
+    void aSampleAsksForItsShareOfTheKeysWithoutWalkingThem() throws Exception {
+        List<List<String>> writes = new ArrayList<>();
+        writes.add(List.of("SELECT", "3"));
+        for (int i = 0; i < 4000; i++) {
+            writes.add(List.of("SET", "sample:" + i, "v"));
+        }
+        server.pipeline(writes);
+        server.command("CONFIG", "RESETSTAT");
+        List<String> seen = new ArrayList<>();
+        AtomicInteger pages = new AtomicInteger();
+        try (RedisSide side = side(server.address())) {
+            KeyScan.sample(side, 3, 0.05, 50, page -> {
+                pages.incrementAndGet();
+                page.forEach(key -> seen.add(new String(key, StandardCharsets.UTF_8)));
+                return Uni.createFrom().voidItem();
+            }).await().atMost(Duration.ofSeconds(30));
+        }
+        String stats = String.valueOf(server.command("INFO", "commandstats"));
+        assertTrue(stats.contains("cmdstat_randomkey:calls=200,"), stats);
+        assertTrue(!stats.contains("cmdstat_scan"), "no walk: " + stats);
+        assertEquals(seen.size(), new HashSet<>(seen).size(), "each key handed on once");
+        assertTrue(seen.size() > 150 && seen.stream().allMatch(k -> k.startsWith("sample:")), seen.size() + " keys of db 3");
+        assertTrue(pages.get() >= 4, "in batches of at most 50: " + pages.get());
+    }
+
     @Test
     void emptyPagesAreNotHandedOnSoAHandlerCanSendItsKeysAsArguments() throws Exception {
         for (int i = 0; i < 2000; i++) {

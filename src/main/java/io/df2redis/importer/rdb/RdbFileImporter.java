@@ -97,7 +97,7 @@ public class RdbFileImporter implements Importer {
                         .chain(preflight -> writer.open().replaceWith(preflight))
                         .chain(preflight -> copy(context, writer, preflight.file(), version, alreadyRead, alreadyWritten, preflight)))
                 .map(copied -> new ImportResult(copied.written, copied.bytes, copied.expired, 0, 0, Map.of(), copied.failed,
-                        copied.databases, (System.nanoTime() - started) / 1e9));
+                        copied.databases, (System.nanoTime() - started) / 1e9, false));
     }
 
     /** What the preflight found. */

@@ -275,7 +275,7 @@ public class RdbCliImporter implements Importer {
                 }
                 context.progress(size, size, "bytes");
                 return new ImportResult(0, size, outcome.expired(), outcome.busyKeys(), 0, Map.of(), outcome.failed(),
-                        config.source().db().isPresent() ? 1 : 0, seconds);
+                        config.source().db().isPresent() ? 1 : 0, seconds, false);
             }
             case 255 -> throw new IllegalStateException("rmt could not connect to the target or hit a fatal error (exit 255); "
                     + "last log lines: " + String.join(" | ", outcome.lastLines()));

@@ -123,6 +123,49 @@ public final class JournalReader {
         return new Batch(List.copyOf(keys.values()), taken, last, oldest, pending);
     }
 
+    /**
+     * Which of {@code keys} (of database {@code db}) have an intent after {@code after} and at most at
+     * {@code through}: keys a client wrote in that span. Reads only those records, line by line, and keeps
+     * nothing but the answer (bounded by {@code keys}).
+     *
+     * @return the written keys, as Base64 (the journal's own spelling)
+     */
+    public java.util.Set<String> writtenBetween(long after, long through, int db, java.util.Collection<byte[]> keys) throws IOException {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        keys.forEach(k -> wanted.add(Base64.getEncoder().encodeToString(k)));
+        java.util.Set<String> written = new java.util.HashSet<>();
+        if (through <= after || wanted.isEmpty()) {
+            return written;
+        }
+        String database = Integer.toString(db);
+        read:
+        for (Path segment : segmentsFrom(after + 1)) {
+            try (BufferedReader lines = Files.newBufferedReader(segment, StandardCharsets.US_ASCII)) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    String[] fields = line.split(" ");
+                    long seq = sequence(fields);
+                    if (seq < 0 || seq > through) {
+                        break read;
+                    }
+                    if (seq <= after || !fields[0].equals("I") || !fields[3].equals(database)) {
+                        continue;
+                    }
+                    for (int i = 5; i < fields.length; i++) {
+                        if (wanted.contains(fields[i])) {
+                            written.add(fields[i]);
+                        }
+                    }
+                    if (written.size() == wanted.size()) {
+                        break read;
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // pruned meanwhile: the next segment goes on
+            }
+        }
+        return written;
+    }
+
     private record Record(long seq, long millis, int db, String[] fields) {
     }
 

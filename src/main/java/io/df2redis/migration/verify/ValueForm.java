@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * A key's value in a form that does not depend on its encoding: used when two DUMP payloads differ
  * (a listpack on one side, a hashtable on the other; Dragonfly's and Redis's payloads). Hashes, sets
- * and sorted sets are compared as sorted members, lists and streams in order.
+ * and sorted sets are compared as sorted members, lists and streams in order; a stream's consumer groups
+ * by name, last-delivered id and pending count.
  */
 final class ValueForm {
 
@@ -35,12 +36,50 @@ final class ValueForm {
                     if (kind.equals("hash")) {
                         return hash(side, db, key);
                     }
+                    if (kind.equals("stream")) {
+                        return side.send(db, read, "XRANGE")
+                                .chain(entries -> groups(side, db, key)
+                                        .map(groups -> "stream:" + canonical(entries, kind) + " groups:" + groups));
+                    }
                     if (read == null) {
                         return Uni.createFrom().item(kind);
                     }
                     return side.send(db, read, kind.toUpperCase() + " read")
                             .map(value -> kind + ":" + canonical(value, kind));
                 });
+    }
+
+    /**
+     * A stream's consumer groups as the applications see them: name, last-delivered id and number of
+     * pending entries (not delivery times, which each side keeps by its own clock).
+     */
+    private static Uni<String> groups(SideAccess side, int db, byte[] key) {
+        return side.send(db, Request.cmd(Command.XINFO).arg("GROUPS").arg(key), "XINFO GROUPS")
+                .map(groups -> {
+                    List<String> parts = new ArrayList<>();
+                    if (groups != null) {
+                        for (Response group : groups) {
+                            parts.add(field(group, "name") + "@" + field(group, "last-delivered-id") + "/" + field(group, "pending"));
+                        }
+                    }
+                    Collections.sort(parts);
+                    return "[" + String.join(",", parts) + "]";
+                });
+    }
+
+    /** A field of a RESP3 map or of a RESP2 flat name/value array, as text ("" when the side does not report it). */
+    private static String field(Response reply, String name) {
+        if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
+            Response value = reply.get(name);
+            return value == null ? "" : value.toString();
+        }
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            if (name.equals(reply.get(i).toString())) {
+                Response value = reply.get(i + 1);
+                return value == null ? "" : value.toString();
+            }
+        }
+        return "";
     }
 
     /** Fields then their values: flat arrays in RESP2 and RESP3 alike (HGETALL is a map in RESP3). */

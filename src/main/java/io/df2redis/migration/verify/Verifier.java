@@ -22,22 +22,26 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
  * Phase 7 of the migration model: compares the authoritative side with the other, key by key, in
  * both directions (existence, value by DUMP payload and by value when the encodings differ, TTL within
- * {@code verify.ttlTolerance}). A difference is checked again once the journal drain has passed the
- * records written meanwhile (in-flight writes make transient differences), then repaired through the
- * drain (so a repair never races a drain of the same key) and checked again, up to {@code verify.rounds};
- * what still differs is a mismatch, written with its key to {@code <stateDir>/mismatches.jsonl}.
+ * {@code verify.ttlTolerance}). A difference is checked again in a settled comparison: once the journal
+ * drain has applied every record that existed when it began, and judged only when no write to the key
+ * was journaled during it (in-flight writes make transient differences; a key written during each of
+ * {@link #SETTLE_ATTEMPTS} such comparisons is busy, a hot key, never a mismatch). A real difference is
+ * repaired through the drain (so a repair never races a drain of the same key) and checked again, up to
+ * {@code verify.rounds}; what still differs is a mismatch, written with its key to
+ * {@code <stateDir>/mismatches.jsonl}.
  * Never writes either side itself.
  */
 @ApplicationScoped
 public class Verifier {
 
     static final int PAGE = 500;
+    /** Settled comparisons of a key that is written during each before it counts as busy. */
+    static final int SETTLE_ATTEMPTS = 5;
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
@@ -61,6 +65,8 @@ public class Verifier {
         public long differences;
         public long transientDifferences;
         public long repaired;
+        /** Keys written during each of their settled comparisons (hot keys): neither equal nor a mismatch. */
+        public long busy;
         public long mismatched;
         public final List<String> mismatchedKeys = new ArrayList<>();
         public long throughSeq;
@@ -70,13 +76,15 @@ public class Verifier {
             differences += other.differences;
             transientDifferences += other.transientDifferences;
             repaired += other.repaired;
+            busy += other.busy;
             mismatched += other.mismatched;
             other.mismatchedKeys.stream().limit(20 - mismatchedKeys.size()).forEach(mismatchedKeys::add);
         }
 
         public String summary() {
             return checked + " keys checked, " + differences + " differences (" + transientDifferences + " transient, "
-                    + repaired + " repaired), " + mismatched + " mismatches"
+                    + repaired + " repaired" + (busy == 0 ? "" : ", " + busy + " busy: written during every comparison") + "), "
+                    + mismatched + " mismatches"
                     + (mismatchedKeys.isEmpty() ? "" : " e.g. " + String.join(", ", mismatchedKeys));
         }
     }
@@ -229,10 +237,8 @@ public class Verifier {
             Report total, Consumer<Report> progress) {
         return scanClients(side == session.authoritative ? session.authoritativeRole : session.otherRole)
                 .chain(clients -> Multi.createFrom().iterable(clients)
-                        .onItem().transformToUniAndConcatenate(client -> scanNode(client, db, page -> {
-                            List<byte[]> picked = rate >= 1 ? page
-                                    : page.stream().filter(k -> ThreadLocalRandom.current().nextDouble() < rate).toList();
-                            List<byte[]> keys = picked.stream().filter(k -> !internal(k)).toList();
+                        .onItem().transformToUniAndConcatenate(client -> keysOf(client, db, rate, page -> {
+                            List<byte[]> keys = page.stream().filter(k -> !internal(k)).toList();
                             if (keys.isEmpty()) {
                                 return Uni.createFrom().voidItem();
                             }
@@ -263,7 +269,11 @@ public class Verifier {
         return Uni.createFrom().item(List.of(role.equals("source") ? redis.source() : redis.target()));
     }
 
-    private Uni<Void> scanNode(RedisSide client, int db, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+    /** Every key of the node's database (a full pass), or a random sample of {@code rate} of them. */
+    private Uni<Void> keysOf(RedisSide client, int db, double rate, java.util.function.Function<List<byte[]>, Uni<Void>> onPage) {
+        if (rate < 1) {
+            return KeyScan.sample(client, db, rate, PAGE, onPage);
+        }
         return KeyScan.pages(client, db, null, PAGE, (connection, page) -> onPage.apply(page));
     }
 
@@ -285,17 +295,18 @@ public class Verifier {
     }
 
     /**
-     * Round 1: wait for the drain to pass what the journal holds now, then compare again (transient
-     * differences vanish). Further rounds: repair through the drain, compare again.
+     * Round 1: a settled comparison (below), which transient differences do not survive. Further rounds:
+     * repair through the drain, then a settled comparison again. A key written during every settled
+     * comparison is busy, not a mismatch: the drain copies it again for each of those writes.
      */
     private Uni<Void> settle(Session session, int db, List<Difference> found, Report total) {
         total.differences += found.size();
-        return Uni.createFrom().item(drain::readHead)
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(head -> drain.awaitApplied(head, config.verify().recheckTimeout()))
-                .chain(() -> compare(session, db, keysOf(found)))
-                .invoke(still -> total.transientDifferences += found.size() - still.size())
-                .chain(still -> repairRounds(session, db, still, total, 1));
+        return settled(session, db, keysOf(found), 1)
+                .invoke(judged -> {
+                    total.busy += judged.busy();
+                    total.transientDifferences += found.size() - judged.differing().size() - judged.busy();
+                })
+                .chain(judged -> repairRounds(session, db, judged.differing(), total, 1));
     }
 
     private Uni<Void> repairRounds(Session session, int db, List<Difference> still, Report total, int round) {
@@ -306,9 +317,68 @@ public class Verifier {
             return mismatched(session, db, still, total);
         }
         return drain.repair(db, keysOf(still))
-                .chain(() -> compare(session, db, keysOf(still)))
-                .invoke(after -> total.repaired += still.size() - after.size())
-                .chain(after -> repairRounds(session, db, after, total, round + 1));
+                .chain(() -> settled(session, db, keysOf(still), 1))
+                .invoke(after -> {
+                    total.busy += after.busy();
+                    total.repaired += still.size() - after.differing().size() - after.busy();
+                })
+                .chain(after -> repairRounds(session, db, after.differing(), total, round + 1));
+    }
+
+    /** What settled comparisons found: keys that differ with no write to explain it, and how many stayed busy. */
+    record Settled(List<Difference> differing, int busy) {
+    }
+
+    /**
+     * A settled comparison: note the journal's head, wait (at most {@code verify.recheckTimeout}) until the
+     * drain has applied every record up to it (so every write journaled before the comparison began is
+     * answered and copied), compare, then look in the journal for intents written since that head. A key
+     * that differs with no such intent differs for a reason no write in flight explains: a real difference.
+     * A key that differs and was written meanwhile proves nothing either way and is compared again, up to
+     * {@link #SETTLE_ATTEMPTS} times; still written during each, it is busy (a hot key), never a mismatch.
+     */
+    private Uni<Settled> settled(Session session, int db, List<byte[]> keys, int attempt) {
+        return Uni.createFrom().item(drain::readHead)
+                // Journal files: off the event loop.
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(start -> drain.awaitApplied(start, config.verify().recheckTimeout())
+                        .chain(() -> compare(session, db, keys))
+                        .chain(found -> found.isEmpty() ? Uni.createFrom().item(new Settled(List.of(), 0))
+                                : Uni.createFrom().item(() -> writtenSince(start, db, found))
+                                        // Journal files: off the event loop.
+                                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                                        .chain(written -> split(session, db, found, written, attempt))));
+    }
+
+    private Uni<Settled> split(Session session, int db, List<Difference> found, java.util.Set<String> written, int attempt) {
+        List<Difference> differing = new ArrayList<>();
+        List<byte[]> busy = new ArrayList<>();
+        for (Difference difference : found) {
+            if (written.contains(java.util.Base64.getEncoder().encodeToString(difference.key()))) {
+                busy.add(difference.key());
+            } else {
+                differing.add(difference);
+            }
+        }
+        if (busy.isEmpty() || attempt >= SETTLE_ATTEMPTS) {
+            return Uni.createFrom().item(new Settled(differing, busy.size()));
+        }
+        return settled(session, db, busy, attempt + 1)
+                .map(again -> {
+                    List<Difference> all = new ArrayList<>(differing);
+                    all.addAll(again.differing());
+                    return new Settled(all, again.busy());
+                });
+    }
+
+    /** The keys of {@code found} with a journal intent after {@code start} (blocking file reads). */
+    private java.util.Set<String> writtenSince(long start, int db, List<Difference> found) {
+        long now = drain.readHead();
+        try {
+            return new JournalReader(paths.walDir()).writtenBetween(start, now, db, keysOf(found));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
+        }
     }
 
     private Uni<Void> mismatched(Session session, int db, List<Difference> still, Report total) {
@@ -384,6 +454,7 @@ public class Verifier {
             s.metrics.merge("verify_keys_checked", (double) report.checked, Double::sum);
             s.metrics.merge("verify_differences", (double) report.differences, Double::sum);
             s.metrics.merge("verify_repaired", (double) report.repaired, Double::sum);
+            s.metrics.merge("verify_busy", (double) report.busy, Double::sum);
             s.metrics.merge("verify_mismatches", (double) report.mismatched, Double::sum);
             s.metrics.put("verify_last_pass_mismatches", (double) report.mismatched);
         });

@@ -62,8 +62,8 @@ public class VerifyStage implements Stage {
     }
 
     /**
-     * One pass, then the verdict. A pass whose real differences (repaired or mismatched; transient ones do
-     * not count) exceed {@code verify.maxDifferenceRate} of the keys it checked says the copy cannot be
+     * One pass, then the verdict. A pass whose real differences (repaired or mismatched; transient and busy
+     * ones do not count) exceed {@code verify.maxDifferenceRate} of the keys it checked says the copy cannot be
      * trusted: repairing what a sample happened to pick leaves the same share wrong elsewhere. So full passes
      * follow (the decision is checkpointed, so a resume runs them too) until one stays within the rate; after
      * {@link #FULL_PASSES} full passes above it the stage blocks with the reason.
@@ -75,13 +75,14 @@ public class VerifyStage implements Stage {
                     // The finding adds up every pass of the stage: a repair of an earlier pass stays visible.
                     stage.add(report);
                     context.finding("verify", Map.of("mode", mode.name().toLowerCase(), "passes", passes, "checked", stage.checked,
-                            "differences", stage.differences, "repaired", stage.repaired, "mismatches", stage.mismatched));
+                            "differences", stage.differences, "repaired", stage.repaired, "busy", stage.busy, "mismatches", stage.mismatched));
                     if (report.mismatched > 0) {
                         return Uni.createFrom().item(StageResult.blocked(report.summary() + "; see "
                                 + "mismatches.jsonl in the state directory, fix the keys, then resume"));
                     }
                     double maxRate = config.verify().maxDifferenceRate();
-                    long real = report.differences - report.transientDifferences;
+                    // busy keys (written during each of their comparisons) are in flight, not wrong
+                    long real = report.differences - report.transientDifferences - report.busy;
                     if (report.checked > 0 && real > maxRate * report.checked) {
                         String found = real + " of the " + report.checked + " keys checked differing (" + percent((double) real / report.checked)
                                 + ", repaired), more than verify.maxDifferenceRate (" + percent(maxRate) + ")";
