@@ -50,6 +50,16 @@ public final class ProxyConsoleClient {
                 "POST /journal/applied");
     }
 
+    /** The script bodies recorded by the proxy ({@code bodies}: base64) and its script figures ({@code scripts}). */
+    public Uni<JsonNode> scripts() {
+        return call(HttpRequest.newBuilder(base.resolve("/scripts")).GET(), "GET /scripts");
+    }
+
+    /** Has the proxy record a script body found elsewhere (the source's own list), so that its EVALSHA runs on both sides. */
+    public Uni<JsonNode> recordScript(byte[] body) {
+        return call(HttpRequest.newBuilder(base.resolve("/scripts")).POST(HttpRequest.BodyPublishers.ofByteArray(body)), "POST /scripts");
+    }
+
     public Uni<JsonNode> fence(boolean on, String mode) {
         String query = "/fence?state=" + (on ? "on" : "off") + (mode == null ? "" : "&mode=" + mode);
         return call(HttpRequest.newBuilder(base.resolve(query)).POST(HttpRequest.BodyPublishers.noBody()), "POST /fence");

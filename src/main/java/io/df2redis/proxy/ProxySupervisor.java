@@ -471,6 +471,7 @@ public class ProxySupervisor {
             s.metrics.put("proxy_inflight_writes", (double) status.path("inflight").asLong());
             s.metrics.put("proxy_fenced_writes", (double) status.path("fence").path("refused").asLong());
         });
+        io.df2redis.migration.scripts.ScriptCopy.counted(store, status);
         String unmirrorable = status.path("unmirrorable").toString();
         if (!unmirrorable.equals(lastUnmirrorable) && status.path("unmirrorable").size() > 0) {
             lastUnmirrorable = unmirrorable;

@@ -37,6 +37,8 @@ public class MigrationStatus {
     public Map<String, Object> drain = new LinkedHashMap<>();
     /** The read cutover: batch, share, gate state and reason; {@code writesFlipped} once the target is primary. */
     public Map<String, Object> cutover = new LinkedHashMap<>();
+    /** Lua scripts: undeclared keys allowed, runs counted and verified, bodies copied and loaded. */
+    public ScriptState scripts = new ScriptState();
     /** The write cutover's attempts: pause per attempt, outcome, reason. */
     public Map<String, Object> fence = new LinkedHashMap<>();
     public List<MigrationEvent> recentEvents = new ArrayList<>();

@@ -141,9 +141,10 @@ class ClusterTargetTest extends ImporterFixture {
                 + "stateDir: precheck-state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\n");
         io.df2redis.config.MigrationConfig config = io.df2redis.config.MigrationConfigLoader.load(file, Map.of());
         io.vertx.mutiny.core.Vertx vertx = io.vertx.mutiny.core.Vertx.vertx();
-        try {
+        try (io.df2redis.state.StatusStore store = io.df2redis.state.StatusStore.open(home.resolve("precheck-status.json"))) {
             io.df2redis.migration.engine.StageResult result = new io.df2redis.migration.stage.PrecheckStage(
-                    new io.df2redis.resp.RedisEndpoints(vertx, config), config).run(new TestStageContext())
+                    new io.df2redis.resp.RedisEndpoints(vertx, config), config, new io.df2redis.migration.scripts.UndeclaredKeys(store))
+                    .run(new TestStageContext())
                     .await().atMost(Duration.ofSeconds(30));
             assertEquals(io.df2redis.state.StageStatus.FAILED, result.status(), result.message());
             assertTrue(result.message().contains("keys outside database 0 (db2: 1 keys)")

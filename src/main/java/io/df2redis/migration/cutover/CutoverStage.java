@@ -6,6 +6,7 @@ import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.migration.scripts.ScriptCopy;
 import io.df2redis.migration.verify.FullPassDue;
 import io.df2redis.migration.verify.Verifier;
 import io.df2redis.proxy.ProxySupervisor;
@@ -40,9 +41,11 @@ public class CutoverStage implements Stage {
     private final Verifier verifier;
     private final StatusStore store;
     private final CutoverControl control;
+    private final ScriptCopy scripts;
 
     public CutoverStage(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, Verifier verifier,
-            StatusStore store, CutoverControl control) {
+            StatusStore store, CutoverControl control, ScriptCopy scripts) {
+        this.scripts = scripts;
         this.config = config;
         this.proxy = proxy;
         this.drain = drain;
@@ -85,17 +88,24 @@ public class CutoverStage implements Stage {
                 });
     }
 
-    /** A possible-loss window forces a full pass before any cutover step. */
+    /**
+     * A possible-loss window, or script runs that may have written undeclared keys, force a full pass before
+     * any cutover step (the script counters are read from the proxy first).
+     */
     private Uni<StageResult> fullPassIfDue(StageContext context) {
-        FullPassDue due = FullPassDue.read(store);
+        return scripts.refreshRuns()
+                .chain(() -> fullPass(context, FullPassDue.read(store)));
+    }
+
+    private Uni<StageResult> fullPass(StageContext context, FullPassDue due) {
         if (!due.due()) {
             return Uni.createFrom().nullItem();
         }
-        context.warn("the proxy was down unexpectedly: a full verify pass runs before the read cutover");
+        context.warn("a full verify pass runs before the read cutover: " + due.reason());
         return verifier.scanPass(1.0, report -> context.progress(report.checked, null, "keys verified"))
                 .chain(report -> {
                     if (report.mismatched > 0) {
-                        return backToSource(context, "full verify after a proxy outage: " + report.summary());
+                        return backToSource(context, "full verify (" + due.reason() + "): " + report.summary());
                     }
                     due.markCovered(store);
                     return Uni.createFrom().nullItem();
@@ -125,7 +135,9 @@ public class CutoverStage implements Stage {
         }
         MigrationConfig.Batch batch = batches.get(index);
         return awaitGoAhead(context, batches, index)
-                .chain(() -> runBatch(context, batches, index, batch))
+                .chain(() -> index == 0 ? Uni.createFrom().<StageResult>nullItem() : fullPassIfDue(context))
+                .call(blocked -> blocked != null ? Uni.createFrom().voidItem() : scripts.loadOntoTarget(context))
+                .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : runBatch(context, batches, index, batch))
                 .chain(result -> result != null ? Uni.createFrom().item(result)
                         : context.saveCheckpoint(Map.of("batch", index + 1))
                                 .chain(() -> batchesFrom(context, batches, index + 1)));

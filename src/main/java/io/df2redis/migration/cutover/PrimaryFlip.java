@@ -4,6 +4,7 @@ import io.df2redis.config.MigrationConfig;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.migration.journal.JournalDrain;
+import io.df2redis.migration.scripts.ScriptCopy;
 import io.df2redis.migration.verify.FullPassDue;
 import io.df2redis.migration.verify.Verifier;
 import io.df2redis.state.StatusStore;
@@ -37,9 +38,11 @@ public class PrimaryFlip {
     private final StatusStore store;
     private final MigrationConfig config;
     private final io.df2redis.proxy.ProxySupervisor proxy;
+    private final ScriptCopy scripts;
 
     public PrimaryFlip(WriteFlip flip, JournalDrain drain, Verifier verifier, StatusStore store, MigrationConfig config,
-            io.df2redis.proxy.ProxySupervisor proxy) {
+            io.df2redis.proxy.ProxySupervisor proxy, ScriptCopy scripts) {
+        this.scripts = scripts;
         this.flip = flip;
         this.drain = drain;
         this.verifier = verifier;
@@ -56,6 +59,7 @@ public class PrimaryFlip {
                     if (primary.writesFlipped() != Boolean.TRUE.equals(store.read(s -> s.cutover.get("writesFlipped")))) {
                         return fullPassIfDue(context, primary)
                                 .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : drainCaughtUp(context, primary))
+                                .call(blocked -> blocked != null ? Uni.createFrom().voidItem() : loadScripts(context, primary))
                                 .chain(blocked -> blocked != null ? Uni.createFrom().item(blocked) : attempt(context, primary, 1));
                     }
                     return Uni.createFrom().item(StageResult.succeeded(finished
@@ -117,18 +121,30 @@ public class PrimaryFlip {
                 });
     }
 
-    /** A full pass when a possible-loss window is not covered yet; the blocked result when it finds differences. */
+    /** The scripts seen through the proxy, loaded on the side about to become primary (EVALSHA works there after the flip). */
+    private Uni<Integer> loadScripts(StageContext context, PrimarySide primary) {
+        return primary == PrimarySide.TARGET ? scripts.loadOntoTarget(context) : scripts.loadOntoSource(context);
+    }
+
+    /**
+     * A full pass when a possible-loss window or script runs that may have written undeclared keys are not
+     * covered yet; the blocked result when it finds differences.
+     */
     private Uni<StageResult> fullPassIfDue(StageContext context, PrimarySide primary) {
-        FullPassDue due = FullPassDue.read(store);
+        return scripts.refreshRuns()
+                .chain(() -> fullPass(context, primary, FullPassDue.read(store)));
+    }
+
+    private Uni<StageResult> fullPass(StageContext context, PrimarySide primary, FullPassDue due) {
         if (!due.due()) {
             return Uni.createFrom().nullItem();
         }
-        context.warn("the proxy was down unexpectedly: a full verify pass runs before the "
-                + (primary == PrimarySide.TARGET ? "write cutover" : "flip back to the source"));
+        context.warn("a full verify pass runs before the " + (primary == PrimarySide.TARGET ? "write cutover" : "flip back to the source")
+                + ": " + due.reason());
         return verifier.scanPass(1.0, report -> context.progress(report.checked, null, "keys verified"))
                 .map(report -> {
                     if (report.mismatched > 0) {
-                        return StageResult.blocked("full verify after a proxy outage: " + report.summary());
+                        return StageResult.blocked("full verify (" + due.reason() + "): " + report.summary());
                     }
                     due.markCovered(store);
                     return null;

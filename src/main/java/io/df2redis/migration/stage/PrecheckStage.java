@@ -1,6 +1,7 @@
 package io.df2redis.migration.stage;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.scripts.UndeclaredKeys;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
@@ -31,8 +32,10 @@ public class PrecheckStage implements Stage {
 
     private final RedisEndpoints redis;
     private final MigrationConfig config;
+    private final UndeclaredKeys undeclaredKeys;
 
-    public PrecheckStage(RedisEndpoints redis, MigrationConfig config) {
+    public PrecheckStage(RedisEndpoints redis, MigrationConfig config, UndeclaredKeys undeclaredKeys) {
+        this.undeclaredKeys = undeclaredKeys;
         this.redis = redis;
         this.config = config;
     }
@@ -53,7 +56,8 @@ public class PrecheckStage implements Stage {
                 .unis(identify(redis.source()), identifyTarget(), proxyRuntime())
                 .asTuple()
                 .chain(checks -> databases(checks.getItem1())
-                        .map(problems -> evaluate(context, checks.getItem1(), checks.getItem2(), checks.getItem3(), problems)));
+                        .map(problems -> evaluate(context, checks.getItem1(), checks.getItem2(), checks.getItem3(), problems))
+                        .call(result -> undeclaredKeys.check(context, redis.source(), checks.getItem1())));
     }
 
     private Uni<ServerInfo> identify(RedisSide side) {

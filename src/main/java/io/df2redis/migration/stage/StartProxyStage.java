@@ -20,8 +20,10 @@ public class StartProxyStage implements Stage {
 
     private final ProxySupervisor supervisor;
     private final MigrationConfig config;
+    private final io.df2redis.migration.scripts.ScriptCopy scripts;
 
-    public StartProxyStage(ProxySupervisor supervisor, MigrationConfig config) {
+    public StartProxyStage(ProxySupervisor supervisor, MigrationConfig config, io.df2redis.migration.scripts.ScriptCopy scripts) {
+        this.scripts = scripts;
         this.supervisor = supervisor;
         this.config = config;
     }
@@ -44,6 +46,7 @@ public class StartProxyStage implements Stage {
         }
         return supervisor.start(RouteKind.DUAL_WRITE, context.resumed())
                 .invoke(info -> context.finding("proxy", info))
+                .call(() -> scripts.copyFromSource(context))
                 .map(info -> StageResult.succeeded("proxy ready on " + config.proxy().endpoint() + " (pid " + info.get("pid")
                         + "): writes go to the source and are mirrored to the target, every write is journaled; "
                         + "point applications at " + config.proxy().endpoint()));

@@ -52,8 +52,7 @@ public class VerifyStage implements Stage {
         boolean escalated = Boolean.TRUE.equals(context.checkpoint().get(ESCALATED));
         MigrationConfig.VerifyMode mode = due.due() || escalated ? MigrationConfig.VerifyMode.FULL : config.verify().mode();
         if (due.due()) {
-            context.warn("a full pass runs: the proxy was down unexpectedly (" + due.windows()
-                    + " possible-loss window(s)) and a write may lack its commit record");
+            context.warn("a full pass runs: " + due.reason());
         }
         if (escalated) {
             context.warn("a full pass runs: an earlier pass found more than verify.maxDifferenceRate of its keys differing");

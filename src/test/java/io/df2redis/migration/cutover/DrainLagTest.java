@@ -18,6 +18,7 @@ import io.df2redis.proxy.RouteKind;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
 import io.df2redis.state.StatusStore;
+import io.df2redis.migration.scripts.ScriptCopy;
 import io.vertx.mutiny.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,14 +188,14 @@ class DrainLagTest {
     }
 
     private record Parts(int port, MigrationConfig config, StatusStore store, ProxySupervisor proxy, JournalDrain drain,
-            Verifier verifier, WriteFlip writeFlip) implements AutoCloseable {
+            Verifier verifier, WriteFlip writeFlip, RedisEndpoints redis) implements AutoCloseable {
 
         CutoverStage cutover() {
-            return new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl());
+            return new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(), new ScriptCopy(proxy, redis, store));
         }
 
         PrimaryFlip flip() {
-            return new PrimaryFlip(writeFlip, drain, verifier, store, config, proxy);
+            return new PrimaryFlip(writeFlip, drain, verifier, store, config, proxy, new ScriptCopy(proxy, redis, store));
         }
 
         @Override
@@ -227,6 +228,6 @@ class DrainLagTest {
         WriteFlip flip = new WriteFlip(config, proxy, drain, verifier, redis, store, events);
         proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
         drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-        return new Parts(port, config, store, proxy, drain, verifier, flip);
+        return new Parts(port, config, store, proxy, drain, verifier, flip, redis);
     }
 }

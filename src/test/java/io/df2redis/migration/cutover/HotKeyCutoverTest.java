@@ -102,7 +102,8 @@ class HotKeyCutoverTest {
             ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
             JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
             Verifier verifier = new Verifier(config, paths, redis, drain, store);
-            CutoverStage cutover = new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl());
+            CutoverStage cutover = new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(),
+                    new io.df2redis.migration.scripts.ScriptCopy(proxy, redis, store));
             proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
             drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
             ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();

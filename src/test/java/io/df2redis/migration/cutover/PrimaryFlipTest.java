@@ -156,6 +156,7 @@ class PrimaryFlipTest {
             s.cutover.put("writesFlipped", true);
             s.cutover.put("state", "writes-flipped");
         });
-        return new Parts(store, proxy, drain, flip, new PrimaryFlip(flip, drain, verifier, store, config, proxy));
+        return new Parts(store, proxy, drain, flip, new PrimaryFlip(flip, drain, verifier, store, config, proxy,
+                new io.df2redis.migration.scripts.ScriptCopy(proxy, redis, store)));
     }
 }

@@ -32,10 +32,21 @@ class PrecheckIdentityTest {
     Path home;
 
     private final Vertx vertx = Vertx.vertx();
+    private io.df2redis.state.StatusStore store;
 
     @AfterEach
     void close() {
         vertx.closeAndAwait();
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private io.df2redis.state.StatusStore store() {
+        if (store == null) {
+            store = io.df2redis.state.StatusStore.open(home.resolve("status.json"));
+        }
+        return store;
     }
 
     @Test
@@ -78,7 +89,7 @@ class PrecheckIdentityTest {
         Files.writeString(file, "source: {type: redis, addr: \"" + source + "\"}\ntarget: {seed: \"" + target + "\"}\n"
                 + "stateDir: state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\n");
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        return new PrecheckStage(new RedisEndpoints(vertx, config), config).run(new DetachedStageContext("precheck"))
+        return new PrecheckStage(new RedisEndpoints(vertx, config), config, new io.df2redis.migration.scripts.UndeclaredKeys(store())).run(new DetachedStageContext("precheck"))
                 .await().atMost(Duration.ofSeconds(30));
     }
 }

@@ -34,10 +34,21 @@ class PrecheckServerChecksTest {
     Path home;
 
     private final Vertx vertx = Vertx.vertx();
+    private io.df2redis.state.StatusStore store;
 
     @AfterEach
     void close() {
         vertx.closeAndAwait();
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private io.df2redis.state.StatusStore store() {
+        if (store == null) {
+            store = io.df2redis.state.StatusStore.open(home.resolve("status.json"));
+        }
+        return store;
     }
 
     @Test
@@ -109,11 +120,34 @@ class PrecheckServerChecksTest {
         }
     }
 
+    @Test
+    void theReportSaysARedisSourceLetsScriptsWriteUndeclaredKeysAndNeedsTheNoscriptFallback() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            DetachedStageContext context = new DetachedStageContext("precheck");
+            StageResult result = precheck("source: {type: redis, addr: \"" + source.address() + "\"}\n"
+                    + "target: {seed: \"" + target.address() + "\"}\n", context);
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertTrue(context.warnings().stream().anyMatch(w -> w.startsWith("scripts may write keys they do not declare "
+                    + "(a Redis source lets a script without flags write any key)")), String.valueOf(context.warnings()));
+            assertTrue(context.warnings().stream().anyMatch(w -> w.contains("EVALSHA of a script loaded before the migration")
+                    && w.contains("NOSCRIPT")), String.valueOf(context.warnings()));
+            assertEquals(Map.of("undeclaredKeysAllowed", true, "basis", "a Redis source lets a script without flags write any key",
+                    "sourceListsScripts", false), context.findings().get("scripts"));
+            assertEquals(Boolean.TRUE, store().read(s -> s.scripts.undeclaredKeysAllowed), "recorded for the cutover steps");
+        }
+    }
+
     private StageResult precheck(String sides) throws Exception {
+        return precheck(sides, new DetachedStageContext("precheck"));
+    }
+
+    private StageResult precheck(String sides, DetachedStageContext context) throws Exception {
         Path file = home.resolve("migrate-" + System.nanoTime() + ".yaml");
         Files.writeString(file, sides + "stateDir: state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\nengine: {remoteTimeout: 1s}\n");
         MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        return new PrecheckStage(new RedisEndpoints(vertx, config), config).run(new DetachedStageContext("precheck"))
+        return new PrecheckStage(new RedisEndpoints(vertx, config), config, new io.df2redis.migration.scripts.UndeclaredKeys(store()))
+                .run(context)
                 .await().atMost(Duration.ofSeconds(60));
     }
 }

@@ -15,13 +15,16 @@ import java.util.List;
  * Replays a recorded Dragonfly exchange for a snapshot: {@code INFO server} says
  * {@code dragonfly_version}, {@code BGSAVE RDB <name>} answers OK at once, and {@code INFO persistence}
  * reports {@code saving:1} with {@code current_snapshot_perc} until the save ends with
- * {@code last_saved_file}. Records every command it received.
+ * {@code last_saved_file}. {@code CONFIG GET default_lua_flags} answers {@link #luaFlags}. Records every
+ * command it received.
  */
 final class RecordedDragonfly extends ScriptedServer {
 
     final List<List<String>> received = Collections.synchronizedList(new ArrayList<>());
     private final String savedFile;
     private int persistencePolls;
+    /** The value {@code CONFIG GET default_lua_flags} answers; null: a release without that setting (an empty answer). */
+    volatile String luaFlags;
 
     RecordedDragonfly(String savedFile) throws IOException {
         super("recorded-dragonfly");
@@ -53,6 +56,10 @@ final class RecordedDragonfly extends ScriptedServer {
         }
         if (name.equals("PING")) {
             return "+PONG\r\n";
+        }
+        if (name.equals("CONFIG") && command.size() == 3 && command.get(1).equalsIgnoreCase("GET")) {
+            String value = command.get(2).equals("default_lua_flags") ? luaFlags : null;
+            return value == null ? "*0\r\n" : "*2\r\n" + bulk(command.get(2)) + bulk(value);
         }
         if (name.equals("BGSAVE")) {
             return "+OK\r\n";

@@ -213,6 +213,10 @@ final class CommandGate extends ChannelDuplexHandler {
             return new ErrorReply("ERR df2redis proxy: blocking command " + name.toUpperCase(Locale.ROOT) + " refused while writes go to "
                     + "two servers (a blocked pop cannot be mirrored); use the non-blocking form with a retry loop during the migration");
         }
+        Object script = journal.scripts().decide(name, command, session.db, route.multiBackend());
+        if (script != null) {
+            return script; // EVALSHA sent as EVAL with the recorded body, or NOSCRIPT (see Scripts)
+        }
         if (session.db != 0 && camelliaForwards(command)) {
             return onDatabase(name, command);
         }

@@ -21,7 +21,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code POST /fence?state=on|off[&mode=reject|hold]};</li>
  *   <li>{@code POST /multi-write-mode?mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR};</li>
  *   <li>{@code POST /journal/applied?seq=N}: the drain applied every journal record up to N (reads of keys
- *   written later go to the primary while reads are split).</li>
+ *   written later go to the primary while reads are split);</li>
+ *   <li>{@code GET /scripts}: the script bodies seen through the proxy (base64), with their figures;
+ *   {@code POST /scripts} (body: one script) records a body the service found elsewhere (the source's own list).</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <console.token>} (the scheme in any case); the
  * console answers 401 otherwise, and compares the token in constant time.
@@ -63,6 +65,7 @@ final class Console implements AutoCloseable {
         server.createContext("/monitor", guarded(this::monitor));
         server.createContext("/multi-write-mode", guarded(this::multiWriteMode));
         server.createContext("/journal/applied", guarded(this::journalApplied));
+        server.createContext("/scripts", guarded(this::scripts));
         server.start();
     }
 
@@ -112,6 +115,32 @@ final class Console implements AutoCloseable {
         respond(exchange, 200, readsJson());
     }
 
+    private void scripts(HttpExchange exchange) throws IOException {
+        Scripts scripts = plugin.scripts();
+        if ("POST".equals(exchange.getRequestMethod())) {
+            byte[] body = exchange.getRequestBody().readNBytes(64 << 20); // no script is larger (scripts.maxBytes by default)
+            if (body.length == 0) {
+                respond(exchange, 400, "{\"error\":\"POST /scripts needs the script body as the request body\"}");
+                return;
+            }
+            if (!scripts.record(body)) {
+                respond(exchange, 507, "{\"error\":\"the script was not recorded: the proxy keeps at most scripts.maxCount bodies of "
+                        + "scripts.maxBytes bytes in all\"}");
+                return;
+            }
+            respond(exchange, 200, "{\"sha\":\"" + Scripts.sha1(body) + "\",\"scripts\":" + scripts.statusJson() + "}");
+            return;
+        }
+        StringBuilder json = new StringBuilder("{\"scripts\":").append(scripts.statusJson()).append(",\"bodies\":[");
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        boolean first = true;
+        for (byte[] body : scripts.all()) {
+            json.append(first ? "" : ",").append('"').append(base64.encodeToString(body)).append('"');
+            first = false;
+        }
+        respond(exchange, 200, json.append("]}").toString());
+    }
+
     private String readsJson() {
         return "{\"applied\":" + unapplied.appliedSeq() + ",\"unappliedKeys\":" + unapplied.tracked() + ",\"primaryOnly\":"
                 + unapplied.primaryOnly() + ",\"readsFromMirror\":" + route.readsFromMirror() + "}";
@@ -145,6 +174,7 @@ final class Console implements AutoCloseable {
                 + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
                 + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
                 + ",\"reads\":" + readsJson()
+                + ",\"scripts\":" + plugin.scripts().statusJson()
                 + ",\"unmirrorable\":" + compat + "}";
     }
 

@@ -32,6 +32,7 @@ public final class JournalPlugin implements ProxyPlugin {
     private final LongAdder inflight = new LongAdder();
     private final Map<String, LongAdder> incompatible = new ConcurrentHashMap<>();
     private final LongAdder fenced = new LongAdder();
+    private final Scripts scripts;
 
     /** A write the gate admitted; its sequence is set once its intent is in the journal, its commit follows its reply. */
     static final class PendingWrite {
@@ -44,8 +45,9 @@ public final class JournalPlugin implements ProxyPlugin {
         }
     }
 
-    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage, UnappliedWrites unapplied) {
+    JournalPlugin(DirtyKeyJournal journal, MetaCas metaCas, Fence fence, String fenceMessage, UnappliedWrites unapplied, Scripts scripts) {
         this.unapplied = unapplied;
+        this.scripts = scripts;
         this.journal = journal;
         this.metaCas = metaCas;
         this.fence = fence;
@@ -184,6 +186,11 @@ public final class JournalPlugin implements ProxyPlugin {
         if (unmirrored != null) {
             incompatible.computeIfAbsent(unmirrored, k -> new LongAdder()).increment();
         }
+    }
+
+    /** The scripts seen through the proxy: recorded bodies, EVALSHA sent as EVAL, script runs counted. */
+    Scripts scripts() {
+        return scripts;
     }
 
     /** Writes forwarded and not answered yet (a write whose client went away drops out then). */

@@ -67,7 +67,8 @@ public final class ProxyMain {
         Fence fence = new Fence(settings.fenceMode, settings.fenceMaxHoldMillis, clients);
         MetaCas metaCas = new MetaCas(settings.hookInfoFile);
         UnappliedWrites unapplied = new UnappliedWrites(settings.readsMaxTrackedKeys, journal.startHead());
-        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage, unapplied);
+        Scripts scripts = new Scripts(settings.scriptsDir, settings.scriptsMaxCount, settings.scriptsMaxBytes);
+        JournalPlugin plugin = new JournalPlugin(journal, metaCas, fence, settings.fenceMessage, unapplied, scripts);
         PrimaryLinks links = new PrimaryLinks(route, plugin, fence);
         SourceUsers sourceUsers = settings.aclSource.isEmpty() ? null
                 : new SourceUsers(settings.aclSource, settings.authUser, settings.authPassword, settings.aclRefreshMillis);
@@ -156,6 +157,7 @@ public final class ProxyMain {
             console.close();
             metaCas.close();
             journal.close();
+            scripts.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             work.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             stopped.countDown();

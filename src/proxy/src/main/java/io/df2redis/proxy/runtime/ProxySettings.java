@@ -39,8 +39,15 @@ final class ProxySettings {
     final Path hookInfoFile;
     /** Keys with an unapplied journal record the proxy tracks for read-your-writes; past it every read goes to the primary. */
     final int readsMaxTrackedKeys;
+    /**
+     * Where the script bodies seen through the proxy are kept (one 0600 file each; default {@code scripts} beside the
+     * settings file), and how many / how many bytes at most.
+     */
+    final Path scriptsDir;
+    final int scriptsMaxCount;
+    final long scriptsMaxBytes;
 
-    private ProxySettings(Properties p) {
+    private ProxySettings(Properties p, Path file) {
         listenHost = p.getProperty("listen.host", "127.0.0.1");
         listenPort = Integer.parseInt(required(p, "listen.port"));
         consoleHost = p.getProperty("console.host", "127.0.0.1");
@@ -65,6 +72,11 @@ final class ProxySettings {
         databases = Integer.parseInt(p.getProperty("databases", "16"));
         hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
         readsMaxTrackedKeys = Integer.parseInt(p.getProperty("reads.maxTrackedKeys", "100000"));
+        // Beside the settings file (<stateDir>/proxy/scripts for the service), not among the journal's segments.
+        Path settingsDir = file.toAbsolutePath().getParent();
+        scriptsDir = Path.of(p.getProperty("scripts.dir", settingsDir.resolve("scripts").toString()));
+        scriptsMaxCount = Integer.parseInt(p.getProperty("scripts.maxCount", "10000"));
+        scriptsMaxBytes = Long.parseLong(p.getProperty("scripts.maxBytes", String.valueOf(64L << 20)));
     }
 
     static ProxySettings load(Path file) throws IOException {
@@ -72,7 +84,7 @@ final class ProxySettings {
         try (InputStream in = Files.newInputStream(file)) {
             properties.load(in);
         }
-        return new ProxySettings(properties);
+        return new ProxySettings(properties, file);
     }
 
     private static String required(Properties p, String key) {

@@ -12,7 +12,9 @@ final class RefusedCommands {
     static String reason(String name) {
         switch (name) {
             case "fcall": case "fcall_ro": case "function":
-                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions are not supported through the migration proxy yet";
+                return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: Redis functions cannot be migrated (Dragonfly has no "
+                        + "FUNCTION command, so a library loaded through the proxy would exist on one side only and vanish on a rollback); "
+                        + "run the code as a Lua script (EVAL/EVALSHA) during the migration";
             case "flushdb": case "flushall": case "swapdb": case "move":
                 return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " refused: it would change data behind the migration's journal";
             case "acl": case "module": case "latency": case "command": case "lolwut": case "replconf": case "restore-asking":
