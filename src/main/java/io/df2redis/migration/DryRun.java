@@ -31,7 +31,7 @@ public class DryRun {
     }
 
     public Uni<Report> check() {
-        DetachedStageContext context = new DetachedStageContext(precheck.name());
+        DetachedStageContext context = DetachedStageContext.readOnly(precheck.name());
         return precheck.run(context)
                 .onFailure().recoverWithItem(e -> StageResult.failed(e.getMessage()))
                 .map(result -> new Report(result.status() == StageStatus.SUCCEEDED, Secrets.mask(result.message()),

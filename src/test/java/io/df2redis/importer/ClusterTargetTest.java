@@ -36,23 +36,13 @@ class ClusterTargetTest extends ImporterFixture {
     private static final List<LocalRedis> nodes = new ArrayList<>();
     private static final Map<String, RedisSide> nodeSides = new ConcurrentHashMap<>();
     private static RedisSide cluster;
+    private static io.df2redis.testing.LocalRedisCluster localCluster;
 
     @BeforeAll
     static void startCluster() throws Exception {
         assumeTrue(onPath("redis-cli"), "redis-cli is needed to create the test cluster");
-        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        for (int i = 0; i < 3; i++) {
-            LocalRedis node = LocalRedis.start(home.resolve("node-" + i), Optional.empty(), "--cluster-enabled", "yes",
-                    "--cluster-config-file", "nodes.conf", "--cluster-port", String.valueOf(LocalRedis.freePort()));
-            nodes.add(node);
-            create.add(node.address());
-        }
-        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        Path log = home.resolve("cluster-create.log");
-        Process process = new ProcessBuilder(create).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, Files.readString(log));
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> nodes.stream()
-                .allMatch(node -> info(node, "CLUSTER", "INFO").contains("cluster_state:ok")));
+        localCluster = io.df2redis.testing.LocalRedisCluster.start(home, 3);
+        nodes.addAll(localCluster.nodes());
         cluster = side("target", String.join(",", nodes.stream().map(LocalRedis::address).toList()), true);
     }
 
@@ -62,7 +52,9 @@ class ClusterTargetTest extends ImporterFixture {
         if (cluster != null) {
             cluster.close();
         }
-        nodes.forEach(LocalRedis::close);
+        if (localCluster != null) {
+            localCluster.close();
+        }
     }
 
     /**

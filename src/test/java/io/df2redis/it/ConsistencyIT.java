@@ -175,6 +175,9 @@ class ConsistencyIT {
                 assertEquals(List.of(), apps.messagesNotReceivedOnceInOrder(), "the subscriber followed the flip and the rollback: "
                         + apps.summary());
                 assertEquals(0, apps.publishesNotReachingOneSubscriber(), "each PUBLISH reached the one subscriber");
+                assertEquals(List.of(), apps.countersNotMatching(source.client()), "WATCH increments, transactions, EVALSHA and "
+                        + "increments under a Redisson lock, through the plan, the flip and the rollback, are all on the source: "
+                        + apps.summary());
                 System.out.printf("FIGURE queue and topic through the plan and the rollback: %s%n", apps.summary());
 
                 assertEquals("source", done.path("proxy").path("route").asText());

@@ -12,9 +12,13 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
 /**
- * Applications that rely on blocking pops and pub/sub, through the proxy, with Jedis's defaults:
- * a producer pushing jobs, two consumers taking them with {@code BRPOP}, a publisher, and a
- * subscriber. Each job must be taken exactly once and each message received exactly once, in order.
+ * Applications that rely on what a proxy easily breaks, through the proxy, with their clients'
+ * defaults: a producer pushing jobs and two consumers taking them with {@code BRPOP}, a publisher
+ * and a subscriber (Jedis); optimistic increments with {@code WATCH}/{@code MULTI}, plain
+ * transactions and {@code EVALSHA} of a script loaded through the proxy (Jedis); and increments
+ * under a Redisson lock from two clients (its lock waits on pub/sub). Each job must be taken and
+ * each message received exactly once, in order; every acknowledged increment must be in the
+ * counters, no transaction half applied.
  */
 final class QueueAndTopicClients implements AutoCloseable {
 
@@ -27,6 +31,12 @@ final class QueueAndTopicClients implements AutoCloseable {
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final List<Long> receiversPerMessage = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong watchedIncrements = new AtomicLong();
+    private final AtomicLong transactions = new AtomicLong();
+    private final AtomicLong scriptIncrements = new AtomicLong();
+    private final AtomicLong lockedIncrements = new AtomicLong();
+    private final List<org.redisson.api.RedissonClient> redissons = new CopyOnWriteArrayList<>();
+    private static final String INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final JedisPubSub listener = new JedisPubSub() {
         @Override
@@ -63,6 +73,67 @@ final class QueueAndTopicClients implements AutoCloseable {
                         } else if (!producing.get()) {
                             return;
                         }
+                    }
+                }
+            });
+        }
+        thread("watcher", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                while (producing.get()) {
+                    jedis.watch("it:watched");
+                    long value = Long.parseLong(java.util.Objects.requireNonNullElse(jedis.get("it:watched"), "0"));
+                    redis.clients.jedis.Transaction multi = jedis.multi();
+                    multi.set("it:watched", Long.toString(value + 1));
+                    if (multi.exec() != null) {
+                        watchedIncrements.incrementAndGet();
+                    }
+                    Thread.sleep(15);
+                }
+            }
+        });
+        thread("transactions", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                while (producing.get()) {
+                    String n = Long.toString(transactions.get() + 1);
+                    redis.clients.jedis.Transaction multi = jedis.multi();
+                    multi.set("it:tx:a", n);
+                    multi.set("it:tx:b", n);
+                    multi.exec();
+                    transactions.incrementAndGet();
+                    Thread.sleep(15);
+                }
+            }
+        });
+        thread("scripts", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                String sha = jedis.scriptLoad(INCR_SCRIPT);
+                while (producing.get()) {
+                    jedis.evalsha(sha, List.of("it:script"), List.of());
+                    scriptIncrements.incrementAndGet();
+                    Thread.sleep(15);
+                }
+            }
+        });
+        for (int c = 0; c < 2; c++) {
+            org.redisson.config.Config config = new org.redisson.config.Config();
+            config.useSingleServer().setAddress("redis://127.0.0.1:" + port);
+            org.redisson.api.RedissonClient redisson = org.redisson.Redisson.create(config);
+            redissons.add(redisson);
+            thread("locker-" + c, () -> {
+                try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                    org.redisson.api.RLock lock = redisson.getLock("it:lock");
+                    while (producing.get()) {
+                        if (lock.tryLock(10, 5, TimeUnit.SECONDS)) {
+                            try {
+                                // read, then write: only the lock keeps two clients from losing an increment
+                                long value = Long.parseLong(java.util.Objects.requireNonNullElse(jedis.get("it:locked"), "0"));
+                                jedis.set("it:locked", Long.toString(value + 1));
+                                lockedIncrements.incrementAndGet();
+                            } finally {
+                                lock.unlock();
+                            }
+                        }
+                        Thread.sleep(10);
                     }
                 }
             });
@@ -107,6 +178,28 @@ final class QueueAndTopicClients implements AutoCloseable {
         listener.unsubscribe();
         for (Thread thread : threads) {
             thread.join(20_000);
+        }
+        redissons.forEach(org.redisson.api.RedissonClient::shutdown);
+    }
+
+    /**
+     * What the counters and transactions should hold, against what {@code side} holds: empty when
+     * every acknowledged increment is there and no transaction was half applied.
+     */
+    List<String> countersNotMatching(io.df2redis.local.RespClient side) throws java.io.IOException {
+        List<String> wrong = new ArrayList<>();
+        expect(wrong, side, "it:watched", watchedIncrements.get());
+        expect(wrong, side, "it:script", scriptIncrements.get());
+        expect(wrong, side, "it:locked", lockedIncrements.get());
+        expect(wrong, side, "it:tx:a", transactions.get());
+        expect(wrong, side, "it:tx:b", transactions.get());
+        return wrong;
+    }
+
+    private static void expect(List<String> wrong, io.df2redis.local.RespClient side, String key, long expected) throws java.io.IOException {
+        Object value = side.command("GET", key);
+        if (!String.valueOf(expected).equals(String.valueOf(value))) {
+            wrong.add(key + " holds " + value + ", " + expected + " acknowledged");
         }
     }
 
@@ -155,7 +248,9 @@ final class QueueAndTopicClients implements AutoCloseable {
 
     String summary() {
         return pushed.get() + " jobs pushed, " + taken.size() + " taken; " + published.get() + " messages published, "
-                + received.size() + " received";
+                + received.size() + " received; " + watchedIncrements.get() + " WATCH increments, " + transactions.get()
+                + " transactions, " + scriptIncrements.get() + " EVALSHA increments, " + lockedIncrements.get()
+                + " increments under a Redisson lock";
     }
 
     @Override

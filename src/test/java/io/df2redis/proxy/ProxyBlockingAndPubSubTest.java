@@ -11,10 +11,6 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,9 +56,7 @@ class ProxyBlockingAndPubSubTest {
     private static LocalRedis target;
     private static ProxyJarUnderTest proxy;
     private static int port;
-    private static int consolePort;
     private static RespClient app;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,7 +65,6 @@ class ProxyBlockingAndPubSubTest {
         target = LocalRedis.start(home.resolve("target"), Optional.of(TARGET_PASSWORD));
         proxy = ProxyJarUnderTest.start(home, dualWrite(), TOKEN, "128m", "auth.password=" + SOURCE_PASSWORD);
         port = proxy.port;
-        consolePort = proxy.consolePort;
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
     }
 
@@ -347,43 +340,25 @@ class ProxyBlockingAndPubSubTest {
 
     // ---- the flip, as the service plays it ----
 
-    /** Fence on (hold), nothing in flight, the drain's copy of {@code key} (when given), the flipped route, fence off. */
+    /** The flip with the drain's copy of {@code key} (when given) while fenced. */
     private static void flip(String key) throws Exception {
-        console("/fence?state=on&mode=hold", "");
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (inflight() > 0) {
-            assertTrue(System.currentTimeMillis() < deadline, "writes in flight drop to 0 under the fence");
-            Thread.sleep(5);
-        }
-        if (key != null) {
-            // what the drain does for a journaled list: the target gets the primary's value
-            target.command("DEL", key);
-            @SuppressWarnings("unchecked")
-            List<Object> items = (List<Object>) source.command("LRANGE", key, "0", "-1");
-            if (!items.isEmpty()) {
-                List<String> push = new ArrayList<>(List.of("RPUSH", key));
-                items.forEach(item -> push.add(String.valueOf(item)));
-                target.command(push.toArray(new String[0]));
+        proxy.flip(flipped(), () -> {
+            if (key != null) {
+                // what the drain does for a journaled list: the target gets the primary's value
+                target.command("DEL", key);
+                @SuppressWarnings("unchecked")
+                List<Object> items = (List<Object>) source.command("LRANGE", key, "0", "-1");
+                if (!items.isEmpty()) {
+                    List<String> push = new ArrayList<>(List.of("RPUSH", key));
+                    items.forEach(item -> push.add(String.valueOf(item)));
+                    target.command(push.toArray(new String[0]));
+                }
             }
-        }
-        console("/route", flipped());
-        console("/fence?state=off", "");
-    }
-
-    private static long inflight() throws Exception {
-        String body = console("/fence", null);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"inflight\":(\\d+)").matcher(body);
-        assertTrue(m.find(), body);
-        return Long.parseLong(m.group(1));
+        });
     }
 
     private static String console(String path, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + path))
-                .header("Authorization", "Bearer " + TOKEN);
-        HttpResponse<String> response = HTTP.send(body == null ? request.GET().build() : request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), path + ": " + response.body());
-        return response.body();
+        return proxy.console(path, body);
     }
 
     private static List<String> journalNames() throws Exception {

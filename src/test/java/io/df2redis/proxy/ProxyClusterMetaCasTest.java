@@ -27,27 +27,10 @@ class ProxyClusterMetaCasTest {
 
     @Test
     void metaUpdatesGoToTheMasterOfEachSlot() throws Exception {
-        List<LocalRedis> nodes = new ArrayList<>();
         Process proxy = null;
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty())) {
-            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-            for (int i = 0; i < 3; i++) {
-                LocalRedis node = LocalRedis.start(home.resolve("node-" + i), Optional.empty(), "--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes.conf");
-                nodes.add(node);
-                create.add(node.address());
-            }
-            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-            Process created = new ProcessBuilder(create).redirectErrorStream(true).redirectOutput(home.resolve("create.log").toFile()).start();
-            assertTrue(created.waitFor(60, TimeUnit.SECONDS) && created.exitValue() == 0, Files.readString(home.resolve("create.log")));
-            await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(n -> {
-                try {
-                    return String.valueOf(n.command("CLUSTER", "INFO")).contains("cluster_state:ok");
-                } catch (Exception e) {
-                    return false;
-                }
-            }));
-
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+                io.df2redis.testing.LocalRedisCluster cluster = io.df2redis.testing.LocalRedisCluster.start(home, 3)) {
+            List<LocalRedis> nodes = cluster.nodes();
             String script = Files.readString(Path.of("lua/meta_cas.lua"));
             String sha = null;
             for (LocalRedis node : nodes) {
@@ -88,7 +71,6 @@ class ProxyClusterMetaCasTest {
                 proxy.destroy();
                 proxy.waitFor(10, TimeUnit.SECONDS);
             }
-            nodes.forEach(LocalRedis::close);
         }
     }
 

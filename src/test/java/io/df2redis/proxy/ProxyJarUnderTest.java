@@ -44,6 +44,50 @@ final class ProxyJarUnderTest implements AutoCloseable {
                 io.df2redis.testing.ProxyJarProcess.start(jar, home.resolve("proxy.properties"), heap));
     }
 
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    /** A console call with the token: GET when {@code body} is null, else POST; fails unless it answers 200. */
+    String console(String path, String body) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + consolePort + path)).header("Authorization", "Bearer " + consoleToken);
+        java.net.http.HttpResponse<String> response = HTTP.send(body == null ? request.GET().build()
+                : request.POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException(path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    /**
+     * The write flip as the service plays it through the console: fence on (hold), wait until no
+     * write is in flight, {@code whileFenced} (what the drain would copy), the new route, fence off.
+     */
+    void flip(String route, ThrowingRunnable whileFenced) throws Exception {
+        console("/fence?state=on&mode=hold", "");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (inflight() > 0) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("writes in flight did not drop to 0 under the fence");
+            }
+            Thread.sleep(5);
+        }
+        whileFenced.run();
+        console("/route", route);
+        console("/fence?state=off", "");
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    long inflight() throws IOException, InterruptedException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"inflight\":(\\d+)").matcher(console("/fence", null));
+        if (!m.find()) {
+            throw new IOException("no in-flight count in the console's answer");
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -17,8 +17,25 @@ public final class DetachedStageContext implements StageContext {
     private final Map<String, Object> findings = new LinkedHashMap<>();
     private final List<String> warnings = new ArrayList<>();
 
+    private final boolean readOnly;
+
     public DetachedStageContext(String stage) {
+        this(stage, false);
+    }
+
+    private DetachedStageContext(String stage, boolean readOnly) {
         this.stage = stage;
+        this.readOnly = readOnly;
+    }
+
+    /** A context for a dry run: the stage must change nothing. */
+    public static DetachedStageContext readOnly(String stage) {
+        return new DetachedStageContext(stage, true);
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
     }
 
     public synchronized Map<String, Object> findings() {

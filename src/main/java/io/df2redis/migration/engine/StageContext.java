@@ -37,4 +37,9 @@ public interface StageContext {
 
     /** True when the stage continues from a checkpoint written by an earlier attempt or process. */
     boolean resumed();
+
+    /** True for a look that must change nothing (a dry run): no status, no keys. */
+    default boolean readOnly() {
+        return false;
+    }
 }

@@ -38,10 +38,12 @@ public class UndeclaredKeys {
     public Uni<Boolean> check(StageContext context, RedisSide source, ServerInfo info) {
         return basis(source, info)
                 .invoke(verdict -> {
-                    store.update(s -> {
-                        s.scripts.undeclaredKeysAllowed = verdict.allowed();
-                        s.scripts.undeclaredKeysBasis = verdict.basis();
-                    });
+                    if (!context.readOnly()) {
+                        store.update(s -> {
+                            s.scripts.undeclaredKeysAllowed = verdict.allowed();
+                            s.scripts.undeclaredKeysBasis = verdict.basis();
+                        });
+                    }
                     Map<String, Object> finding = new LinkedHashMap<>();
                     finding.put("undeclaredKeysAllowed", verdict.allowed());
                     finding.put("basis", verdict.basis());

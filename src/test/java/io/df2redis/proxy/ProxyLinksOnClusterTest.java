@@ -1,0 +1,105 @@
+package io.df2redis.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.df2redis.local.LocalRedis;
+import io.df2redis.testing.LocalRedisCluster;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Blocking commands and pub/sub when the write flip moves the primary from a standalone source to a
+ * 3-master Redis Cluster target, through the real proxy, with Jedis's defaults.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ProxyLinksOnClusterTest {
+
+    @TempDir
+    Path home;
+
+    /**
+     * Steps: a subscriber and a pop blocked for ever (on a key whose slot is not on the first node)
+     * before the flip; the flip to the cluster; a push and a publish through the proxy afterwards. The
+     * pop is released by the fence and sent again to the cluster, where the node that owns the key
+     * serves it (after a MOVED); the subscriber, moved onto the cluster, receives the message.
+     */
+    @Test
+    void aBlockedPopAndASubscriberFollowTheFlipOntoACluster() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+                LocalRedisCluster cluster = LocalRedisCluster.start(home, 3)) {
+            String dualWrite = "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://@" + source.address()
+                    + "\",\"write\":{\"type\":\"multi\",\"resources\":[\"redis://@" + source.address() + "\",\"redis-cluster://@"
+                    + cluster.seeds() + "\"]}}}";
+            String flipped = "{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis-cluster://@" + cluster.seeds()
+                    + "\",\"write\":{\"type\":\"multi\",\"resources\":[\"redis-cluster://@" + cluster.seeds() + "\",\"redis://@"
+                    + source.address() + "\"]}}}";
+            String key = keyNotOnTheFirstNode(cluster);
+            try (ProxyJarUnderTest proxy = ProxyJarUnderTest.start(home, dualWrite, "cluster-links", "192m");
+                    Jedis consumer = new Jedis("127.0.0.1", proxy.port);
+                    Jedis subscriberConnection = new Jedis("127.0.0.1", proxy.port);
+                    Jedis app = new Jedis("127.0.0.1", proxy.port)) {
+                BlockingQueue<String> received = new LinkedBlockingQueue<>();
+                CountDownLatch subscribed = new CountDownLatch(1);
+                JedisPubSub listener = new JedisPubSub() {
+                    @Override
+                    public void onMessage(String channel, String message) {
+                        received.add(message);
+                    }
+
+                    @Override
+                    public void onSubscribe(String channel, int count) {
+                        subscribed.countDown();
+                    }
+                };
+                Thread subscriber = new Thread(() -> subscriberConnection.subscribe(listener, "cnews"));
+                subscriber.start();
+                assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+                assertEquals(1L, app.publish("cnews", "before"));
+                assertEquals("before", received.poll(5, TimeUnit.SECONDS));
+
+                List<String>[] popped = new List[1];
+                Thread blocked = new Thread(() -> popped[0] = consumer.blpop(0, key));
+                blocked.start();
+                Thread.sleep(300);
+
+                proxy.flip(flipped, () -> { });
+                assertEquals(null, popped[0], "released by the fence, still waiting");
+                app.rpush(key, "on-the-cluster");
+                blocked.join(10_000);
+                assertEquals(List.of(key, "on-the-cluster"), popped[0], "served by the cluster node that owns the key");
+                assertEquals(0L, cluster.ownerOf(key).command("EXISTS", key), "popped on the cluster");
+
+                assertEquals(1L, app.publish("cnews", "after"), "the subscriber is on the cluster now");
+                assertEquals("after", received.poll(5, TimeUnit.SECONDS));
+                JedisDataException sharded = org.junit.jupiter.api.Assertions.assertThrows(JedisDataException.class,
+                        () -> app.sendCommand(redis.clients.jedis.Protocol.Command.SSUBSCRIBE, "shard"));
+                assertTrue(sharded.getMessage().contains("SSUBSCRIBE refused"), sharded.getMessage());
+                listener.unsubscribe();
+                subscriber.join(10_000);
+            }
+        }
+    }
+
+    private static String keyNotOnTheFirstNode(LocalRedisCluster cluster) throws Exception {
+        for (int i = 0; ; i++) {
+            String key = "cq:" + i;
+            if (cluster.ownerOf(key).port() != cluster.nodes().get(0).port()) {
+                assertNotEquals(cluster.nodes().get(0).port(), cluster.ownerOf(key).port());
+                return key;
+            }
+        }
+    }
+}
