@@ -175,9 +175,13 @@ class ConsistencyIT {
                 assertEquals(List.of(), apps.messagesNotReceivedOnceInOrder(), "the subscriber followed the flip and the rollback: "
                         + apps.summary());
                 assertEquals(0, apps.publishesNotReachingOneSubscriber(), "each PUBLISH reached the one subscriber");
-                assertEquals(List.of(), apps.countersNotMatching(source.client()), "WATCH increments, transactions, EVALSHA and "
-                        + "increments under a Redisson lock, through the plan, the flip and the rollback, are all on the source: "
-                        + apps.summary());
+                assertEquals(List.of(), apps.countersNotMatching(source.client()), "WATCH increments, transactions, EVALSHA, a "
+                        + "script's undeclared key and increments under a Redisson lock, through the plan, the flip and the rollback, "
+                        + "are all on the source: " + apps.summary());
+                assertEquals(List.of(), apps.streamEntriesNotAckedOnce(), "the consumer group (XREADGROUP BLOCK, XACK) went on "
+                        + "across the flip and the rollback: " + apps.summary());
+                assertEquals(0L, ((List<?>) source.command("XPENDING", "it:stream", "workers")).get(0),
+                        "nothing left pending on the source after the rollback");
                 System.out.printf("FIGURE queue and topic through the plan and the rollback: %s%n", apps.summary());
 
                 assertEquals("source", done.path("proxy").path("route").asText());

@@ -35,9 +35,14 @@ final class QueueAndTopicClients implements AutoCloseable {
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong scriptIncrements = new AtomicLong();
     private final AtomicLong lockedIncrements = new AtomicLong();
+    private final AtomicLong undeclaredIncrements = new AtomicLong();
+    private final AtomicLong streamAdded = new AtomicLong();
+    private final java.util.Set<String> streamAcked = ConcurrentHashMap.newKeySet();
+    private final AtomicLong streamAckedTwice = new AtomicLong();
     private final List<org.redisson.api.RedissonClient> redissons = new CopyOnWriteArrayList<>();
     private static final String INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
     private final CountDownLatch subscribed = new CountDownLatch(1);
+    private final CountDownLatch groupCreated = new CountDownLatch(1);
     private final JedisPubSub listener = new JedisPubSub() {
         @Override
         public void onMessage(String channel, String message) {
@@ -111,6 +116,51 @@ final class QueueAndTopicClients implements AutoCloseable {
                     jedis.evalsha(sha, List.of("it:script"), List.of());
                     scriptIncrements.incrementAndGet();
                     Thread.sleep(15);
+                }
+            }
+        });
+        thread("undeclared", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                while (producing.get()) {
+                    // writes a key it does not declare (Redis allows it): each run forces a full verify pass
+                    jedis.eval("return redis.call('INCR', 'it:undeclared')", 0);
+                    undeclaredIncrements.incrementAndGet();
+                    Thread.sleep(50);
+                }
+            }
+        });
+        thread("stream-producer", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                jedis.xgroupCreate("it:stream", "workers", new redis.clients.jedis.StreamEntryID(0, 0), true);
+                groupCreated.countDown();
+                while (producing.get()) {
+                    jedis.xadd("it:stream", redis.clients.jedis.params.XAddParams.xAddParams(), java.util.Map.of("n", Long.toString(streamAdded.get())));
+                    streamAdded.incrementAndGet();
+                    Thread.sleep(15);
+                }
+            }
+        });
+        if (!groupCreated.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the consumer group was not created through the proxy");
+        }
+        thread("stream-consumer", () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                while (true) {
+                    List<java.util.Map.Entry<String, List<redis.clients.jedis.resps.StreamEntry>>> read = jedis.xreadGroup("workers", "w1",
+                            redis.clients.jedis.params.XReadGroupParams.xReadGroupParams().count(50).block(1000),
+                            java.util.Map.of("it:stream", redis.clients.jedis.StreamEntryID.UNRECEIVED_ENTRY));
+                    if (read == null || read.isEmpty() || read.get(0).getValue().isEmpty()) {
+                        if (!producing.get()) {
+                            return;
+                        }
+                        continue;
+                    }
+                    for (redis.clients.jedis.resps.StreamEntry entry : read.get(0).getValue()) {
+                        jedis.xack("it:stream", "workers", entry.getID());
+                        if (!streamAcked.add(entry.getFields().get("n"))) {
+                            streamAckedTwice.incrementAndGet();
+                        }
+                    }
                 }
             }
         });
@@ -193,6 +243,21 @@ final class QueueAndTopicClients implements AutoCloseable {
         expect(wrong, side, "it:locked", lockedIncrements.get());
         expect(wrong, side, "it:tx:a", transactions.get());
         expect(wrong, side, "it:tx:b", transactions.get());
+        expect(wrong, side, "it:undeclared", undeclaredIncrements.get());
+        return wrong;
+    }
+
+    /** Stream entries not read and acknowledged exactly once by the group (empty when each was). */
+    List<String> streamEntriesNotAckedOnce() {
+        List<String> wrong = new ArrayList<>();
+        for (long n = 0; n < streamAdded.get(); n++) {
+            if (!streamAcked.contains(Long.toString(n))) {
+                wrong.add("entry " + n + " never delivered to the group");
+            }
+        }
+        if (streamAckedTwice.get() > 0) {
+            wrong.add(streamAckedTwice.get() + " entries delivered twice");
+        }
         return wrong;
     }
 
@@ -250,7 +315,8 @@ final class QueueAndTopicClients implements AutoCloseable {
         return pushed.get() + " jobs pushed, " + taken.size() + " taken; " + published.get() + " messages published, "
                 + received.size() + " received; " + watchedIncrements.get() + " WATCH increments, " + transactions.get()
                 + " transactions, " + scriptIncrements.get() + " EVALSHA increments, " + lockedIncrements.get()
-                + " increments under a Redisson lock";
+                + " increments under a Redisson lock, " + undeclaredIncrements.get() + " increments of an undeclared key by a script, "
+                + streamAdded.get() + " stream entries added, " + streamAcked.size() + " read and acknowledged by a consumer group";
     }
 
     @Override

@@ -260,15 +260,7 @@ public class JournalDrain {
     }
 
     private Uni<Boolean> lookAtLag(io.df2redis.migration.engine.StageContext context, long[] lowSince, long[] lastReport) {
-        if (context.cancelled()) {
-            return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
-        }
-        if (!running) {
-            return Uni.createFrom().failure(new IllegalStateException("the journal drain stopped: " + lastError));
-        }
-        return Uni.createFrom().item(this::readHead)
-                // Journal files: off the event loop.
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        return headWhileRunning(context)
                 .map(current -> {
                     context.progress(applied, current, "journal records");
                     long lag = lagMillis();
@@ -317,11 +309,8 @@ public class JournalDrain {
                 .map(Look::behind);
     }
 
-    /** One look while waiting for the drain: done once it caught up (behind null) or time is up (behind says how far). */
-    private record Look(boolean done, String behind) {
-    }
-
-    private Uni<Look> lookUntil(io.df2redis.migration.engine.StageContext context, long maxBacklog, long until) {
+    /** The journal's head, read off the event loop; a failure once the stage is cancelled or the drain stopped. */
+    private Uni<Long> headWhileRunning(io.df2redis.migration.engine.StageContext context) {
         if (context.cancelled()) {
             return Uni.createFrom().failure(new java.util.concurrent.CancellationException(context.stage() + " cancelled"));
         }
@@ -330,7 +319,15 @@ public class JournalDrain {
         }
         return Uni.createFrom().item(this::readHead)
                 // Journal files: off the event loop.
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** One look while waiting for the drain: done once it caught up (behind null) or time is up (behind says how far). */
+    private record Look(boolean done, String behind) {
+    }
+
+    private Uni<Look> lookUntil(io.df2redis.migration.engine.StageContext context, long maxBacklog, long until) {
+        return headWhileRunning(context)
                 .map(head -> {
                     long lag = lagMillis();
                     publishLag(lag);
