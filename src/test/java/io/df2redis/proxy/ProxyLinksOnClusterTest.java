@@ -21,8 +21,8 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Blocking commands and pub/sub when the write flip moves the primary from a standalone source to a
- * 3-master Redis Cluster target, through the real proxy, with Jedis's defaults.
+ * Blocking commands, pub/sub, a transaction and a script when the write flip moves the primary from a
+ * standalone source to a 3-master Redis Cluster target, through the real proxy, with Jedis's defaults.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ProxyLinksOnClusterTest {
@@ -87,6 +87,19 @@ class ProxyLinksOnClusterTest {
                 JedisDataException sharded = org.junit.jupiter.api.Assertions.assertThrows(JedisDataException.class,
                         () -> app.sendCommand(redis.clients.jedis.Protocol.Command.SSUBSCRIBE, "shard"));
                 assertTrue(sharded.getMessage().contains("SSUBSCRIBE refused"), sharded.getMessage());
+
+                // a transaction and a script keep their meaning on the cluster primary (keys of one slot, as a cluster requires)
+                redis.clients.jedis.Transaction multi = app.multi();
+                multi.set("{acct}:a", "1");
+                multi.incr("{acct}:b");
+                assertEquals(List.of("OK", 1L), multi.exec());
+                LocalRedis owner = cluster.ownerOf("{acct}:a");
+                assertEquals("1", owner.command("GET", "{acct}:a"));
+                assertEquals("1", owner.command("GET", "{acct}:b"));
+                String sha = app.scriptLoad("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+                assertEquals(5L, app.evalsha(sha, List.of("{acct}:c"), List.of("5")));
+                assertEquals("5", cluster.ownerOf("{acct}:c").command("GET", "{acct}:c"));
+
                 listener.unsubscribe();
                 subscriber.join(10_000);
             }
