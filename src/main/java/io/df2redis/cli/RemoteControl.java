@@ -162,7 +162,7 @@ final class RemoteControl {
                 if (++failures < LOST_AFTER) {
                     continue;
                 }
-                return lost(paths, out, err);
+                return lost(paths, seen, json, out, err);
             }
             seen = printEvents(status.path("recentEvents"), seen, json, out);
             PipelineStatus now = PipelineStatus.of(status.path("status").asText("idle"));
@@ -177,7 +177,7 @@ final class RemoteControl {
     }
 
     /** The service went away during the rollback: what its status file says, and what to do. */
-    private int lost(MigrationPaths paths, PrintStream out, PrintStream err) {
+    private int lost(MigrationPaths paths, long seen, boolean json, PrintStream out, PrintStream err) {
         Optional<MigrationStatus> last;
         try {
             last = StatusStore.read(paths.statusFile());
@@ -185,7 +185,9 @@ final class RemoteControl {
             last = Optional.empty();
         }
         if (last.isPresent() && MigrationRuntime.ROLLBACK.equals(last.get().plan) && !last.get().status.active()) {
-            // It ended and the process with it (a migrate --show ends with its rollback).
+            // It ended and the process with it (a migrate --show ends with its rollback): the events the
+            // last polls did not get are in its status file.
+            printEvents(StatusJson.MAPPER.valueToTree(last.get().recentEvents), seen, json, out);
             return ended(last.get().status, last.get().message, out, err);
         }
         err.println("df2redis rollback: the service at " + base + " stopped before the rollback ended (last status: "
