@@ -48,7 +48,7 @@ public final class ImportBenchRun {
         ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 2048), concurrency, 10, 0, 0,
                 Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
                 Path.of(args[2]).resolve("failures.jsonl"),
-                DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "keep").toUpperCase()));
+                DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "off").toUpperCase()));
         TargetWriter writer = new TargetWriter(source, target, address -> {
             throw new IllegalStateException("standalone target");
         }, writerSettings);
