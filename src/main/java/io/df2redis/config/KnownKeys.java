@@ -65,6 +65,20 @@ public final class KnownKeys {
     }
 
     /** What a value of this key should look like, for error messages. */
+    /**
+     * YAML 1.1 reads an unquoted {@code off} or {@code no} as the boolean false (and {@code on}/{@code yes} as
+     * true): for an enum key with an {@code off} (or {@code on}) value, that is the value the operator wrote.
+     */
+    public static String yamlBooleanAsWritten(String key, String value) {
+        Type type = TYPES.get(normalise(key));
+        if (!(type instanceof Class<?> clazz) || !clazz.isEnum() || !("false".equals(value) || "true".equals(value))) {
+            return value;
+        }
+        String wanted = "false".equals(value) ? "OFF" : "ON";
+        return java.util.Arrays.stream(clazz.getEnumConstants()).anyMatch(c -> ((Enum<?>) c).name().equals(wanted))
+                ? wanted.toLowerCase() : value;
+    }
+
     public static String expected(String key) {
         Type type = TYPES.get(normalise(key));
         if (type instanceof Class<?> clazz && clazz.isEnum()) {

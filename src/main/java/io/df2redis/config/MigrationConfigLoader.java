@@ -49,6 +49,7 @@ public final class MigrationConfigLoader {
     static MigrationConfig bind(String sourceName, Map<String, String> fileProperties, Map<String, String> environment) {
         List<ConfigProblem> problems = new ArrayList<>(unknownKeys(fileProperties));
         Map<String, String> file = new LinkedHashMap<>(fileProperties);
+        file.replaceAll(KnownKeys::yamlBooleanAsWritten);
         Map<String, String> env = df2redisVariables(environment);
         MigrationConfig config = null;
         // Conversion and missing-value errors stop SmallRye before Bean Validation runs. To report every

@@ -40,6 +40,10 @@ public final class ProxyBench {
 
     private static final String CONSOLE_TOKEN = "bench-console-token";
     static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    /** The first error replies the writers got. */
+    static final List<String> ERROR_SAMPLES = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    /** Writer connections that failed or were closed by the other end while the load ran. */
+    static final java.util.concurrent.atomic.AtomicLong CONNECTIONS_LOST = new java.util.concurrent.atomic.AtomicLong();
     private static final Pattern RPS = Pattern.compile("^(SET|GET): ([0-9.]+) requests per second");
 
     public static void main(String[] args) throws Exception {
@@ -149,6 +153,15 @@ public final class ProxyBench {
     }
 
     static void write(int port, int perSecond, int id, AtomicBoolean running, List<Long> latencies) {
+        write(port, perSecond, id, running, latencies, null);
+    }
+
+    /**
+     * A steady SET load on 1,000 keys of its own, {@code bench:<id>:<n mod 1000>} = n. With {@code acked},
+     * the value of each key's last acknowledged write goes into its slot, or -1 when its last write got an
+     * error reply (the key is then uncertain).
+     */
+    static void write(int port, int perSecond, int id, AtomicBoolean running, List<Long> latencies, long[] acked) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port));
             socket.setTcpNoDelay(true);
@@ -169,10 +182,23 @@ public final class ProxyBench {
                 if (first == '-') {
                     ERRORS.incrementAndGet();
                 }
+                if (acked != null) {
+                    acked[(int) ((n - 1) % 1000)] = first == '+' ? n - 1 : -1;
+                }
+                StringBuilder error = first == '-' && ERROR_SAMPLES.size() < 5 ? new StringBuilder() : null;
                 for (int c = first; c != '\n'; c = in.read()) {
+                    if (error != null && c != '\r') {
+                        error.append((char) c);
+                    }
                     if (c < 0) {
+                        if (running.get()) {
+                            CONNECTIONS_LOST.incrementAndGet();
+                        }
                         return;
                     }
+                }
+                if (error != null) {
+                    ERROR_SAMPLES.add(error.toString());
                 }
                 latencies.add((System.nanoTime() - sent) / 1000);
                 next += interval;
@@ -182,6 +208,7 @@ public final class ProxyBench {
                 }
             }
         } catch (IOException | InterruptedException e) {
+            CONNECTIONS_LOST.incrementAndGet();
             System.err.println("writer " + id + " stopped: " + e.getMessage());
         }
     }

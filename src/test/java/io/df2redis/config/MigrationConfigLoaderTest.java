@@ -33,6 +33,7 @@ class MigrationConfigLoaderTest {
         assertEquals(Duration.ofMinutes(10), config.migrate().cutover().batches().get(1).duration());
         assertEquals("half", config.migrate().cutover().batches().get(1).label().orElseThrow());
         assertEquals(MigrationConfig.Importer.SCAN, config.migrate().importer());
+        assertEquals(MigrationConfig.DumpCompression.OFF, config.migrate().dumpCompression(), "an unquoted off, which YAML reads as false");
         assertEquals("meta:{%s}", config.consistency().metaKeyPattern());
         assertTrue(config.control().token().isEmpty());
     }

@@ -1,14 +1,11 @@
 package io.df2redis.importer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.df2redis.bench.LauncherRuns;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.testing.TempDirs;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -61,7 +58,7 @@ public final class PlanBench {
                 Process process = migrate.start();
                 long runPeakKb = 0;
                 while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
-                    runPeakKb = Math.max(runPeakKb, peakRss(process.pid()));
+                    runPeakKb = Math.max(runPeakKb, LauncherRuns.peakRssKb(process.pid()));
                 }
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 if (process.exitValue() != 0) {
@@ -80,7 +77,7 @@ public final class PlanBench {
                         + "ratio %.2f; peak RSS %.0f MB (VmHWM, sampled every 50 ms); %s%n", run, runs, seconds, referenceMean,
                         referenceBefore, referenceAfter, referenceMean / seconds, runPeakKb / 1024.0,
                         runDifferences == 0 ? "exact copy" : runDifferences + " DIFFERENCES");
-                System.out.printf("stages: %s%n", stageTimes(state.resolve("status.json")));
+                System.out.printf("stages: %s%n", LauncherRuns.stageTimes(state.resolve("status.json")));
                 referenceBefore = referenceAfter;
             }
             List<Double> sorted = ratios.stream().sorted().toList();
@@ -108,31 +105,5 @@ public final class PlanBench {
         @SuppressWarnings("unchecked")
         List<Object> name = (List<Object>) source.command("CONFIG", "GET", "dbfilename");
         return ", importer: rdb, snapshotPath: \"" + Path.of(String.valueOf(dir.get(1)), String.valueOf(name.get(1))) + "\"";
-    }
-
-    /** The process's peak resident set (VmHWM) in kB, 0 once it is gone. */
-    private static long peakRss(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII)) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (Exception gone) {
-            // the process ended between two samples
-        }
-        return 0;
-    }
-
-    private static String stageTimes(Path statusFile) throws Exception {
-        JsonNode status = new ObjectMapper().readTree(statusFile.toFile());
-        List<String> parts = new ArrayList<>();
-        for (JsonNode s : status.path("stages")) {
-            if (s.hasNonNull("startedAt") && s.hasNonNull("finishedAt")) {
-                Duration took = Duration.between(Instant.parse(s.get("startedAt").asText()), Instant.parse(s.get("finishedAt").asText()));
-                parts.add(s.path("name").asText() + " " + String.format("%.2f s", took.toMillis() / 1000.0));
-            }
-        }
-        return String.join(", ", parts);
     }
 }

@@ -105,25 +105,47 @@ public class WriteFlip {
     private static final long FEW_DIRTY_KEYS = 200;
     private static final int UNFENCED_PASSES = 4;
 
+    /**
+     * The flip under way is on disk before the fence goes on; a restart settles it by the route the proxy
+     * has (PrimaryFlip). So under the fence the status changes in memory only, and reaches the disk after
+     * the fence lifted.
+     */
     private Uni<Attempt> fencedFlip(StageContext context, RouteKind route, JournalDrain.Direction direction) {
-        Steps steps = new Steps();
         Duration maxPause = config.proxy().fence().maxPause();
-        return proxy.console().fence(true, "hold")
-                .invoke(() -> steps.done("fenceOn"))
-                .chain(() -> beforeFlip(context, steps)
-                        .ifNoItem().after(maxPause).failWith(() -> new TimeoutException("not ready within proxy.fence.maxPause ("
-                                + maxPause.toMillis() + " ms)")))
-                .chain(head -> flip(route, direction, head, steps))
-                .chain(() -> lift())
-                .invoke(() -> steps.done("lift"))
-                .map(ok -> new Attempt(true, steps.elapsed(), null, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis))))
-                .onFailure().recoverWithUni(failure -> lift()
-                        .onFailure().recoverWithItem(liftFailure -> {
-                            context.warn("could not lift the fence: " + liftFailure.getMessage()
-                                    + " (the proxy lifts it by itself after proxy.fence.maxHold)");
-                            return null;
-                        })
-                        .map(ignored -> new Attempt(false, steps.elapsed(), failure.getMessage(), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis)))));
+        boolean[] routeSent = {false};
+        return recordFlipUnderWay(route)
+                .chain(() -> {
+                    Steps steps = new Steps();
+                    return proxy.console().fence(true, "hold")
+                            .invoke(() -> steps.done("fenceOn"))
+                            .chain(() -> beforeFlip(context, steps)
+                                    .ifNoItem().after(maxPause).failWith(() -> new TimeoutException("not ready within proxy.fence.maxPause ("
+                                            + maxPause.toMillis() + " ms)")))
+                            .invoke(() -> routeSent[0] = true)
+                            .chain(() -> flip(route, direction, steps))
+                            .chain(() -> lift())
+                            .invoke(() -> steps.done("lift"))
+                            .map(ok -> new Attempt(true, steps.elapsed(), null, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis))))
+                            .onFailure().recoverWithUni(failure -> lift()
+                                    .onFailure().recoverWithItem(liftFailure -> {
+                                        context.warn("could not lift the fence: " + liftFailure.getMessage()
+                                                + " (the proxy lifts it by itself after proxy.fence.maxHold)");
+                                        return null;
+                                    })
+                                    .invoke(() -> {
+                                        if (!routeSent[0]) {
+                                            store.update(s -> s.cutover.remove("flipping"));
+                                        }
+                                    })
+                                    .map(ignored -> new Attempt(false, steps.elapsed(), failure.getMessage(),
+                                            java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis)))));
+                })
+                .call(() -> Uni.createFrom().completionStage(store::durable));
+    }
+
+    private Uni<Void> recordFlipUnderWay(RouteKind route) {
+        store.update(s -> s.cutover.put("flipping", route.name().toLowerCase().replace('_', '-')));
+        return Uni.createFrom().completionStage(store::durable).replaceWithVoid();
     }
 
     /** In-flight writes done, journal drained, dirty keys verified; returns the journal head. */
@@ -149,28 +171,21 @@ public class WriteFlip {
         String now = String.valueOf(System.currentTimeMillis());
         Request onSource = Request.cmd(Command.SET).arg(config.consistency().fenceKey()).arg(now);
         Request onTarget = Request.cmd(Command.SET).arg(config.consistency().fenceKey()).arg(now);
-        return redis.source().send(onSource, "SET " + config.consistency().fenceKey())
-                .chain(() -> redis.target().send(onTarget, "SET " + config.consistency().fenceKey()))
-                .replaceWithVoid();
+        return Uni.combine().all().unis(redis.source().send(onSource, "SET " + config.consistency().fenceKey()),
+                        redis.target().send(onTarget, "SET " + config.consistency().fenceKey()))
+                .discardItems();
     }
 
-    private Uni<Void> flip(RouteKind route, JournalDrain.Direction direction, long head, Steps steps) {
-        store.update(s -> {
-            s.cutover.put("flipping", route.name().toLowerCase().replace('_', '-'));
-            s.cutover.put("flipSeq", head);
-        });
-        return Uni.createFrom().completionStage(store::durable)
-                .invoke(() -> steps.done("recordFlip"))
-                .chain(() -> proxy.applyRoute(route, 0))
+    private Uni<Void> flip(RouteKind route, JournalDrain.Direction direction, Steps steps) {
+        return proxy.applyRoute(route, 0)
                 .invoke(() -> steps.done("route"))
-                .chain(() -> drain.switchDirection(direction))
+                .chain(() -> drain.switchDirectionInMemory(direction))
                 .invoke(() -> store.update(s -> {
                     s.cutover.remove("flipping");
                     s.cutover.put("writesFlipped", direction == JournalDrain.Direction.REVERSE);
                     s.cutover.put("state", direction == JournalDrain.Direction.REVERSE ? "writes-flipped" : "writes-back-on-source");
                 }))
-                .chain(() -> Uni.createFrom().completionStage(store::durable))
-                .invoke(() -> steps.done("recordFlipped"));
+                .invoke(() -> steps.done("direction"));
     }
 
     private Uni<JsonNode> lift() {

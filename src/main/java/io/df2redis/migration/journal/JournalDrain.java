@@ -217,6 +217,16 @@ public class JournalDrain {
      * write flip (and its reverse); persisted before it is used.
      */
     public Uni<Void> switchDirection(Direction next) {
+        return switchDirectionInMemory(next)
+                .chain(() -> Uni.createFrom().completionStage(store::durable))
+                .replaceWithVoid();
+    }
+
+    /**
+     * The direction changed for the drain and in the status, which is not flushed to disk here: for the
+     * fenced flip, whose own record of the flip under way settles a restart in between.
+     */
+    public Uni<Void> switchDirectionInMemory(Direction next) {
         return Uni.createFrom().item(() -> {
                     synchronized (this) {
                         direction = next;
@@ -225,9 +235,9 @@ public class JournalDrain {
                     }
                     return null;
                 })
-                .chain(() -> Uni.createFrom().completionStage(store::durable))
                 .invoke(() -> events.emit("sync.direction", null, "journal drain now reads the " + authoritative()
-                        + " and writes the " + other()));
+                        + " and writes the " + other()))
+                .replaceWithVoid();
     }
 
     /** Completes with the applied sequence once it reached {@code seq}; fails after {@code timeout}. */

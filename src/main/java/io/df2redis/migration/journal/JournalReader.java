@@ -66,15 +66,16 @@ public final class JournalReader {
         int lookahead = Math.max(1024, maxIntents * 4);
         read:
         for (Path segment : segmentsFrom(applied + 1)) {
-            try (BufferedReader lines = Files.newBufferedReader(segment, StandardCharsets.US_ASCII)) {
+            try (BufferedReader lines = linesAfter(segment, applied)) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    long quick = quickSequence(line);
+                    if (quick >= 0 && quick <= applied) {
+                        continue;
+                    }
                     String[] fields = line.split(" ");
                     long seq = sequence(fields);
                     if (seq < 0) {
                         break read;
-                    }
-                    if (seq <= applied) {
-                        continue;
                     }
                     if (fields[0].equals("C") && fields.length >= 4) {
                         committed.add(parseOr(fields[3], -1));
@@ -140,8 +141,12 @@ public final class JournalReader {
         String database = Integer.toString(db);
         read:
         for (Path segment : segmentsFrom(after + 1)) {
-            try (BufferedReader lines = Files.newBufferedReader(segment, StandardCharsets.US_ASCII)) {
+            try (BufferedReader lines = linesAfter(segment, after)) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    long quick = quickSequence(line);
+                    if (quick >= 0 && quick <= after) {
+                        continue;
+                    }
                     String[] fields = line.split(" ");
                     long seq = sequence(fields);
                     if (seq < 0 || seq > through) {
@@ -167,6 +172,72 @@ public final class JournalReader {
     }
 
     private record Record(long seq, long millis, int db, String[] fields) {
+    }
+
+    /**
+     * The segment's lines from one at or shortly before the first record after {@code after}. Records are
+     * written in sequence order, so a binary search over byte offsets finds it: a reader that follows the
+     * journal reads what is new, not the whole segment again (a segment holds up to 200,000 records).
+     */
+    private static BufferedReader linesAfter(Path segment, long after) throws IOException {
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment);
+        try {
+            channel.position(lineStartBefore(channel, after));
+            return new BufferedReader(java.nio.channels.Channels.newReader(channel, StandardCharsets.US_ASCII), 64 * 1024);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** The start of a line whose record is at most {@code after}, as late in the file as a few probes find; 0 at worst. */
+    private static long lineStartBefore(java.nio.channels.FileChannel channel, long after) throws IOException {
+        long low = 0;
+        long high = channel.size();
+        java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocate(256);
+        while (high - low > 64 * 1024) {
+            long middle = (low + high) >>> 1;
+            probe.clear();
+            channel.read(probe, middle);
+            long lineStart = -1;
+            for (int i = 0; i < probe.position() - 1; i++) {
+                if (probe.get(i) == '\n') {
+                    lineStart = middle + i + 1;
+                    break;
+                }
+            }
+            if (lineStart < 0) {
+                high = middle;
+                continue;
+            }
+            int from = (int) (lineStart - middle);
+            String head = new String(probe.array(), from, probe.position() - from, StandardCharsets.US_ASCII);
+            long seq = quickSequence(head);
+            if (seq > 0 && seq <= after) {
+                low = lineStart;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    /** The sequence number at the start of a record line, without splitting it; -1 when there is none. */
+    private static long quickSequence(String line) {
+        int start = line.indexOf(' ') + 1;
+        if (start <= 0) {
+            return -1;
+        }
+        long seq = 0;
+        int i = start;
+        for (; i < line.length() && line.charAt(i) != ' '; i++) {
+            char c = line.charAt(i);
+            if (c < '0' || c > '9' || i - start > 18) {
+                return -1;
+            }
+            seq = seq * 10 + (c - '0');
+        }
+        return i > start && i < line.length() ? seq : -1;
     }
 
     private static long sequence(String[] fields) {

@@ -40,6 +40,8 @@ import java.util.function.Consumer;
 public class Verifier {
 
     static final int PAGE = 500;
+    /** Distinct keys a dirty pass gathers from the journal before it checks them. */
+    static final int DIRTY_CHUNK = 4096;
     /** Settled comparisons of a key that is written during each before it counts as busy. */
     static final int SETTLE_ATTEMPTS = 5;
 
@@ -195,9 +197,28 @@ public class Verifier {
 
     // ---- passes ----
 
+    /**
+     * The distinct keys of the next pages of the journal after {@code after}, until {@code to} or
+     * {@link #DIRTY_CHUNK} keys: under a steady load a few hot keys fill many pages, and each check of a
+     * key (and each settled comparison of a busy one) then covers all its writes of the chunk at once.
+     */
     private JournalReader.Batch readDirty(JournalReader reader, long after, long to) {
         try {
-            return reader.next(after, PAGE);
+            java.util.Map<String, JournalReader.DirtyKey> keys = new java.util.LinkedHashMap<>();
+            int intents = 0;
+            long position = after;
+            while (keys.size() < DIRTY_CHUNK && position < to) {
+                JournalReader.Batch page = reader.next(position, PAGE);
+                if (page.empty()) {
+                    break;
+                }
+                intents += page.intents();
+                position = page.lastSeq();
+                for (JournalReader.DirtyKey key : page.keys()) {
+                    keys.putIfAbsent(key.db() + ":" + java.util.Base64.getEncoder().encodeToString(key.key()), key);
+                }
+            }
+            return new JournalReader.Batch(List.copyOf(keys.values()), intents, position, 0, 0);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read the journal in " + paths.walDir() + ": " + e.getMessage(), e);
         }
@@ -395,7 +416,24 @@ public class Verifier {
     }
 
     /** One comparison of the keys on both sides, without rounds. */
+    /** Compares {@code keys} a page at a time (the Redis client queues a bounded number of commands). */
     Uni<List<Difference>> compare(Session session, int db, List<byte[]> keys) {
+        if (keys.size() <= PAGE) {
+            return comparePage(session, db, keys);
+        }
+        List<List<byte[]>> pages = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += PAGE) {
+            pages.add(keys.subList(from, Math.min(keys.size(), from + PAGE)));
+        }
+        List<Difference> all = new ArrayList<>();
+        return Multi.createFrom().iterable(pages)
+                .onItem().transformToUniAndConcatenate(page -> comparePage(session, db, page))
+                .onItem().invoke(all::addAll)
+                .onItem().ignoreAsUni()
+                .replaceWith(all);
+    }
+
+    private Uni<List<Difference>> comparePage(Session session, int db, List<byte[]> keys) {
         return session.authoritative.read(db, keys)
                 .chain(a -> session.other.read(db, keys)
                         .chain(b -> judge(session, db, keys, a, b)));
