@@ -1,5 +1,9 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.cluster.ClusterNodes;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.contract.meta.MetaKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +38,7 @@ final class MetaCas implements AutoCloseable {
     private volatile Hook hook;
     private long hookModified = -1;
     private final Map<String, RespConnection> connections = new HashMap<>();
-    private ClusterSlots slots;
+    private ClusterNodes slots;
 
     private record Update(byte[] key, long ts) {
     }
@@ -124,7 +128,7 @@ final class MetaCas implements AutoCloseable {
         applied.addAndGet(batch.size() - newest.size());
         Map<String, List<Update>> byNode = new LinkedHashMap<>();
         for (Update update : newest.values()) {
-            byNode.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
+            byNode.computeIfAbsent(node(current, MetaKeys.metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
         }
         List<Update> redirected = new ArrayList<>();
         for (Map.Entry<String, List<Update>> entry : byNode.entrySet()) {
@@ -134,7 +138,7 @@ final class MetaCas implements AutoCloseable {
             slots = null;
             Map<String, List<Update>> again = new LinkedHashMap<>();
             for (Update update : redirected) {
-                again.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
+                again.computeIfAbsent(node(current, MetaKeys.metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
             }
             for (Map.Entry<String, List<Update>> entry : again.entrySet()) {
                 dropped.addAndGet(sendToNode(current, entry.getKey(), entry.getValue(), true).size());
@@ -147,7 +151,7 @@ final class MetaCas implements AutoCloseable {
         RespConnection connection = connection(current, node);
         for (Update update : updates) {
             connection.write(List.of(RespConnection.bytes("EVALSHA"), RespConnection.bytes(current.sha()), RespConnection.bytes("1"),
-                    metaKey(current.pattern(), update.key()), RespConnection.bytes(Long.toString(update.ts()))));
+                    MetaKeys.metaKey(current.pattern(), update.key()), RespConnection.bytes(Long.toString(update.ts()))));
         }
         connection.flush();
         List<Update> redirected = new ArrayList<>();
@@ -185,9 +189,9 @@ final class MetaCas implements AutoCloseable {
         }
         if (slots == null) {
             String nodes = connection(current, seed).roundTrip("CLUSTER", "NODES");
-            slots = ClusterSlots.parse(nodes.startsWith("$") ? nodes.substring(1) : nodes);
+            slots = ClusterNodes.parse(nodes.startsWith("$") ? nodes.substring(1) : nodes);
         }
-        String owner = slots.owner(ClusterSlots.slot(metaKey));
+        String owner = slots.owner(HashSlot.of(metaKey));
         return owner == null ? seed : owner;
     }
 
@@ -201,18 +205,6 @@ final class MetaCas implements AutoCloseable {
                 current.password());
         connections.put(node, connection);
         return connection;
-    }
-
-    static byte[] metaKey(String pattern, byte[] key) {
-        String hole = pattern.contains("%s") ? "%s" : "{key}";
-        int at = pattern.indexOf(hole);
-        byte[] prefix = pattern.substring(0, at).getBytes(StandardCharsets.UTF_8);
-        byte[] suffix = pattern.substring(at + hole.length()).getBytes(StandardCharsets.UTF_8);
-        byte[] meta = new byte[prefix.length + key.length + suffix.length];
-        System.arraycopy(prefix, 0, meta, 0, prefix.length);
-        System.arraycopy(key, 0, meta, prefix.length, key.length);
-        System.arraycopy(suffix, 0, meta, prefix.length + key.length, suffix.length);
-        return meta;
     }
 
     private void closeConnection() {
