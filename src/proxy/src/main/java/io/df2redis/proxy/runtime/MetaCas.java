@@ -3,6 +3,7 @@ package io.df2redis.proxy.runtime;
 import io.df2redis.contract.resp.RespConnection;
 import io.df2redis.contract.cluster.ClusterNodes;
 import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.contract.hook.HookInfo;
 import io.df2redis.contract.meta.MetaKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ final class MetaCas implements AutoCloseable {
     private record Update(byte[] key, long ts) {
     }
 
-    /** hook.json as the meta-hook stage writes it (flat keys, parsed without a JSON library). */
+    /** What the hook needs of hook.json (the contract's {@link HookInfo}). */
     record Hook(boolean enabled, String sha, String script, String pattern, String host, int port, String user, String password,
             boolean cluster) {
     }
@@ -231,69 +232,11 @@ final class MetaCas implements AutoCloseable {
         }
     }
 
-    static Hook parse(String json) {
-        return new Hook(Boolean.parseBoolean(field(json, "enableCas")), field(json, "scriptSha"), unescape(field(json, "script")),
-                field(json, "metaKeyPattern"), field(json, "targetHost"), Integer.parseInt(field(json, "targetPort")),
-                field(json, "targetUser"), field(json, "targetPassword"), Boolean.parseBoolean(field(json, "targetCluster")));
-    }
-
-    /** The value of a top-level field of a flat JSON object written by df2redis (strings, booleans, numbers). */
-    private static String field(String json, String name) {
-        String marker = "\"" + name + "\":";
-        int at = json.indexOf(marker);
-        if (at < 0) {
-            return null;
-        }
-        int start = at + marker.length();
-        while (Character.isWhitespace(json.charAt(start))) {
-            start++;
-        }
-        if (json.charAt(start) == '"') {
-            StringBuilder value = new StringBuilder();
-            for (int i = start + 1; i < json.length(); i++) {
-                char c = json.charAt(i);
-                if (c == '\\') {
-                    value.append(c).append(json.charAt(++i));
-                } else if (c == '"') {
-                    return value.toString();
-                } else {
-                    value.append(c);
-                }
-            }
-            throw new IllegalArgumentException("unterminated string in hook file at " + name);
-        }
-        int end = start;
-        while (end < json.length() && ",}".indexOf(json.charAt(end)) < 0) {
-            end++;
-        }
-        String raw = json.substring(start, end).trim();
-        return "null".equals(raw) ? null : raw;
-    }
-
-    private static String unescape(String text) {
-        if (text == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\\' && i + 1 < text.length()) {
-                char next = text.charAt(++i);
-                switch (next) {
-                    case 'n' -> out.append('\n');
-                    case 't' -> out.append('\t');
-                    case 'r' -> out.append('\r');
-                    case 'u' -> {
-                        out.append((char) Integer.parseInt(text.substring(i + 1, i + 5), 16));
-                        i += 4;
-                    }
-                    default -> out.append(next);
-                }
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+    /** hook.json, read with the contract's record. */
+    static Hook parse(String json) throws IOException {
+        HookInfo info = HookInfo.read(json);
+        return new Hook(info.enableCas(), info.scriptSha(), info.script(), info.metaKeyPattern(), info.targetHost(), info.targetPort(),
+                info.targetUser(), info.targetPassword(), info.targetCluster());
     }
 
     @Override
