@@ -1,7 +1,7 @@
 package io.df2redis.cli;
 
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.df2redis.config;
 
+import io.df2redis.contract.settings.ProxySettingKeys;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import jakarta.validation.Valid;
@@ -311,7 +312,7 @@ public interface MigrationConfig {
         Duration stopGrace();
 
         /** Camellia's multi-write mode: {@code first-resource-only}, {@code all-resources-no-check}, {@code all-resources-check-error}. */
-        @WithDefault("first-resource-only")
+        @WithDefault(ProxySettingKeys.Defaults.MULTI_WRITE_MODE)
         MultiWriteMode multiWriteMode();
 
         /**
@@ -336,12 +337,12 @@ public interface MigrationConfig {
 
     interface Fence {
         /** {@code hold} (wait, at most {@code maxHold}, then refuse) or {@code reject} (refuse at once). */
-        @WithDefault("hold")
+        @WithDefault(ProxySettingKeys.Defaults.FENCE_MODE)
         @Pattern(regexp = "hold|reject", message = "must be hold or reject")
         String mode();
 
         /** Error text a fenced write gets. */
-        @WithDefault("TRYAGAIN fenced for cutover")
+        @WithDefault(ProxySettingKeys.Defaults.FENCE_MESSAGE)
         String message();
 
         /**
@@ -357,29 +358,29 @@ public interface MigrationConfig {
         int attempts();
 
         /** Longest a write is held before it is refused. */
-        @WithDefault("2s")
+        @WithDefault(ProxySettingKeys.Defaults.FENCE_MAX_HOLD_MILLIS + "ms")
         Duration maxHold();
     }
 
     interface Journal {
         /** {@code batch} (fsync every group of records before the writes go on), {@code interval} or {@code none}. */
-        @WithDefault("interval")
+        @WithDefault(ProxySettingKeys.Defaults.JOURNAL_FSYNC)
         @Pattern(regexp = "batch|interval|none", message = "must be batch, interval or none")
         String fsync();
 
         /** fsync period with {@code fsync: interval}. */
-        @WithDefault("100ms")
+        @WithDefault(ProxySettingKeys.Defaults.JOURNAL_FSYNC_INTERVAL_MILLIS + "ms")
         Duration fsyncInterval();
 
         /**
          * Longest a write waits for the journal when no journal write gets through (a stuck disk)
          * before it is refused (fail closed). A busy journal never refuses: the lock is held for one write call.
          */
-        @WithDefault("30s")
+        @WithDefault(ProxySettingKeys.Defaults.JOURNAL_APPEND_TIMEOUT_MILLIS + "ms")
         Duration appendTimeout();
 
         /** Records per segment file. */
-        @WithDefault("200000")
+        @WithDefault(ProxySettingKeys.Defaults.JOURNAL_SEGMENT_RECORDS)
         @Min(1000)
         int segmentRecords();
     }

@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.resp.CursorGuard;
 import io.smallrye.mutiny.Multi;

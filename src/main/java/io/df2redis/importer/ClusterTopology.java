@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;

@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.KeyScan;

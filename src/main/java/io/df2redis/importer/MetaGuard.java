@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.contract.meta.MetaKeys;
 import io.df2redis.config.MigrationConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -97,14 +99,6 @@ final class MetaGuard {
     }
 
     byte[] metaKey(byte[] key) {
-        String hole = metaPattern.contains("%s") ? "%s" : "{key}";
-        int at = metaPattern.indexOf(hole);
-        byte[] prefix = metaPattern.substring(0, at).getBytes(StandardCharsets.UTF_8);
-        byte[] suffix = metaPattern.substring(at + hole.length()).getBytes(StandardCharsets.UTF_8);
-        byte[] meta = new byte[prefix.length + key.length + suffix.length];
-        System.arraycopy(prefix, 0, meta, 0, prefix.length);
-        System.arraycopy(key, 0, meta, prefix.length, key.length);
-        System.arraycopy(suffix, 0, meta, prefix.length + key.length, suffix.length);
-        return meta;
+        return MetaKeys.metaKey(metaPattern, key);
     }
 }

@@ -1,5 +1,6 @@
 package io.df2redis.local;
 
+import io.df2redis.contract.resp.RespConnection;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class DemoDataset {
 
     private static void flush(LocalRedis redis, List<List<String>> batch) throws IOException {
         for (Object reply : redis.pipeline(batch)) {
-            if (reply instanceof RespClient.RedisError error) {
+            if (reply instanceof RespConnection.Error error) {
                 throw new IOException("loading the demo dataset failed: " + error.message());
             }
         }

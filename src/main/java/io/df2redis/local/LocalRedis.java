@@ -1,5 +1,7 @@
 package io.df2redis.local;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -107,7 +109,7 @@ public final class LocalRedis implements AutoCloseable {
         return process;
     }
 
-    /** Runs one command and returns its reply: String, Long, List, null or a {@link RespClient.RedisError}. */
+    /** Runs one command and returns its reply: String, Long, List, null or a {@link RespConnection.Error}. */
     public Object command(String... args) throws IOException {
         return client().command(args);
     }

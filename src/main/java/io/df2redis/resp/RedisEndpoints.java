@@ -1,5 +1,6 @@
 package io.df2redis.resp;
 
+import io.df2redis.contract.cluster.ClusterNodes;
 import io.df2redis.config.MigrationConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;

@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.cluster.HashSlot;
 import org.awaitility.Awaitility;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,7 +68,7 @@ class ClusterTargetTest extends ImporterFixture {
     @Test
     void copiesIntoAClusterWhileSlotsMove() throws Exception {
         Random random = new Random(41);
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "c", 600, 42);
             client.pipeline(TargetWriterTest.bigValue("hash", "{big}:hash".getBytes(StandardCharsets.UTF_8), random));
             client.pipeline(TargetWriterTest.bigValue("list", "big:list".getBytes(StandardCharsets.UTF_8), random));

@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.testing.TempDirs;
 import java.io.BufferedOutputStream;
@@ -115,7 +117,7 @@ public final class ImportBench {
     // ---- data ----
 
     static void generate(LocalRedis server, int keys, Random random) {
-        try (RespClient client = RespClient.connect(server.port())) {
+        try (RespConnection client = RespClient.connect(server.port())) {
             List<Object[]> commands = new ArrayList<>();
             for (int i = 0; i < keys; i++) {
                 String key = "bench:" + i;
@@ -186,12 +188,12 @@ public final class ImportBench {
 
     static long writeReference(LocalRedis source, Path file) throws IOException {
         long bytes = 0;
-        try (RespClient client = RespClient.connect(source.port());
+        try (RespConnection client = RespClient.connect(source.port());
                 OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             String cursor = "0";
             do {
                 List<?> reply = (List<?>) client.ok("SCAN", cursor, "COUNT", 1000);
-                cursor = RespClient.text(reply.get(0));
+                cursor = RespConnection.text(reply.get(0));
                 List<?> keys = (List<?>) reply.get(1);
                 List<Object[]> reads = new ArrayList<>();
                 keys.forEach(key -> {
@@ -273,7 +275,7 @@ public final class ImportBench {
     static long verify(LocalRedis source, LocalRedis target) {
         long differences = 0;
         long started = System.nanoTime();
-        try (RespClient from = RespClient.connect(source.port()); RespClient to = RespClient.connect(target.port())) {
+        try (RespConnection from = RespClient.connect(source.port()); RespConnection to = RespClient.connect(target.port())) {
             if (!from.ok("DBSIZE").equals(to.ok("DBSIZE"))) {
                 System.out.println("DBSIZE differs: " + from.ok("DBSIZE") + " vs " + to.ok("DBSIZE"));
                 differences++;
@@ -281,7 +283,7 @@ public final class ImportBench {
             String cursor = "0";
             do {
                 List<?> reply = (List<?>) from.ok("SCAN", cursor, "COUNT", 1000);
-                cursor = RespClient.text(reply.get(0));
+                cursor = RespConnection.text(reply.get(0));
                 List<?> keys = (List<?>) reply.get(1);
                 List<Object[]> reads = new ArrayList<>();
                 // Absolute expiries (Redis 7+): relative TTLs read from the two sides at different moments would differ
@@ -313,7 +315,7 @@ public final class ImportBench {
         return differences;
     }
 
-    private static boolean sameValue(RespClient from, RespClient to, byte[] key) {
+    private static boolean sameValue(RespConnection from, RespConnection to, byte[] key) {
         Keyspace.Entry expected = Keyspace.entry(from, key);
         Keyspace.Entry actual = Keyspace.entry(to, key);
         return expected != null && actual != null && expected.type().equals(actual.type()) && expected.value().equals(actual.value());

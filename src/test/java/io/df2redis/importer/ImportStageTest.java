@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,7 @@ class ImportStageTest extends ImporterFixture {
 
     @Test
     void copiesTheSourceWithTheImporterNamedInTheMigrationFile() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "stage", 120, 51);
             TestData.load(client, 1, "stage", 30, 52);
         }
@@ -47,7 +48,7 @@ class ImportStageTest extends ImporterFixture {
      */
     @Test
     void aCopyInOnePassWithoutFailuresWalksTheSourceOnceAndAResumedOneIsChecked() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "one", 400, 61);
         }
         MigrationConfig config = config("scan");
@@ -138,7 +139,7 @@ class ImportStageTest extends ImporterFixture {
     @Test
     void aCheckpointPastTheLastDatabaseIsCopiedAgainFromTheStart() throws Exception {
         for (int db = 0; db < 4; db++) {
-            try (RespClient client = sourceClient()) {
+            try (RespConnection client = sourceClient()) {
                 TestData.load(client, db, "past", 100, 60 + db);
             }
         }
@@ -164,7 +165,7 @@ class ImportStageTest extends ImporterFixture {
     @Test
     void databasesACheckpointLeftOutAreCopiedBeforeTheStageSucceeds() throws Exception {
         for (int db : new int[] {0, 1, 3}) {
-            try (RespClient client = sourceClient()) {
+            try (RespConnection client = sourceClient()) {
                 TestData.load(client, db, "left", 100, 70 + db);
             }
         }
@@ -189,7 +190,7 @@ class ImportStageTest extends ImporterFixture {
 
     private static void loadKilobyteKeys(int db, String prefix, int count) {
         String value = "v".repeat(1024);
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             client.ok("SELECT", String.valueOf(db));
             List<Object[]> commands = new java.util.ArrayList<>();
             for (int i = 0; i < count; i++) {

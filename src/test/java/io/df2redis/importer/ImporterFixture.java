@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.df2redis.local.LocalRedis;
@@ -89,11 +91,11 @@ abstract class ImporterFixture {
         return uni.await().atMost(WAIT);
     }
 
-    static RespClient sourceClient() {
+    static RespConnection sourceClient() {
         return RespClient.connect(sourceServer.port());
     }
 
-    static RespClient targetClient() {
+    static RespConnection targetClient() {
         return RespClient.connect(targetServer.port());
     }
 }

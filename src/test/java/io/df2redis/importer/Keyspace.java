@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -27,12 +29,12 @@ final class Keyspace {
     /** Reads database {@code db} of the server at {@code port}; keys are hex-encoded. */
     static Map<String, Entry> read(int port, int db) {
         Map<String, Entry> keys = new TreeMap<>();
-        try (RespClient client = RespClient.connect(port)) {
+        try (RespConnection client = RespClient.connect(port)) {
             client.ok("SELECT", db);
             String cursor = "0";
             do {
                 List<?> reply = (List<?>) client.ok("SCAN", cursor, "COUNT", 500);
-                cursor = RespClient.text(reply.get(0));
+                cursor = RespConnection.text(reply.get(0));
                 for (Object key : (List<?>) reply.get(1)) {
                     byte[] name = (byte[]) key;
                     Entry entry = entry(client, name);
@@ -52,8 +54,8 @@ final class Keyspace {
         return keys;
     }
 
-    static Entry entry(RespClient client, byte[] key) {
-        String type = RespClient.text(client.ok("TYPE", key));
+    static Entry entry(RespConnection client, byte[] key) {
+        String type = RespConnection.text(client.ok("TYPE", key));
         String value = switch (type) {
             case "none" -> null;
             case "string" -> HEX.formatHex((byte[]) client.ok("GET", key));
@@ -70,21 +72,21 @@ final class Keyspace {
         return new Entry(type, value, (Long) client.ok("PEXPIRETIME", key));
     }
 
-    private static String stream(RespClient client, byte[] key) {
+    private static String stream(RespConnection client, byte[] key) {
         StringBuilder text = new StringBuilder();
         for (Object entry : (List<?>) client.ok("XRANGE", key, "-", "+")) {
             List<?> parts = (List<?>) entry;
-            text.append(RespClient.text(parts.get(0))).append(hexList((List<?>) parts.get(1))).append(';');
+            text.append(RespConnection.text(parts.get(0))).append(hexList((List<?>) parts.get(1))).append(';');
         }
         List<?> info = (List<?>) client.ok("XINFO", "STREAM", key);
         for (int i = 0; i < info.size(); i += 2) {
-            if ("last-generated-id".equals(RespClient.text(info.get(i)))) {
-                text.append(" last=").append(RespClient.text(info.get(i + 1)));
+            if ("last-generated-id".equals(RespConnection.text(info.get(i)))) {
+                text.append(" last=").append(RespConnection.text(info.get(i + 1)));
             }
         }
         for (Object group : (List<?>) client.ok("XINFO", "GROUPS", key)) {
             List<?> fields = (List<?>) group;
-            text.append(" group ").append(RespClient.text(fields.get(1))).append('@').append(RespClient.text(fields.get(7)));
+            text.append(" group ").append(RespConnection.text(fields.get(1))).append('@').append(RespConnection.text(fields.get(7)));
         }
         return text.toString();
     }

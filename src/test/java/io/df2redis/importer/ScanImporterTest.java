@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -28,7 +29,7 @@ class ScanImporterTest extends ImporterFixture {
 
     @Test
     void copiesEveryTypeWithTtlsAndBinaryKeysExactly() {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "k", 600, 1);
         }
         TestStageContext context = new TestStageContext();
@@ -45,7 +46,7 @@ class ScanImporterTest extends ImporterFixture {
 
     @Test
     void copiesSeveralDatabasesIntoTheSameDatabases() {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "zero", 50, 2);
             TestData.load(client, 3, "three", 70, 3);
             TestData.load(client, 9, "nine", 30, 4);
@@ -77,7 +78,7 @@ class ScanImporterTest extends ImporterFixture {
 
     @Test
     void neverWritesToTheSource() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "k", 200, 5);
         }
         Map<String, Keyspace.Entry> before = Keyspace.read(sourceServer.port(), 0);
@@ -99,7 +100,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void skipsKeysThatExpireBetweenScanAndDump() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             List<Object[]> commands = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 commands.add(new Object[] {"SET", "durable:" + i, "v" + i, "PX", 600_000});
@@ -130,7 +131,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void aBatchOfSeveralOverlappingRoundsCopiesExactlyAndAddsUpItsCounts() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "many", 4_500, 41);
             List<Object[]> commands = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
@@ -162,7 +163,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void readsAndWritesGoOnOverNewConnectionsWhenTheirsAreKilled() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "killed", 400, 52);
         }
         AtomicInteger batches = new AtomicInteger();
@@ -225,7 +226,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void theNextBatchIsScannedWhileTheCurrentOneIsCopied() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "ahead", 400, 51);
         }
         sourceServer.command("CONFIG", "RESETSTAT");
@@ -251,7 +252,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void theSourceIsReadAheadWhileTheTargetStalls() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "stall", 2000, 52);
         }
         sourceServer.command("CONFIG", "RESETSTAT");
@@ -293,7 +294,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void resumesFromItsCheckpointAfterCancellation() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "first", 2000, 31);
             TestData.load(client, 2, "second", 500, 32);
         }
@@ -327,7 +328,7 @@ class ScanImporterTest extends ImporterFixture {
     void failsWithTheFailedKeysListedWhenMoreThanMaxFailures() throws Exception {
         Files.deleteIfExists(home.resolve("state/failures.jsonl"));
         byte[] binary = {'b', 0, (byte) 0xff};
-        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+        try (RespConnection client = sourceClient(); RespConnection targetClient = targetClient()) {
             for (Object key : new Object[] {"taken:1", "taken:2", binary}) {
                 client.ok("SET", key, "source");
                 targetClient.ok("SET", key, "target");
@@ -359,7 +360,7 @@ class ScanImporterTest extends ImporterFixture {
      */
     @Test
     void maxFailuresCountsTheFailuresOfThisRunOnly() {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "again", 200, 81);
         }
         TestStageContext resumed = new TestStageContext(Map.of("databases", List.of(0), "dbIndex", 0, "cursor", "0",
@@ -380,7 +381,7 @@ class ScanImporterTest extends ImporterFixture {
     @Test
     void copiesTheRestWhenTheSourceRefusesSomeDumps() throws Exception {
         sourceServer.command("ACL", "SETUSER", "reader", "on", ">reader-pw", "~ok:*", "+@all");
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             for (int i = 0; i < 30; i++) {
                 client.ok("SET", "ok:" + i, "v" + i);
             }
@@ -407,7 +408,7 @@ class ScanImporterTest extends ImporterFixture {
 
     @Test
     void keepsTheReadRateUnderMaxOpsPerMaster() throws Exception {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             List<Object[]> commands = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 commands.add(new Object[] {"SET", "paced:" + i, "v"});

@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,7 +117,7 @@ class SourceDumpCompressionTest extends ImporterFixture {
     }
 
     private static void loadKeys(int count) {
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             TestData.load(client, 0, "k", count, 11);
         }
     }

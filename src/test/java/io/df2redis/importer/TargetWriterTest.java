@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,7 @@ class TargetWriterTest extends ImporterFixture {
         List<KeyRecord> records = new ArrayList<>();
         List<byte[]> streams = new ArrayList<>();
         Random random = new Random(withTtl ? 11 : 12);
-        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+        try (RespConnection client = sourceClient(); RespConnection targetClient = targetClient()) {
             for (String type : TestData.TYPES) {
                 byte[] key = TestData.key("refused-" + type, 1, random);
                 client.pipeline(TestData.write(type, key, random));
@@ -49,8 +50,8 @@ class TargetWriterTest extends ImporterFixture {
                         "the test's CRC-64 must reproduce Redis's own checksum");
                 byte[] refused = DumpPayloads.withRdbVersion(payload, 200);
                 Object reply = targetClient.call("RESTORE", key, 0, refused);
-                assertInstanceOf(RespClient.Error.class, reply);
-                assertTrue(((RespClient.Error) reply).message().contains("payload version or checksum are wrong"), reply.toString());
+                assertInstanceOf(RespConnection.Error.class, reply);
+                assertTrue(((RespConnection.Error) reply).message().contains("payload version or checksum are wrong"), reply.toString());
                 records.add(new KeyRecord(key, refused, expireAt, null));
             }
         }
@@ -65,7 +66,7 @@ class TargetWriterTest extends ImporterFixture {
         for (String type : TestData.TYPES) {
             assertEquals(1L, report.fallbacks().get(type), "fallbacks of " + type);
         }
-        try (RespClient client = sourceClient(); RespClient targetClient = targetClient()) {
+        try (RespConnection client = sourceClient(); RespConnection targetClient = targetClient()) {
             for (byte[] stream : streams) {
                 List<String> pending = pending(client, stream);
                 assertEquals(5, pending.size(), pending.toString());
@@ -76,19 +77,19 @@ class TargetWriterTest extends ImporterFixture {
         }
     }
 
-    private static List<String> pending(RespClient client, byte[] stream) {
+    private static List<String> pending(RespConnection client, byte[] stream) {
         List<String> entries = new ArrayList<>();
         for (Object entry : (List<?>) client.ok("XPENDING", stream, "readers", "-", "+", 100)) {
             List<?> fields = (List<?>) entry;
-            entries.add(RespClient.text(fields.get(0)) + " " + RespClient.text(fields.get(1)) + " " + fields.get(3));
+            entries.add(RespConnection.text(fields.get(0)) + " " + RespConnection.text(fields.get(1)) + " " + fields.get(3));
         }
         return entries;
     }
 
-    private static List<String> consumers(RespClient client, byte[] stream) {
+    private static List<String> consumers(RespConnection client, byte[] stream) {
         List<String> names = new ArrayList<>();
         for (Object consumer : (List<?>) client.ok("XINFO", "CONSUMERS", stream, "readers")) {
-            names.add(RespClient.text(((List<?>) consumer).get(1)));
+            names.add(RespConnection.text(((List<?>) consumer).get(1)));
         }
         return names;
     }
@@ -98,7 +99,7 @@ class TargetWriterTest extends ImporterFixture {
     void copiesBigKeysInChunksThroughATemporaryKey(boolean withTtl) throws Exception {
         List<byte[]> keys = new ArrayList<>();
         Random random = new Random(21);
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             for (String type : TestData.TYPES) {
                 byte[] key = TestData.key("big-" + type, 2, random);
                 keys.add(key);
@@ -171,7 +172,7 @@ class TargetWriterTest extends ImporterFixture {
     /** "a" (small) and "big" (a big hash) on both sides, with other values on the target. */
     private List<KeyRecord> conflictingKeys() throws Exception {
         sourceServer.command("SET", "a", "new");
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             List<Object[]> fields = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 fields.add(new Object[] {"HSET", "big", "f" + i, "new-big"});
@@ -185,7 +186,7 @@ class TargetWriterTest extends ImporterFixture {
 
     private static List<KeyRecord> dumped(List<byte[]> keys) {
         List<KeyRecord> records = new ArrayList<>();
-        try (RespClient client = sourceClient()) {
+        try (RespConnection client = sourceClient()) {
             for (byte[] key : keys) {
                 long pttl = (Long) client.ok("PTTL", key);
                 byte[] payload = (byte[]) client.ok("DUMP", key);

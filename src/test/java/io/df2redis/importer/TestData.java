@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ final class TestData {
     }
 
     /** {@code count} keys in database {@code db}: types in turn, every third key with a TTL of 1-60 min. */
-    static void load(RespClient client, int db, String prefix, int count, long seed) {
+    static void load(RespConnection client, int db, String prefix, int count, long seed) {
         Random random = new Random(seed);
         List<Object[]> commands = new ArrayList<>();
         commands.add(new Object[] {"SELECT", db});
@@ -32,9 +33,9 @@ final class TestData {
         flush(client, commands);
     }
 
-    private static void flush(RespClient client, List<Object[]> commands) {
+    private static void flush(RespConnection client, List<Object[]> commands) {
         for (Object reply : client.pipeline(commands)) {
-            if (reply instanceof RespClient.Error error) {
+            if (reply instanceof RespConnection.Error error) {
                 throw new IllegalStateException(error.message());
             }
         }

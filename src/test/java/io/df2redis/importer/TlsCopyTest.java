@@ -1,5 +1,7 @@
 package io.df2redis.importer;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,7 +73,7 @@ class TlsCopyTest {
 
     @Test
     void copiesEveryTypeOverTlsOnlyConnections() throws Exception {
-        try (RespClient client = RespClient.connect(sourceServer.port())) {
+        try (RespConnection client = RespClient.connect(sourceServer.port())) {
             TestData.load(client, 0, "tls", 1_500, 51);
             client.ok("HSET", "big-hash", "f1", "v1", "f2", "v2", "f3", "v3");
         }

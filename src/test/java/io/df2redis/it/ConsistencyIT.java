@@ -1,5 +1,6 @@
 package io.df2redis.it;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.local.DemoDataset;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.state.StatusJson;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -362,7 +363,7 @@ class ConsistencyIT {
                     String prefix = "rogue-" + rogueWriter + "-";
                     Thread thread = new Thread(() -> {
                         long n = 0;
-                        try (RespClient.Connection direct = target.client().connect()) {
+                        try (RespConnection direct = target.client().connect()) {
                             while (rogue.get()) {
                                 direct.command("SET", "demo:string:3", prefix + n++);
                             }
@@ -376,7 +377,7 @@ class ConsistencyIT {
                 // Whether or not the batch's first pass already ran: a write through the proxy makes the key dirty, so the
                 // batch's periodic check of dirty keys compares it while the rogue clients keep changing it behind the proxy.
                 Thread.sleep(200);
-                try (RespClient.Connection app = new RespClient("127.0.0.1", service.proxyPort, Optional.empty()).connect()) {
+                try (RespConnection app = new RespClient("127.0.0.1", service.proxyPort, Optional.empty()).connect()) {
                     app.command("SET", "demo:string:3", "through-the-proxy");
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() -> status(service).path("status").asText().matches("blocked|failed|succeeded"));

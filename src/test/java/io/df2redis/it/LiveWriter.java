@@ -1,6 +1,7 @@
 package io.df2redis.it;
 
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.resp.RespClient;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ final class LiveWriter implements AutoCloseable {
 
     private void applyDirect(RespClient client, List<String> command) throws IOException {
         Object reply = client.command(command.toArray(String[]::new));
-        if (reply instanceof RespClient.RedisError error) {
+        if (reply instanceof RespConnection.Error error) {
             throw new IOException(command + ": " + error.message());
         }
         apply(command, reply);
@@ -110,7 +111,7 @@ final class LiveWriter implements AutoCloseable {
     }
 
     private void run() {
-        RespClient.Connection client = null;
+        RespConnection client = null;
         while (running.get()) {
             if (client == null) {
                 try {
@@ -130,7 +131,7 @@ final class LiveWriter implements AutoCloseable {
             List<String> command = next();
             try {
                 Object reply = client.command(command.toArray(String[]::new));
-                if (reply instanceof RespClient.RedisError) {
+                if (reply instanceof RespConnection.Error) {
                     refused.incrementAndGet();
                     uncertain.add(command.get(1));
                 } else {
@@ -152,12 +153,8 @@ final class LiveWriter implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(RespClient.Connection client) {
-        try {
-            client.close();
-        } catch (IOException e) {
-            // already gone
-        }
+    private static void closeQuietly(RespConnection client) {
+        client.close(); // never fails: a connection already gone is closed all the same
     }
 
     private static void sleepMicros(long micros) {

@@ -1,5 +1,6 @@
 package io.df2redis.it;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +63,7 @@ class ProxyRestoreIT {
         long pid;
         try (Df2redisProcess migrate = Df2redisProcess.start(home, Map.of(), "migrate", "--config", file.toString())) {
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> "PONG".equals(app.command("PING")));
-            try (RespClient.Connection connected = app.connect()) {
+            try (RespConnection connected = app.connect()) {
                 assertEquals("OK", connected.command("SET", "during", "1"));
                 assertEquals(0, migrate.await(120), migrate.stdout() + migrate.stderr());
                 String[] lines = migrate.stdout().strip().split("\n");

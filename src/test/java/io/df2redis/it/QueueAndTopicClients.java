@@ -1,5 +1,6 @@
 package io.df2redis.it;
 
+import io.df2redis.contract.resp.RespClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -236,7 +237,7 @@ final class QueueAndTopicClients implements AutoCloseable {
      * What the counters and transactions should hold, against what {@code side} holds: empty when
      * every acknowledged increment is there and no transaction was half applied.
      */
-    List<String> countersNotMatching(io.df2redis.local.RespClient side) throws java.io.IOException {
+    List<String> countersNotMatching(RespClient side) throws java.io.IOException {
         List<String> wrong = new ArrayList<>();
         expect(wrong, side, "it:watched", watchedIncrements.get());
         expect(wrong, side, "it:script", scriptIncrements.get());
@@ -261,7 +262,7 @@ final class QueueAndTopicClients implements AutoCloseable {
         return wrong;
     }
 
-    private static void expect(List<String> wrong, io.df2redis.local.RespClient side, String key, long expected) throws java.io.IOException {
+    private static void expect(List<String> wrong, RespClient side, String key, long expected) throws java.io.IOException {
         Object value = side.command("GET", key);
         if (!String.valueOf(expected).equals(String.valueOf(value))) {
             wrong.add(key + " holds " + value + ", " + expected + " acknowledged");

@@ -1,5 +1,6 @@
 package io.df2redis.it;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.local.DemoDataset;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.state.StatusJson;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -133,7 +134,7 @@ class ReadYourWritesIT {
                 int client = c;
                 clients.add(pool.submit(() -> {
                     List<String> stale = new ArrayList<>();
-                    try (RespClient.Connection app = new RespClient("127.0.0.1", proxyPort, Optional.empty()).connect()) {
+                    try (RespConnection app = new RespClient("127.0.0.1", proxyPort, Optional.empty()).connect()) {
                         for (int i = 0; i < PAIRS_PER_SHARE / CLIENTS; i++) {
                             String key = "ryw:hot:" + (i + client) % HOT_KEYS;
                             long written = (Long) app.command("INCR", key);

@@ -1,14 +1,16 @@
 package io.df2redis.local;
 
+import io.df2redis.contract.resp.RespConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * {@link RespClient}'s encoder and parser for tests that drive a socket themselves (to control how
+ * {@link RespConnection}'s encoder and parser for tests that drive a socket themselves (to control how
  * commands fall into writes): a command as a RESP array, and one reply as String, Long, List, null
- * or a {@link RespClient.RedisError}.
+ * or a {@link RespConnection.Error}.
  */
 public final class RespWire {
 
@@ -17,11 +19,11 @@ public final class RespWire {
 
     /** Encodes one command as a RESP array of bulk strings (buffered: the caller decides when to flush). */
     public static void write(OutputStream out, List<String> command) throws IOException {
-        RespClient.write(out, command);
+        RespConnection.encode(out, command.stream().map(arg -> arg.getBytes(StandardCharsets.UTF_8)).toList());
     }
 
     /** Reads one reply. */
     public static Object read(InputStream in) throws IOException {
-        return RespClient.read(in);
+        return RespConnection.decode(in);
     }
 }

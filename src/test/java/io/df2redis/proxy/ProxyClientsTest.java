@@ -1,5 +1,6 @@
 package io.df2redis.proxy;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.config.MigrationConfig.MultiWriteMode;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.local.RespWire;
 import io.df2redis.testing.TwoRedisResource;
 import io.lettuce.core.RedisClient;
@@ -561,7 +562,7 @@ class ProxyClientsTest {
         supervisor.applyRoute(phase.route, phase.readPercent).await().atMost(Duration.ofSeconds(10));
         // A command the proxy forwards: Camellia answers PING before it checks AUTH.
         Object probe = new RespClient(HOST, PROXY_PORT, Optional.empty()).command("EXISTS", "clients-test:auth-probe");
-        if (probe instanceof RespClient.RedisError error) {
+        if (probe instanceof RespConnection.Error error) {
             assertTrue(error.message().startsWith("NOAUTH"), "a read without AUTH: " + error.message());
             auth = Optional.of(TwoRedisResource.SOURCE_PASSWORD);
         } else {

@@ -1,10 +1,11 @@
 package io.df2redis.proxy;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,7 +148,7 @@ class ProxyCommandsTest {
         assertTrue(replies.get(5) instanceof Long n && n > 0, "DBSIZE: " + replies.get(5));
         assertTrue(replies.get(6) instanceof List<?> time && time.size() == 2, "TIME: " + replies.get(6));
         assertTrue(error(replies.get(7)).contains("COPY with DB refused"), String.valueOf(replies.get(7)));
-        assertTrue(replies.get(8) instanceof RespClient.RedisError, "a wrong LMPOP gets the server's own error: " + replies.get(8));
+        assertTrue(replies.get(8) instanceof RespConnection.Error, "a wrong LMPOP gets the server's own error: " + replies.get(8));
         for (LocalRedis side : List.of(source, target)) {
             assertEquals("x", side.command("GET", "s:dst"), "COPY on " + side.address());
             assertEquals(List.of("c"), side.command("LRANGE", "s:list", "0", "-1"), "LMPOP on " + side.address());
@@ -182,7 +183,7 @@ class ProxyCommandsTest {
 
     @Test
     void aMultiBlockSentCommandByCommandBehavesTheSame() throws Exception {
-        try (RespClient.Connection connection = app.connect()) {
+        try (RespConnection connection = app.connect()) {
             assertEquals("OK", connection.command("MULTI"));
             assertEquals("QUEUED", connection.command("SET", "tx:one", "a"));
             assertEquals("QUEUED", connection.command("APPEND", "tx:one", "b"));
@@ -226,7 +227,7 @@ class ProxyCommandsTest {
     @Test
     void watchAbortsABlockWhenAWatchedKeyChangedAndRunsItWhenNot() throws Exception {
         app.command("SET", "w:k", "0");
-        try (RespClient.Connection watcher = app.connect(); RespClient.Connection other = app.connect()) {
+        try (RespConnection watcher = app.connect(); RespConnection other = app.connect()) {
             assertEquals("OK", watcher.command("WATCH", "w:k", "w:absent"));
             assertEquals("OK", other.command("SET", "w:k", "theirs"));
             assertEquals("OK", watcher.command("MULTI"));
@@ -269,7 +270,7 @@ class ProxyCommandsTest {
             for (int c = 0; c < 3; c++) {
                 clients.add(pool.submit(() -> {
                     int retries = 0;
-                    try (RespClient.Connection connection = app.connect()) {
+                    try (RespConnection connection = app.connect()) {
                         for (int i = 0; i < 100; i++) {
                             while (true) {
                                 connection.command("WATCH", "w:counter");
@@ -308,7 +309,7 @@ class ProxyCommandsTest {
             List<java.util.concurrent.Future<Integer>> writers = new java.util.ArrayList<>();
             for (int w = 0; w < 2; w++) {
                 writers.add(pool.submit(() -> {
-                    try (RespClient.Connection connection = app.connect()) {
+                    try (RespConnection connection = app.connect()) {
                         for (int i = 0; i < 300; i++) {
                             connection.command("MULTI");
                             connection.command("INCR", "tx:pair");
@@ -321,7 +322,7 @@ class ProxyCommandsTest {
             }
             java.util.concurrent.Future<List<Long>> reader = pool.submit(() -> {
                 List<Long> odd = new java.util.ArrayList<>();
-                try (RespClient.Connection connection = app.connect()) {
+                try (RespConnection connection = app.connect()) {
                     while (writing.get()) {
                         long value = Long.parseLong(String.valueOf(connection.command("GET", "tx:pair")));
                         if (value % 2 != 0) {
@@ -378,8 +379,8 @@ class ProxyCommandsTest {
     }
 
     private static String error(Object reply) {
-        assertTrue(reply instanceof RespClient.RedisError, "an error reply: " + reply);
-        return ((RespClient.RedisError) reply).message();
+        assertTrue(reply instanceof RespConnection.Error, "an error reply: " + reply);
+        return ((RespConnection.Error) reply).message();
     }
 
     private static List<String[]> intents() throws IOException {

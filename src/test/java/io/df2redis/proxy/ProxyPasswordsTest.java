@@ -8,7 +8,7 @@ import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.Secrets;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,5 +1,6 @@
 package io.df2redis.proxy;
 
+import io.df2redis.contract.resp.RespConnection;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.state.StatusStore;
 import io.df2redis.testing.TwoRedisResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -95,7 +96,7 @@ class ProxyRuntimeTest {
                 List.of("SET", "p:persist", "p", "EX", "100"), List.of("PERSIST", "p:persist"),
                 List.of("SET", "p:gone", "x"), List.of("DEL", "p:gone"));
         for (Object reply : app.pipeline(writes)) {
-            assertFalse(reply instanceof RespClient.RedisError, "write refused: " + reply);
+            assertFalse(reply instanceof RespConnection.Error, "write refused: " + reply);
         }
         for (String key : List.of("p:str", "p:n", "p:h", "p:l", "p:s", "p:z", "p:x", "p:ttl", "p:persist", "p:gone")) {
             assertEquals(dump(TwoRedisResource.source(), key), dump(TwoRedisResource.target(), key), "mirrored: " + key);
@@ -152,7 +153,7 @@ class ProxyRuntimeTest {
     void theFenceRejectsOrHoldsWritesButNotReads() throws Exception {
         supervisor.console().fence(true, "reject").await().atMost(Duration.ofSeconds(5));
         Object refused = app.command("SET", "p:fenced", "1");
-        assertTrue(refused instanceof RespClient.RedisError e && e.message().startsWith("TRYAGAIN fenced for cutover"), String.valueOf(refused));
+        assertTrue(refused instanceof RespConnection.Error e && e.message().startsWith("TRYAGAIN fenced for cutover"), String.valueOf(refused));
         assertEquals("v1-more", app.command("GET", "p:str"), "reads go on while fenced");
         assertEquals(null, TwoRedisResource.source().command("GET", "p:fenced"));
 
@@ -378,7 +379,7 @@ class ProxyRuntimeTest {
     void switchingTheMultiWriteModeKeepsTheProcessItsConnectionsAndItsRoute() throws Exception {
         supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
         long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
-        try (RespClient.Connection connected = app.connect()) {
+        try (RespConnection connected = app.connect()) {
             assertEquals("OK", connected.command("SET", "p:before-switch", "1"));
             supervisor.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
                     .await().atMost(Duration.ofSeconds(30));
@@ -397,7 +398,7 @@ class ProxyRuntimeTest {
         TwoRedisResource.target().command("SET", "p:wrongtype", "x");
         TwoRedisResource.source().command("DEL", "p:wrongtype");
         Object reply = app.command("LPUSH", "p:wrongtype", "a");
-        assertTrue(reply instanceof RespClient.RedisError e && e.message().startsWith("WRONGTYPE"), "the mirror's error is returned: " + reply);
+        assertTrue(reply instanceof RespConnection.Error e && e.message().startsWith("WRONGTYPE"), "the mirror's error is returned: " + reply);
         TwoRedisResource.source().command("DEL", "p:wrongtype");
         TwoRedisResource.target().command("DEL", "p:wrongtype");
         supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
@@ -420,7 +421,7 @@ class ProxyRuntimeTest {
         String refusedKey = null;
         for (int i = 0; i < 1200 && refusedKey == null; i++) {
             Object reply = app.command("SET", "p:fail-closed:" + i, "1");
-            if (reply instanceof RespClient.RedisError error) {
+            if (reply instanceof RespConnection.Error error) {
                 assertTrue(error.message().contains("write refused: the journal cannot be written")
                         && error.message().contains("nothing was run"), error.message());
                 refusedKey = "p:fail-closed:" + i;
@@ -440,12 +441,12 @@ class ProxyRuntimeTest {
     void applicationsAuthenticateWithTheSourcesPasswordAndGetNoDataWithout() throws Exception {
         RespClient anonymous = new RespClient("127.0.0.1", PROXY_PORT, Optional.empty());
         Object refused = anonymous.command("GET", "p:str");
-        assertTrue(refused instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"), String.valueOf(refused));
+        assertTrue(refused instanceof RespConnection.Error e && e.message().startsWith("NOAUTH"), String.valueOf(refused));
         List<Object> wrong = anonymous.pipeline(List.of(List.of("AUTH", "not-the-password"), List.of("GET", "p:str")));
-        assertTrue(wrong.get(0) instanceof RespClient.RedisError e && e.message().startsWith("WRONGPASS"), String.valueOf(wrong));
-        assertTrue(wrong.get(1) instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"), String.valueOf(wrong));
+        assertTrue(wrong.get(0) instanceof RespConnection.Error e && e.message().startsWith("WRONGPASS"), String.valueOf(wrong));
+        assertTrue(wrong.get(1) instanceof RespConnection.Error e && e.message().startsWith("NOAUTH"), String.valueOf(wrong));
         List<Object> target = anonymous.pipeline(List.of(List.of("AUTH", TwoRedisResource.TARGET_PASSWORD), List.of("GET", "p:str")));
-        assertTrue(target.get(1) instanceof RespClient.RedisError e && e.message().startsWith("NOAUTH"),
+        assertTrue(target.get(1) instanceof RespConnection.Error e && e.message().startsWith("NOAUTH"),
                 "the target's password is not the source's: " + target);
         List<Object> asUser = anonymous.pipeline(List.of(List.of("AUTH", "default", TwoRedisResource.SOURCE_PASSWORD), List.of("GET", "p:str")));
         assertEquals(List.of("OK", "v1-more"), asUser, "AUTH with the user name works too");

@@ -1,8 +1,8 @@
 package io.df2redis.migration.journal;
 
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.HashSlot;
 import io.df2redis.importer.KeyReads;
 import io.df2redis.importer.TargetWriter;
 import io.df2redis.importer.WriterSession;

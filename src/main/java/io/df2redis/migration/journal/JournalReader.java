@@ -1,5 +1,7 @@
 package io.df2redis.migration.journal;
 
+import io.df2redis.contract.journal.JournalRecord;
+import io.df2redis.contract.journal.JournalSegments;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,20 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
- * Reads the dirty-key journal the proxy plugin writes ({@code journal-<first seq>.log} segments of
- * {@code I <seq> <ms> <db> <command> <base64 keys...>} intent and {@code C ...} commit records). Blocking
- * file I/O: call it off the event loop. A torn last line (the proxy died mid-write) ends the read.
+ * Reads the dirty-key journal the proxy plugin writes ({@link JournalSegments} of intent and commit records,
+ * decoded by the contract's {@link JournalRecord}). Blocking file I/O: call it off the event loop. A torn last
+ * line (the proxy died mid-write) ends the read.
  */
 public final class JournalReader {
-
-    private static final String PREFIX = "journal-";
 
     private final Path dir;
 
@@ -60,7 +58,7 @@ public final class JournalReader {
      * primary after such a batch therefore sees every write the batch covers.
      */
     public Batch next(long applied, int maxIntents, long commitGraceMillis, long nowMillis, long settledThrough) throws IOException {
-        List<Record> records = new ArrayList<>();
+        List<JournalRecord> records = new ArrayList<>();
         java.util.Set<Long> committed = new java.util.HashSet<>();
         int intents = 0;
         int lookahead = Math.max(1024, maxIntents * 4);
@@ -72,17 +70,19 @@ public final class JournalReader {
                     if (quick >= 0 && quick <= applied) {
                         continue;
                     }
-                    String[] fields = line.split(" ");
-                    long seq = sequence(fields);
-                    if (seq < 0) {
+                    JournalRecord record = JournalRecord.parse(line);
+                    if (record == null) {
                         break read;
                     }
-                    if (fields[0].equals("C") && fields.length >= 4) {
-                        committed.add(parseOr(fields[3], -1));
+                    if (record.seq() <= applied) {
+                        continue;
+                    }
+                    if (record.commit()) {
+                        committed.add(record.intentSeq());
                         if (intents < maxIntents) {
-                            records.add(new Record(seq, 0, -1, null));
+                            records.add(record);
                         }
-                    } else if (fields[0].equals("I")) {
+                    } else if (record.intent()) {
                         if (intents == maxIntents) {
                             if (--lookahead <= 0) {
                                 break read;
@@ -90,7 +90,7 @@ public final class JournalReader {
                             continue;
                         }
                         intents++;
-                        records.add(new Record(seq, parseOr(fields[2], 0), (int) parseOr(fields[3], 0), fields));
+                        records.add(record);
                     }
                 }
             } catch (NoSuchFileException e) {
@@ -101,9 +101,9 @@ public final class JournalReader {
         int taken = 0;
         long last = applied;
         long oldest = 0;
-        long pending = records.stream().filter(r -> r.fields() != null).mapToLong(Record::millis).findFirst().orElse(0);
-        for (Record record : records) {
-            if (record.fields() != null) {
+        long pending = records.stream().filter(JournalRecord::intent).mapToLong(JournalRecord::millis).findFirst().orElse(0);
+        for (JournalRecord record : records) {
+            if (record.intent()) {
                 boolean answered = committed.contains(record.seq()) || record.seq() <= settledThrough
                         || nowMillis - record.millis() > commitGraceMillis;
                 if (!answered) {
@@ -113,10 +113,10 @@ public final class JournalReader {
                 if (oldest == 0) {
                     oldest = record.millis();
                 }
-                for (int i = 5; i < record.fields().length; i++) {
-                    String id = record.db() + ":" + record.fields()[i];
+                for (int i = 0; i < record.keyCount(); i++) {
+                    String id = record.db() + ":" + record.base64Key(i);
                     keys.remove(id);
-                    keys.put(id, new DirtyKey(record.db(), Base64.getDecoder().decode(record.fields()[i])));
+                    keys.put(id, new DirtyKey(record.db(), record.key(i)));
                 }
             }
             last = record.seq();
@@ -133,12 +133,11 @@ public final class JournalReader {
      */
     public java.util.Set<String> writtenBetween(long after, long through, int db, java.util.Collection<byte[]> keys) throws IOException {
         java.util.Set<String> wanted = new java.util.HashSet<>();
-        keys.forEach(k -> wanted.add(Base64.getEncoder().encodeToString(k)));
+        keys.forEach(k -> wanted.add(JournalRecord.spell(k)));
         java.util.Set<String> written = new java.util.HashSet<>();
         if (through <= after || wanted.isEmpty()) {
             return written;
         }
-        String database = Integer.toString(db);
         read:
         for (Path segment : segmentsFrom(after + 1)) {
             try (BufferedReader lines = linesAfter(segment, after)) {
@@ -147,17 +146,16 @@ public final class JournalReader {
                     if (quick >= 0 && quick <= after) {
                         continue;
                     }
-                    String[] fields = line.split(" ");
-                    long seq = sequence(fields);
-                    if (seq < 0 || seq > through) {
+                    JournalRecord record = JournalRecord.parse(line);
+                    if (record == null || record.seq() > through) {
                         break read;
                     }
-                    if (seq <= after || !fields[0].equals("I") || !fields[3].equals(database)) {
+                    if (record.seq() <= after || !record.intent() || record.db() != db) {
                         continue;
                     }
-                    for (int i = 5; i < fields.length; i++) {
-                        if (wanted.contains(fields[i])) {
-                            written.add(fields[i]);
+                    for (int i = 0; i < record.keyCount(); i++) {
+                        if (wanted.contains(record.base64Key(i))) {
+                            written.add(record.base64Key(i));
                         }
                     }
                     if (written.size() == wanted.size()) {
@@ -169,9 +167,6 @@ public final class JournalReader {
             }
         }
         return written;
-    }
-
-    private record Record(long seq, long millis, int db, String[] fields) {
     }
 
     /**
@@ -248,14 +243,6 @@ public final class JournalReader {
         }
     }
 
-    private static long parseOr(String text, long fallback) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
-
     /** The sequence number of the last complete record in the journal (0 when empty). */
     public long head() throws IOException {
         List<Path> all = segments();
@@ -278,9 +265,9 @@ public final class JournalReader {
             int end = text.lastIndexOf('\n');
             while (end > 0) {
                 int start = text.lastIndexOf('\n', end - 1) + 1;
-                long seq = sequence(text.substring(start, end).split(" "));
-                if (seq > 0) {
-                    return seq;
+                JournalRecord record = JournalRecord.parse(text.substring(start, end));
+                if (record != null && record.seq() > 0) {
+                    return record.seq();
                 }
                 end = start - 1;
             }
@@ -295,7 +282,7 @@ public final class JournalReader {
         List<Path> segments = segments();
         int deleted = 0;
         for (int i = 0; i + 1 < segments.size(); i++) {
-            if (firstSeq(segments.get(i + 1)) - 1 <= applied) {
+            if (JournalSegments.firstSeq(segments.get(i + 1)) - 1 <= applied) {
                 Files.deleteIfExists(segments.get(i));
                 deleted++;
             }
@@ -307,7 +294,7 @@ public final class JournalReader {
         List<Path> all = segments();
         int start = 0;
         for (int i = 0; i < all.size(); i++) {
-            if (firstSeq(all.get(i)) <= seq) {
+            if (JournalSegments.firstSeq(all.get(i)) <= seq) {
                 start = i;
             }
         }
@@ -315,17 +302,6 @@ public final class JournalReader {
     }
 
     private List<Path> segments() throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return new ArrayList<>(files.filter(f -> f.getFileName().toString().startsWith(PREFIX)
-                            && f.getFileName().toString().endsWith(".log"))
-                    .sorted().toList());
-        }
-    }
-
-    private static long firstSeq(Path segment) {
-        return Long.parseLong(segment.getFileName().toString().replaceAll("\\D", ""));
+        return new ArrayList<>(JournalSegments.list(dir));
     }
 }

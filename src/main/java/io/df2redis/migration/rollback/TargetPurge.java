@@ -1,7 +1,7 @@
 package io.df2redis.migration.rollback;
 
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.importer.HashSlot;
 import io.df2redis.importer.TargetWriter;
 import io.df2redis.importer.WriterSession;
 import io.df2redis.importer.WriterSettings;

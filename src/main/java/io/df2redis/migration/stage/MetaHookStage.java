@@ -1,5 +1,6 @@
 package io.df2redis.migration.stage;
 
+import io.df2redis.contract.hook.HookInfo;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.migration.engine.Stage;
@@ -8,7 +9,6 @@ import io.df2redis.migration.engine.StageResult;
 import io.df2redis.proxy.PrivateFiles;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
-import io.df2redis.state.StatusJson;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Command;
@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -86,21 +85,13 @@ public class MetaHookStage implements Stage {
                     List<String> targets = List.of(config.target().seed().split(","));
                     String first = targets.get(0).trim();
                     int colon = first.lastIndexOf(':');
-                    Map<String, Object> hook = new LinkedHashMap<>();
-                    hook.put("enableCas", config.consistency().enableCas());
-                    hook.put("scriptSha", sha);
-                    hook.put("script", script);
-                    hook.put("metaKeyPattern", config.consistency().metaKeyPattern());
-                    hook.put("baselineKey", config.consistency().baselineTsKey());
-                    hook.put("journalDir", paths.walDir().toString());
-                    hook.put("targetHost", first.substring(0, colon));
-                    hook.put("targetPort", Integer.parseInt(first.substring(colon + 1)));
-                    hook.put("targetUser", config.target().username().orElse(null));
-                    hook.put("targetPassword", config.target().password().orElse(null));
-                    hook.put("targetCluster", config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER);
+                    HookInfo hook = new HookInfo(config.consistency().enableCas(), sha, script, config.consistency().metaKeyPattern(),
+                            config.consistency().baselineTsKey(), paths.walDir().toString(), first.substring(0, colon),
+                            Integer.parseInt(first.substring(colon + 1)), config.target().username().orElse(null),
+                            config.target().password().orElse(null), config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER);
                     try {
                         Files.createDirectories(file.getParent());
-                        PrivateFiles.write(file, StatusJson.MAPPER.writeValueAsString(hook));
+                        PrivateFiles.write(file, hook.toJson());
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
                     }

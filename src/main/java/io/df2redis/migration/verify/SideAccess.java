@@ -1,6 +1,6 @@
 package io.df2redis.migration.verify;
 
-import io.df2redis.importer.HashSlot;
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;

@@ -8,7 +8,7 @@ import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.local.RespClient;
+import io.df2redis.contract.resp.RespClient;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.migration.journal.JournalDrain;

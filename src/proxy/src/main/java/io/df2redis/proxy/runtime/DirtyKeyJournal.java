@@ -1,5 +1,7 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.journal.JournalRecordWriter;
+import io.df2redis.contract.journal.JournalSegments;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,15 +14,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 /**
- * The dirty-key journal: sequence-numbered segment files of intent and commit records.
- *
- * <pre>
- * I &lt;seq&gt; &lt;epoch ms&gt; &lt;db&gt; &lt;command&gt; &lt;base64 key&gt;[ &lt;base64 key&gt;...]   before the write is forwarded
- * C &lt;seq&gt; &lt;epoch ms&gt; &lt;intent seq&gt; ok|err                             after the primary replied
- * </pre>
+ * The dirty-key journal: sequence-numbered segment files of intent and commit records, encoded as the
+ * contract's {@link JournalRecordWriter} says (the service reads them with the contract's reader).
  *
  * The calling thread writes its record itself (one {@code write} call, in file order under one
  * lock), so an intent is in the file, and survives the proxy's death, before its write is
@@ -61,7 +58,7 @@ final class DirtyKeyJournal implements AutoCloseable {
     private static final long COMMIT_INTERVAL_NANOS = 1_000_000;
     private final Thread commitWriter;
     /** The records of one write, reused under the lock. */
-    private final AsciiRecord record = new AsciiRecord();
+    private final JournalRecordWriter record = new JournalRecordWriter();
 
     DirtyKeyJournal(ProxySettings settings) throws IOException {
         this.dir = settings.journalDir;
@@ -71,7 +68,7 @@ final class DirtyKeyJournal implements AutoCloseable {
         this.fsyncIntervalMillis = settings.journalFsyncIntervalMillis;
         this.segmentRecords = settings.journalSegmentRecords;
         Files.createDirectories(dir);
-        this.head = lastSequence(dir);
+        this.head = JournalSegments.lastSequence(dir);
         this.startHead = head;
         this.background = new Thread(this::backgroundLoop, "df2redis-journal-sync");
         this.background.setDaemon(true);
@@ -197,8 +194,7 @@ final class DirtyKeyJournal implements AutoCloseable {
             seq++;
             records++;
             committed++;
-            record.put('C').put(' ').put(seq).put(' ').put(commit.millis()).put(' ').put(commit.intentSeq())
-                    .put(commit.ok() ? " ok\n" : " err\n");
+            record.commit(seq, commit.millis(), commit.intentSeq(), commit.ok());
         }
         for (int i = 0; i < batch.size(); i++) {
             if (segment == null || records >= segmentRecords) {
@@ -210,11 +206,7 @@ final class DirtyKeyJournal implements AutoCloseable {
             seq++;
             records++;
             seqs[i] = seq;
-            record.put('I').put(' ').put(seq).put(' ').put(now).put(' ').put(intent.db()).put(' ').put(intent.command());
-            for (byte[] key : intent.keys()) {
-                record.put(' ').putBase64(key);
-            }
-            record.put('\n');
+            record.intent(seq, now, intent.db(), intent.command(), intent.keys());
         }
         flushRecords();
         if (!batch.isEmpty() && "batch".equals(fsync)) {
@@ -328,7 +320,7 @@ final class DirtyKeyJournal implements AutoCloseable {
             retired.add(segment);
             segment = null;
         }
-        segmentName = String.format("journal-%020d.log", firstSeq);
+        segmentName = JournalSegments.name(firstSeq);
         segment = FileChannel.open(dir.resolve(segmentName), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         recordsInSegment = 0;
@@ -342,30 +334,6 @@ final class DirtyKeyJournal implements AutoCloseable {
         Path temp = statusFile.resolveSibling(statusFile.getFileName() + ".tmp");
         Files.writeString(temp, json, StandardCharsets.UTF_8);
         Files.move(temp, statusFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** The highest sequence number already in the journal, so a restarted proxy continues the numbering. */
-    static long lastSequence(Path dir) throws IOException {
-        Path last;
-        try (Stream<Path> files = Files.list(dir)) {
-            last = files.filter(f -> f.getFileName().toString().startsWith("journal-"))
-                    .max(Path::compareTo).orElse(null);
-        }
-        if (last == null) {
-            return 0;
-        }
-        long max = Long.parseLong(last.getFileName().toString().replaceAll("\\D", "")) - 1;
-        for (String line : Files.readAllLines(last, StandardCharsets.US_ASCII)) {
-            String[] fields = line.split(" ", 3);
-            if (fields.length >= 2) {
-                try {
-                    max = Math.max(max, Long.parseLong(fields[1]));
-                } catch (NumberFormatException e) {
-                    break;
-                }
-            }
-        }
-        return max;
     }
 
     @Override

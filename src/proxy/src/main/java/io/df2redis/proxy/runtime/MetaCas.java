@@ -1,5 +1,10 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.contract.cluster.ClusterNodes;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.contract.hook.HookInfo;
+import io.df2redis.contract.meta.MetaKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,12 +39,12 @@ final class MetaCas implements AutoCloseable {
     private volatile Hook hook;
     private long hookModified = -1;
     private final Map<String, RespConnection> connections = new HashMap<>();
-    private ClusterSlots slots;
+    private ClusterNodes slots;
 
     private record Update(byte[] key, long ts) {
     }
 
-    /** hook.json as the meta-hook stage writes it (flat keys, parsed without a JSON library). */
+    /** What the hook needs of hook.json (the contract's {@link HookInfo}). */
     record Hook(boolean enabled, String sha, String script, String pattern, String host, int port, String user, String password,
             boolean cluster) {
     }
@@ -124,7 +129,7 @@ final class MetaCas implements AutoCloseable {
         applied.addAndGet(batch.size() - newest.size());
         Map<String, List<Update>> byNode = new LinkedHashMap<>();
         for (Update update : newest.values()) {
-            byNode.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
+            byNode.computeIfAbsent(node(current, MetaKeys.metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
         }
         List<Update> redirected = new ArrayList<>();
         for (Map.Entry<String, List<Update>> entry : byNode.entrySet()) {
@@ -134,7 +139,7 @@ final class MetaCas implements AutoCloseable {
             slots = null;
             Map<String, List<Update>> again = new LinkedHashMap<>();
             for (Update update : redirected) {
-                again.computeIfAbsent(node(current, metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
+                again.computeIfAbsent(node(current, MetaKeys.metaKey(current.pattern(), update.key())), n -> new ArrayList<>()).add(update);
             }
             for (Map.Entry<String, List<Update>> entry : again.entrySet()) {
                 dropped.addAndGet(sendToNode(current, entry.getKey(), entry.getValue(), true).size());
@@ -147,7 +152,7 @@ final class MetaCas implements AutoCloseable {
         RespConnection connection = connection(current, node);
         for (Update update : updates) {
             connection.write(List.of(RespConnection.bytes("EVALSHA"), RespConnection.bytes(current.sha()), RespConnection.bytes("1"),
-                    metaKey(current.pattern(), update.key()), RespConnection.bytes(Long.toString(update.ts()))));
+                    MetaKeys.metaKey(current.pattern(), update.key()), RespConnection.bytes(Long.toString(update.ts()))));
         }
         connection.flush();
         List<Update> redirected = new ArrayList<>();
@@ -185,9 +190,9 @@ final class MetaCas implements AutoCloseable {
         }
         if (slots == null) {
             String nodes = connection(current, seed).roundTrip("CLUSTER", "NODES");
-            slots = ClusterSlots.parse(nodes.startsWith("$") ? nodes.substring(1) : nodes);
+            slots = ClusterNodes.parse(nodes.startsWith("$") ? nodes.substring(1) : nodes);
         }
-        String owner = slots.owner(ClusterSlots.slot(metaKey));
+        String owner = slots.owner(HashSlot.of(metaKey));
         return owner == null ? seed : owner;
     }
 
@@ -201,18 +206,6 @@ final class MetaCas implements AutoCloseable {
                 current.password());
         connections.put(node, connection);
         return connection;
-    }
-
-    static byte[] metaKey(String pattern, byte[] key) {
-        String hole = pattern.contains("%s") ? "%s" : "{key}";
-        int at = pattern.indexOf(hole);
-        byte[] prefix = pattern.substring(0, at).getBytes(StandardCharsets.UTF_8);
-        byte[] suffix = pattern.substring(at + hole.length()).getBytes(StandardCharsets.UTF_8);
-        byte[] meta = new byte[prefix.length + key.length + suffix.length];
-        System.arraycopy(prefix, 0, meta, 0, prefix.length);
-        System.arraycopy(key, 0, meta, prefix.length, key.length);
-        System.arraycopy(suffix, 0, meta, prefix.length + key.length, suffix.length);
-        return meta;
     }
 
     private void closeConnection() {
@@ -239,69 +232,11 @@ final class MetaCas implements AutoCloseable {
         }
     }
 
-    static Hook parse(String json) {
-        return new Hook(Boolean.parseBoolean(field(json, "enableCas")), field(json, "scriptSha"), unescape(field(json, "script")),
-                field(json, "metaKeyPattern"), field(json, "targetHost"), Integer.parseInt(field(json, "targetPort")),
-                field(json, "targetUser"), field(json, "targetPassword"), Boolean.parseBoolean(field(json, "targetCluster")));
-    }
-
-    /** The value of a top-level field of a flat JSON object written by df2redis (strings, booleans, numbers). */
-    private static String field(String json, String name) {
-        String marker = "\"" + name + "\":";
-        int at = json.indexOf(marker);
-        if (at < 0) {
-            return null;
-        }
-        int start = at + marker.length();
-        while (Character.isWhitespace(json.charAt(start))) {
-            start++;
-        }
-        if (json.charAt(start) == '"') {
-            StringBuilder value = new StringBuilder();
-            for (int i = start + 1; i < json.length(); i++) {
-                char c = json.charAt(i);
-                if (c == '\\') {
-                    value.append(c).append(json.charAt(++i));
-                } else if (c == '"') {
-                    return value.toString();
-                } else {
-                    value.append(c);
-                }
-            }
-            throw new IllegalArgumentException("unterminated string in hook file at " + name);
-        }
-        int end = start;
-        while (end < json.length() && ",}".indexOf(json.charAt(end)) < 0) {
-            end++;
-        }
-        String raw = json.substring(start, end).trim();
-        return "null".equals(raw) ? null : raw;
-    }
-
-    private static String unescape(String text) {
-        if (text == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\\' && i + 1 < text.length()) {
-                char next = text.charAt(++i);
-                switch (next) {
-                    case 'n' -> out.append('\n');
-                    case 't' -> out.append('\t');
-                    case 'r' -> out.append('\r');
-                    case 'u' -> {
-                        out.append((char) Integer.parseInt(text.substring(i + 1, i + 5), 16));
-                        i += 4;
-                    }
-                    default -> out.append(next);
-                }
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+    /** hook.json, read with the contract's record. */
+    static Hook parse(String json) throws IOException {
+        HookInfo info = HookInfo.read(json);
+        return new Hook(info.enableCas(), info.scriptSha(), info.script(), info.metaKeyPattern(), info.targetHost(), info.targetPort(),
+                info.targetUser(), info.targetPassword(), info.targetCluster());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.resp.RespConnection;
 import com.netease.nim.camellia.core.model.Resource;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
 import com.netease.nim.camellia.redis.proxy.reply.Reply;

@@ -1,5 +1,8 @@
 package io.df2redis.proxy.runtime;
 
+import static io.df2redis.contract.settings.ProxySettingKeys.*;
+
+import io.df2redis.contract.settings.ProxySettingKeys.Defaults;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -8,7 +11,8 @@ import java.util.Properties;
 
 /**
  * The proxy's settings, rendered by the df2redis service into a properties file (mode 0600: the
- * route holds passwords). Every key has a default except the ports, the route and the journal dir.
+ * route holds passwords). The keys and their defaults are the contract's {@code ProxySettingKeys}; every key has
+ * a default except the ports, the route, the journal dir and the console token.
  */
 final class ProxySettings {
 
@@ -48,35 +52,35 @@ final class ProxySettings {
     final long scriptsMaxBytes;
 
     private ProxySettings(Properties p, Path file) {
-        listenHost = p.getProperty("listen.host", "127.0.0.1");
-        listenPort = Integer.parseInt(required(p, "listen.port"));
-        consoleHost = p.getProperty("console.host", "127.0.0.1");
-        consolePort = Integer.parseInt(required(p, "console.port"));
-        routeFile = Path.of(required(p, "route.file"));
-        journalDir = Path.of(required(p, "journal.dir"));
-        journalStatusFile = Path.of(p.getProperty("journal.statusFile", journalDir.resolve("status.json").toString()));
-        journalAppendTimeoutMillis = Long.parseLong(p.getProperty("journal.appendTimeoutMillis", "2000"));
-        journalFsync = p.getProperty("journal.fsync", "interval");
-        journalFsyncIntervalMillis = Long.parseLong(p.getProperty("journal.fsyncIntervalMillis", "100"));
-        journalSegmentRecords = Integer.parseInt(p.getProperty("journal.segmentRecords", "200000"));
-        fenceMode = p.getProperty("fence.mode", "hold");
-        fenceMessage = p.getProperty("fence.message", "TRYAGAIN fenced for cutover");
-        fenceMaxHoldMillis = Long.parseLong(p.getProperty("fence.maxHoldMillis", "2000"));
-        multiWriteMode = p.getProperty("multiWriteMode", "FIRST_RESOURCE_ONLY");
-        workThreads = Integer.parseInt(p.getProperty("workThreads", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))));
-        authUser = p.getProperty("auth.user", "").trim();
-        authPassword = p.getProperty("auth.password", "");
-        consoleToken = required(p, "console.token");
-        aclSource = p.getProperty("auth.aclSource", "").trim();
-        aclRefreshMillis = Long.parseLong(p.getProperty("auth.aclRefreshMillis", "30000"));
-        databases = Integer.parseInt(p.getProperty("databases", "16"));
-        hookInfoFile = Path.of(p.getProperty("hook.infoFile", journalDir.resolve("hook.json").toString()));
-        readsMaxTrackedKeys = Integer.parseInt(p.getProperty("reads.maxTrackedKeys", "100000"));
+        listenHost = p.getProperty(LISTEN_HOST, Defaults.LOOPBACK);
+        listenPort = Integer.parseInt(required(p, LISTEN_PORT));
+        consoleHost = p.getProperty(CONSOLE_HOST, Defaults.LOOPBACK);
+        consolePort = Integer.parseInt(required(p, CONSOLE_PORT));
+        routeFile = Path.of(required(p, ROUTE_FILE));
+        journalDir = Path.of(required(p, JOURNAL_DIR));
+        journalStatusFile = Path.of(p.getProperty(JOURNAL_STATUS_FILE, journalDir.resolve(Defaults.JOURNAL_STATUS_FILE_NAME).toString()));
+        journalAppendTimeoutMillis = Long.parseLong(p.getProperty(JOURNAL_APPEND_TIMEOUT_MILLIS, Defaults.JOURNAL_APPEND_TIMEOUT_MILLIS));
+        journalFsync = p.getProperty(JOURNAL_FSYNC, Defaults.JOURNAL_FSYNC);
+        journalFsyncIntervalMillis = Long.parseLong(p.getProperty(JOURNAL_FSYNC_INTERVAL_MILLIS, Defaults.JOURNAL_FSYNC_INTERVAL_MILLIS));
+        journalSegmentRecords = Integer.parseInt(p.getProperty(JOURNAL_SEGMENT_RECORDS, Defaults.JOURNAL_SEGMENT_RECORDS));
+        fenceMode = p.getProperty(FENCE_MODE, Defaults.FENCE_MODE);
+        fenceMessage = p.getProperty(FENCE_MESSAGE, Defaults.FENCE_MESSAGE);
+        fenceMaxHoldMillis = Long.parseLong(p.getProperty(FENCE_MAX_HOLD_MILLIS, Defaults.FENCE_MAX_HOLD_MILLIS));
+        multiWriteMode = p.getProperty(MULTI_WRITE_MODE, Defaults.MULTI_WRITE_MODE);
+        workThreads = Integer.parseInt(p.getProperty(WORK_THREADS, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))));
+        authUser = p.getProperty(AUTH_USER, "").trim();
+        authPassword = p.getProperty(AUTH_PASSWORD, "");
+        consoleToken = required(p, CONSOLE_TOKEN);
+        aclSource = p.getProperty(AUTH_ACL_SOURCE, "").trim();
+        aclRefreshMillis = Long.parseLong(p.getProperty(AUTH_ACL_REFRESH_MILLIS, Defaults.AUTH_ACL_REFRESH_MILLIS));
+        databases = Integer.parseInt(p.getProperty(DATABASES, Defaults.DATABASES));
+        hookInfoFile = Path.of(p.getProperty(HOOK_INFO_FILE, journalDir.resolve(Defaults.HOOK_FILE_NAME).toString()));
+        readsMaxTrackedKeys = Integer.parseInt(p.getProperty(READS_MAX_TRACKED_KEYS, Defaults.READS_MAX_TRACKED_KEYS));
         // Beside the settings file (<stateDir>/proxy/scripts for the service), not among the journal's segments.
         Path settingsDir = file.toAbsolutePath().getParent();
-        scriptsDir = Path.of(p.getProperty("scripts.dir", settingsDir.resolve("scripts").toString()));
-        scriptsMaxCount = Integer.parseInt(p.getProperty("scripts.maxCount", "10000"));
-        scriptsMaxBytes = Long.parseLong(p.getProperty("scripts.maxBytes", String.valueOf(64L << 20)));
+        scriptsDir = Path.of(p.getProperty(SCRIPTS_DIR, settingsDir.resolve("scripts").toString()));
+        scriptsMaxCount = Integer.parseInt(p.getProperty(SCRIPTS_MAX_COUNT, Defaults.SCRIPTS_MAX_COUNT));
+        scriptsMaxBytes = Long.parseLong(p.getProperty(SCRIPTS_MAX_BYTES, Defaults.SCRIPTS_MAX_BYTES));
     }
 
     static ProxySettings load(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.resp.RespConnection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

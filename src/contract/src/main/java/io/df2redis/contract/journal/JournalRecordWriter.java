@@ -1,24 +1,48 @@
-package io.df2redis.proxy.runtime;
+package io.df2redis.contract.journal;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Base64;
 
-/** A reusable, growing buffer of ASCII journal records: numbers and keys written as bytes, without Strings. */
-final class AsciiRecord {
+/**
+ * Encodes dirty-key journal records into a reusable, growing buffer: numbers and keys written as bytes,
+ * without Strings (the proxy writes one per client write). The format, read back by {@link JournalRecord}:
+ *
+ * <pre>
+ * I &lt;seq&gt; &lt;epoch ms&gt; &lt;db&gt; &lt;command&gt; &lt;base64 key&gt;[ &lt;base64 key&gt;...]   before the write is forwarded
+ * C &lt;seq&gt; &lt;epoch ms&gt; &lt;intent seq&gt; ok|err                             after the primary replied
+ * </pre>
+ *
+ * Not thread-safe: one writer at a time (the journal's lock).
+ */
+public final class JournalRecordWriter {
 
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private byte[] bytes = new byte[4096];
     private int size;
 
-    AsciiRecord put(char c) {
+    /** Appends an intent record: a write about to be forwarded, with the keys it writes. */
+    public JournalRecordWriter intent(long seq, long millis, int db, String command, byte[][] keys) {
+        put('I').put(' ').put(seq).put(' ').put(millis).put(' ').put(db).put(' ').put(command);
+        for (byte[] key : keys) {
+            put(' ').putBase64(key);
+        }
+        return put('\n');
+    }
+
+    /** Appends a commit record: the primary answered the write of intent {@code intentSeq}. */
+    public JournalRecordWriter commit(long seq, long millis, long intentSeq, boolean ok) {
+        return put('C').put(' ').put(seq).put(' ').put(millis).put(' ').put(intentSeq).put(ok ? " ok\n" : " err\n");
+    }
+
+    private JournalRecordWriter put(char c) {
         ensure(1);
         bytes[size++] = (byte) c;
         return this;
     }
 
-    AsciiRecord put(String ascii) {
+    private JournalRecordWriter put(String ascii) {
         int length = ascii.length();
         ensure(length);
         for (int i = 0; i < length; i++) {
@@ -27,7 +51,7 @@ final class AsciiRecord {
         return this;
     }
 
-    AsciiRecord put(long number) {
+    private JournalRecordWriter put(long number) {
         if (number < 0) {
             if (number == Long.MIN_VALUE) {
                 return put(Long.toString(number));
@@ -48,7 +72,7 @@ final class AsciiRecord {
         return this;
     }
 
-    AsciiRecord putBase64(byte[] raw) {
+    private JournalRecordWriter putBase64(byte[] raw) {
         int length = 4 * ((raw.length + 2) / 3);
         ensure(length);
         if (raw.length > 0) {
@@ -59,16 +83,16 @@ final class AsciiRecord {
         return this;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    void reset() {
+    public void reset() {
         size = 0;
     }
 
     /** The records so far, for one channel write (valid until the next change). */
-    ByteBuffer asBuffer() {
+    public ByteBuffer asBuffer() {
         return ByteBuffer.wrap(bytes, 0, size);
     }
 

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.contract.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.contract.cluster;
 
 import java.nio.charset.StandardCharsets;
 
@@ -40,7 +40,7 @@ public final class HashSlot {
         return tags[slot];
     }
 
-    static int crc16(byte[] bytes, int from, int to) {
+    public static int crc16(byte[] bytes, int from, int to) {
         int crc = 0;
         for (int i = from; i < to; i++) {
             crc = ((crc << 8) ^ TABLE[((crc >>> 8) ^ bytes[i]) & 0xff]) & 0xffff;
