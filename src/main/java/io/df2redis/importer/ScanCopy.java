@@ -2,7 +2,7 @@ package io.df2redis.importer;
 
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.CursorGuard;
-import io.df2redis.resp.PipelinedConnection;
+import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RemoteFailure;
 import io.df2redis.resp.RespCommands;
@@ -159,7 +159,7 @@ final class ScanCopy {
                 .map(saved -> position.dbIndex < position.databases.size());
     }
 
-    private Uni<Void> copyDatabase(PipelinedConnection scanConnection, int db) {
+    private Uni<Void> copyDatabase(LeanConnection scanConnection, int db) {
         DatabaseScan scan = new DatabaseScan(db, position.cursor, new CursorGuard(source.endpoint(), "SCAN"));
         for (int i = 0; i < settings.concurrency(); i++) {
             scan.readers.add(writer.session());
@@ -191,7 +191,7 @@ final class ScanCopy {
      * The next batch, with the SCAN for the one after it already sent: a worker that finishes a batch
      * finds the next keys waiting instead of idling for a SCAN round trip. One batch of key names ahead.
      */
-    private Uni<ScannedBatch> scanAhead(PipelinedConnection connection, DatabaseScan scan) {
+    private Uni<ScannedBatch> scanAhead(LeanConnection connection, DatabaseScan scan) {
         Uni<ScannedBatch> next = scan.ahead != null ? scan.ahead : scanBatch(connection, scan).memoize().indefinitely();
         scan.ahead = next
                 .chain(batch -> batch.last() ? Uni.createFrom().<ScannedBatch>nothing() : scanBatch(connection, scan))
@@ -204,7 +204,7 @@ final class ScanCopy {
      * One SCAN call (paced by the rate limit) on the lean connection, whose reply arrives as the cursor
      * and the keys' bytes; the batch is last when the cursor comes back to 0.
      */
-    private Uni<ScannedBatch> scanBatch(PipelinedConnection connection, DatabaseScan scan) {
+    private Uni<ScannedBatch> scanBatch(LeanConnection connection, DatabaseScan scan) {
         if (context.cancelled()) {
             return Uni.createFrom().failure(new CancellationException("import cancelled"));
         }

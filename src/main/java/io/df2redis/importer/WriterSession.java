@@ -2,7 +2,7 @@ package io.df2redis.importer;
 
 import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
-import io.df2redis.resp.PipelinedConnection;
+import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RespCommands;
 import io.df2redis.resp.RespReplies;
@@ -47,8 +47,8 @@ public final class WriterSession {
     private final WriterSettings settings;
     private final Map<String, Uni<RedisConnection>> targetConnections = new ConcurrentHashMap<>();
     private final Map<Integer, Uni<RedisConnection>> sourceConnections = new ConcurrentHashMap<>();
-    private final Map<String, Uni<PipelinedConnection>> targetPipelines = new ConcurrentHashMap<>();
-    private final Map<Integer, Uni<PipelinedConnection>> sourcePipelines = new ConcurrentHashMap<>();
+    private final Map<String, Uni<LeanConnection>> targetPipelines = new ConcurrentHashMap<>();
+    private final Map<Integer, Uni<LeanConnection>> sourcePipelines = new ConcurrentHashMap<>();
 
     WriterSession(TargetWriter writer) {
         this.writer = writer;
@@ -83,7 +83,7 @@ public final class WriterSession {
         open.addAll(sourceConnections.values());
         targetConnections.clear();
         sourceConnections.clear();
-        List<Uni<PipelinedConnection>> pipelined = new ArrayList<>(targetPipelines.values());
+        List<Uni<LeanConnection>> pipelined = new ArrayList<>(targetPipelines.values());
         pipelined.addAll(sourcePipelines.values());
         targetPipelines.clear();
         sourcePipelines.clear();
@@ -326,7 +326,7 @@ public final class WriterSession {
         closeQuietly(targetConnections.remove(node + "/" + db));
     }
 
-    private Uni<PipelinedConnection> targetPipeline(String node, int db) {
+    private Uni<LeanConnection> targetPipeline(String node, int db) {
         return targetPipelines.computeIfAbsent(node + "/" + db, id -> {
             RedisSide side = writer.cluster() ? writer.node(node) : writer.target();
             return side.pipelined(writer.cluster() ? 0 : db, Integer.MAX_VALUE)
@@ -361,13 +361,13 @@ public final class WriterSession {
                 connection -> sentNow(connection, commands.get()), writer.source().endpoint(), what);
     }
 
-    private static Uni<TimedReplies> sentNow(PipelinedConnection connection, RespCommands commands) {
+    private static Uni<TimedReplies> sentNow(LeanConnection connection, RespCommands commands) {
         long sentAt = System.currentTimeMillis();
         return connection.send(commands)
                 .map(replies -> new TimedReplies(replies, sentAt));
     }
 
-    private Uni<PipelinedConnection> sourcePipeline(int db) {
+    private Uni<LeanConnection> sourcePipeline(int db) {
         long keep = settings.bigKeySlowpath() ? settings.bigKeyBytes() : MAX_KEPT_PAYLOAD;
         return sourcePipelines.computeIfAbsent(db, d -> writer.source().pipelined(d, keep)
                 .onFailure().invoke(() -> sourcePipelines.remove(d))
@@ -386,9 +386,9 @@ public final class WriterSession {
         }
     }
 
-    private static void closePipelineQuietly(Uni<PipelinedConnection> connection) {
+    private static void closePipelineQuietly(Uni<LeanConnection> connection) {
         if (connection != null) {
-            connection.subscribe().with(PipelinedConnection::close, failure -> { });
+            connection.subscribe().with(LeanConnection::close, failure -> { });
         }
     }
 

@@ -7,7 +7,6 @@ import io.df2redis.migration.engine.EngineSettings;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageRegistry;
-import io.df2redis.migration.engine.UnavailableStage;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.migration.rollback.RollbackStages;
 import io.df2redis.state.StatusStore;
@@ -27,10 +26,6 @@ public class MigrationRuntime {
 
     public static final String MIGRATE = "migrate";
     public static final String ROLLBACK = "rollback";
-
-    /** Stages of the migration model that later versions provide; until then each says so when it runs. */
-    static final Map<String, String> NOT_YET_BUILT = Map.of(
-            "import", "copy every key the source held at T0 into the target");
 
     @Produces
     @Singleton
@@ -60,11 +55,6 @@ public class MigrationRuntime {
     StageRegistry stageRegistry(Instance<Stage> stages, MigrationConfig config) {
         List<Stage> all = new ArrayList<>();
         stages.forEach(all::add);
-        NOT_YET_BUILT.forEach((name, description) -> {
-            if (all.stream().noneMatch(s -> s.name().equals(name))) {
-                all.add(new UnavailableStage(name, description));
-            }
-        });
         return new StageRegistry(all, plans(config));
     }
 
@@ -78,7 +68,7 @@ public class MigrationRuntime {
 
     static Map<String, List<String>> plans(MigrationConfig config) {
         Map<String, List<String>> plans = new LinkedHashMap<>();
-        List<String> migrate = new java.util.ArrayList<>(config.migrate().mode() == MigrationConfig.Mode.LIVE
+        List<String> migrate = new ArrayList<>(config.migrate().mode() == MigrationConfig.Mode.LIVE
                 ? List.of("precheck", "meta-hook", "start-proxy", "baseline", "import", "sync", "verify", "cutover", "fence", "cleanup")
                 : List.of("precheck", "baseline", "import", "verify"));
         if (config.migrate().importer() != MigrationConfig.Importer.SCAN) {

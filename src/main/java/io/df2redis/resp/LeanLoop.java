@@ -23,7 +23,10 @@ final class LeanLoop {
 
     static Context of(Vertx vertx) {
         return LOOPS.computeIfAbsent(vertx, owner -> {
-            VertxInternal internal = (VertxInternal) owner;
+            if (!(owner instanceof VertxInternal internal)) {
+                throw new IllegalStateException("the Vert.x instance is a " + owner.getClass().getName()
+                        + ", not a VertxInternal: the copy's connections need VertxInternal.createEventLoopContext");
+            }
             internal.addCloseHook(closed -> {
                 LOOPS.remove(owner);
                 closed.complete();

@@ -19,17 +19,16 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A lean RESP2 connection for the copy's hot path (SCAN, DUMP, PTTL, RESTORE): a batch of commands goes
- * out as one buffer and its replies come back as one flat {@link RespReplies}, parsed as the bytes
- * arrive on the socket's event loop. Compared with the general client this allocates nothing per
- * command but the payload bytes (and a list per array reply), and keeps any number of commands in flight.
+ * The {@link LeanConnection} over a Vert.x socket, RESP2 (SCAN, DUMP, PTTL, RESTORE): replies are parsed
+ * as the bytes arrive on the socket's event loop. Compared with the general client this allocates
+ * nothing per command but the payload bytes (and a list per array reply), and keeps any number of
+ * commands in flight; a big key's DUMP over {@code bulkLimit} never sits in memory.
  *
- * <p>Bulk strings longer than {@code bulkLimit} are skipped as they stream in (only their length is
- * kept), so a big key's DUMP never sits in memory. A connection that times out or breaks fails every
- * batch in flight with a {@link ClosedChannelException} (a transient failure): the caller closes it
- * and opens another. Timeouts and retries are the caller's (see {@code WriterSession}).
+ * <p>For speed it uses Vert.x's internal socket API ({@link NetSocketInternal}: the socket's own Netty
+ * buffers, and buffers written without a copy) and Netty's {@link PlatformDependent}; with {@link LeanLoop}
+ * these are the Vert.x and Netty internals of this service, pinned by {@code LeanConnectionInternalsTest}.
  */
-public final class PipelinedConnection {
+final class PipelinedConnection implements LeanConnection {
 
     private static final String OK = "OK";
     private static final int SHORT_LINE = 32;
@@ -56,6 +55,9 @@ public final class PipelinedConnection {
                 try {
                     if (message instanceof ByteBuf chunk) {
                         parser.parse(chunk);
+                    } else {
+                        fail(new IllegalStateException("Vert.x handed NetSocketInternal.messageHandler a "
+                                + message.getClass().getName() + " where a Netty ByteBuf was expected"));
                     }
                 } finally {
                     ReferenceCountUtil.release(message);
@@ -119,11 +121,17 @@ public final class PipelinedConnection {
                 .replaceWithVoid();
     }
 
+    /** True when the socket is Vert.x's internal one, whose own buffers are read (the fast path). */
+    boolean readsSocketBuffers() {
+        return raw != null;
+    }
+
     /**
-     * Writes the commands in one go; the replies come in the same order. The bytes go out from a pooled
-     * direct buffer that the socket releases once written (the copy the socket would make of a heap
-     * buffer anyway), so that {@link RespCommands#once} commands can give their array back at once.
+     * The bytes go out from a pooled direct buffer that the socket releases once written (the copy the
+     * socket would make of a heap buffer anyway), so that {@link RespCommands#once} commands can give
+     * their array back at once.
      */
+    @Override
     public Uni<RespReplies> send(RespCommands commands) {
         return Uni.createFrom().emitter(emitter -> {
             synchronized (pending) {
@@ -150,6 +158,7 @@ public final class PipelinedConnection {
         });
     }
 
+    @Override
     public void close() {
         fail(new ClosedChannelException());
         socket.close();

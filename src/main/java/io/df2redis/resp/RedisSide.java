@@ -65,13 +65,13 @@ public class RedisSide implements AutoCloseable {
     }
 
     /**
-     * A {@link PipelinedConnection} to this side's (first) address, logged in and on database {@code db}, for
+     * A {@link LeanConnection} to this side's (first) address, logged in and on database {@code db}, for
      * the copy's hot path; bulk replies longer than {@code bulkLimit} are skipped. All of them share one
      * event loop ({@link LeanLoop}). The caller closes it.
      */
-    public Uni<PipelinedConnection> pipelined(int db, long bulkLimit) {
+    public Uni<LeanConnection> pipelined(int db, long bulkLimit) {
         String address = endpoint.addresses().get(0);
-        return guarded(Uni.createFrom().deferred(() -> PipelinedConnection.open(netClient(), LeanLoop.of(vertx.getDelegate()), endpoint,
+        return guarded(Uni.createFrom().<LeanConnection>deferred(() -> PipelinedConnection.open(netClient(), LeanLoop.of(vertx.getDelegate()), endpoint,
                 address, db, bulkLimit)), "connect");
     }
 
@@ -141,7 +141,7 @@ public class RedisSide implements AutoCloseable {
      * Sends on a lean connection with the same timeout and wording (no retry: the connection's state
      * matters); an error reply fails the call with the server's message.
      */
-    public Uni<RespReplies> send(PipelinedConnection connection, RespCommands commands, String what) {
+    public Uni<RespReplies> send(LeanConnection connection, RespCommands commands, String what) {
         return connection.send(commands)
                 .onItem().transformToUni(RedisSide::failOnErrorReply)
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException(what + " timed out after " + timeout))

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Commands encoded straight into one RESP buffer, for a {@link PipelinedConnection}: no object per
+ * Commands encoded straight into one RESP buffer, for a {@link LeanConnection}: no object per
  * command or argument, so a pipeline of thousands of RESTOREs costs one buffer. Payloads are copied
  * in: referring to them from a composite buffer instead was measured slower (the socket's copy then
  * walks a component per argument).

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The replies to one pipelined write of a {@link PipelinedConnection}, in command order, kept flat:
+ * The replies to one pipelined write of a {@link LeanConnection}, in command order, kept flat:
  * a kind, a number and (for bulk strings) the bytes per reply; an array reply keeps its leaves in one
  * flat list ({@link #elements}: SCAN's cursor, then its keys). A bulk string longer than the
  * connection's limit is skipped: its reply keeps only its length ({@link #oversized}).

@@ -28,42 +28,36 @@ class OddPasswordsIT {
     static final String SOURCE_PASSWORD = "p@ss/w:rd#%?";
     static final String TARGET_PASSWORD = "q\"u\\o@t/e:#%? x";
 
+    /** Both passwords, given in the environment. */
+    private static final Map<String, String> ENV = Map.of("DF2REDIS_SOURCE_PASSWORD", SOURCE_PASSWORD,
+            "DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD);
+
     @TempDir
     Path home;
 
     @Test
     void aMigrationWithPasswordsOfAnyCharactersSucceedsAndShowsNeither() throws Exception {
         try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.of("target-default-pw"))) {
-            target.command("ACL", "SETUSER", "mover", "on", ">" + TARGET_PASSWORD, "~*", "&*", "+@all");
+             LocalRedis target = targetWithMover()) {
             DemoDataset.load(source, 10, 5);
             Path state = home.resolve("state");
-            Path file = home.resolve("migrate.yaml");
-            Files.writeString(file, """
-                    source: {type: redis, addr: "%s"}
-                    target: {seed: "%s", username: mover}
-                    stateDir: "%s"
+            Path file = migrationFile("migrate.yaml", source, target, state, """
                     migrate: {mode: snapshot}
                     engine: {remoteTimeout: 5s}
-                    """.formatted(source.address(), target.address(), state));
-            Map<String, String> env = Map.of("DF2REDIS_SOURCE_PASSWORD", SOURCE_PASSWORD, "DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD);
+                    """);
 
-            Df2redisProcess.Run dry = Df2redisProcess.run(home, env, "migrate", "--dry-run", "--config", file.toString());
+            Df2redisProcess.Run dry = Df2redisProcess.run(home, ENV, "migrate", "--dry-run", "--config", file.toString());
             assertEquals(0, dry.exit(), dry.all());
-            Df2redisProcess.Run run = Df2redisProcess.run(home, env, "migrate", "--config", file.toString());
+            Df2redisProcess.Run run = Df2redisProcess.run(home, ENV, "migrate", "--config", file.toString());
             assertEquals(0, run.exit(), run.all());
             assertTrue(run.stdout().contains("succeeded: all stages succeeded"), run.stdout());
             assertEquals(source.command("DBSIZE"), target.command("DBSIZE"), "every key was copied (and MIGRATE_BASE_TS is on both sides)");
 
             StringBuilder everything = new StringBuilder(dry.all()).append(run.all());
-            try (Stream<Path> files = Files.walk(state)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    everything.append(Files.readString(f));
-                }
+            for (Path f : stateFiles(state)) {
+                everything.append(Files.readString(f));
             }
-            for (String fragment : List.of("ss/w:rd", "o@t/e", "u\\o")) {
-                assertFalse(everything.toString().contains(fragment), "a password was printed or stored");
-            }
+            assertNoPassword(everything, "a password was printed or stored");
         }
     }
 
@@ -75,15 +69,10 @@ class OddPasswordsIT {
     @Test
     void aLiveMigrationThroughTheProxyWithSuchPasswordsSucceeds() throws Exception {
         try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.of(SOURCE_PASSWORD));
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.of("target-default-pw"))) {
-            target.command("ACL", "SETUSER", "mover", "on", ">" + TARGET_PASSWORD, "~*", "&*", "+@all");
+             LocalRedis target = targetWithMover()) {
             DemoDataset.load(source, 10, 6);
             Path state = home.resolve("live-state");
-            Path file = home.resolve("live.yaml");
-            Files.writeString(file, """
-                    source: {type: redis, addr: "%s"}
-                    target: {seed: "%s", username: mover}
-                    stateDir: "%s"
+            Path file = migrationFile("live.yaml", source, target, state, """
                     proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, stopWithService: true}
                     migrate:
                       mode: live
@@ -96,29 +85,60 @@ class OddPasswordsIT {
                     sync: {readyFor: 1s}
                     cleanup: {observeFor: 1s}
                     engine: {remoteTimeout: 5s}
-                    """.formatted(source.address(), target.address(), state, LocalRedis.freePort(), LocalRedis.freePort()));
-            Map<String, String> env = Map.of("DF2REDIS_SOURCE_PASSWORD", SOURCE_PASSWORD, "DF2REDIS_TARGET_PASSWORD", TARGET_PASSWORD);
+                    """.formatted(LocalRedis.freePort(), LocalRedis.freePort()));
 
-            Df2redisProcess.Run run = Df2redisProcess.run(home, env, "migrate", "--config", file.toString());
+            Df2redisProcess.Run run = Df2redisProcess.run(home, ENV, "migrate", "--config", file.toString());
             assertEquals(0, run.exit(), run.all());
             assertTrue(run.stdout().contains("[start-proxy] stage.succeeded"), run.stdout());
             assertTrue(run.stdout().contains("succeeded: all stages succeeded"), run.stdout());
 
             StringBuilder everything = new StringBuilder(run.all());
-            try (Stream<Path> files = Files.walk(state)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
-                    if (text.contains("ss/w:rd") || text.contains("o@t/e")) {
-                        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
-                                f + " holds a password");
-                    } else {
-                        everything.append(text);
-                    }
+            for (Path f : stateFiles(state)) {
+                String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (text.contains("ss/w:rd") || text.contains("o@t/e")) {
+                    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                            f + " holds a password");
+                } else {
+                    everything.append(text);
                 }
             }
-            for (String fragment : List.of("ss/w:rd", "o@t/e", "u\\o")) {
-                assertFalse(everything.toString().contains(fragment), "a password was printed");
-            }
+            assertNoPassword(everything, "a password was printed");
+        }
+    }
+
+    /** {@code home/name}: the source, the target as user {@code mover} (both passwords come from {@link #ENV}), {@code state}, then {@code rest}. */
+    private Path migrationFile(String name, LocalRedis source, LocalRedis target, Path state, String rest) throws Exception {
+        Path file = home.resolve(name);
+        Files.writeString(file, """
+                source: {type: redis, addr: "%s"}
+                target: {seed: "%s", username: mover}
+                stateDir: "%s"
+                """.formatted(source.address(), target.address(), state) + rest);
+        return file;
+    }
+
+    /** A target whose ACL user {@code mover} has {@link #TARGET_PASSWORD}. */
+    private LocalRedis targetWithMover() throws Exception {
+        LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.of("target-default-pw"));
+        try {
+            target.command("ACL", "SETUSER", "mover", "on", ">" + TARGET_PASSWORD, "~*", "&*", "+@all");
+            return target;
+        } catch (Exception e) {
+            target.close();
+            throw e;
+        }
+    }
+
+    private static List<Path> stateFiles(Path state) throws Exception {
+        try (Stream<Path> files = Files.walk(state)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    /** No part of either password in {@code text}. */
+    private static void assertNoPassword(CharSequence text, String message) {
+        for (String fragment : List.of("ss/w:rd", "o@t/e", "u\\o")) {
+            assertFalse(text.toString().contains(fragment), message);
         }
     }
 }

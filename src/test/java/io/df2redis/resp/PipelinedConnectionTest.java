@@ -54,14 +54,14 @@ class PipelinedConnectionTest {
         // opened from different threads: each connection's replies arrive on one and the same event loop.
         List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (RedisSide first = side(PASSWORD); RedisSide second = side(PASSWORD).withPoolSize(2)) {
-            List<PipelinedConnection> connections = new java.util.ArrayList<>();
+            List<LeanConnection> connections = new java.util.ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 RedisSide side = i % 2 == 0 ? first : second;
                 Thread opener = new Thread(() -> connections.add(side.pipelined(0, Integer.MAX_VALUE).await().atMost(WAIT)));
                 opener.start();
                 assertTrue(joined(opener));
             }
-            for (PipelinedConnection connection : connections) {
+            for (LeanConnection connection : connections) {
                 connection.send(new RespCommands(16).command(1).arg("PING"))
                         .invoke(replies -> threads.add(Thread.currentThread().getName()))
                         .await().atMost(WAIT);
@@ -86,7 +86,7 @@ class PipelinedConnectionTest {
     @Test
     void logsInAndWritesIntoTheDatabaseItWasOpenedFor() throws IOException {
         try (RedisSide side = side(PASSWORD)) {
-            PipelinedConnection connection = side.pipelined(3, Integer.MAX_VALUE).await().atMost(WAIT);
+            LeanConnection connection = side.pipelined(3, Integer.MAX_VALUE).await().atMost(WAIT);
             RespReplies replies = connection.send(new RespCommands(64).command(3).arg("SET").arg("in-db-3").arg("v"))
                     .await().atMost(WAIT);
             connection.close();
@@ -119,7 +119,7 @@ class PipelinedConnectionTest {
         Arrays.fill(kept, (byte) 'k');
         Arrays.fill(skipped, (byte) 's');
         try (RedisSide side = side(PASSWORD)) {
-            PipelinedConnection connection = side.pipelined(0, 250_000).await().atMost(WAIT);
+            LeanConnection connection = side.pipelined(0, 250_000).await().atMost(WAIT);
             RespCommands commands = new RespCommands(4_000_000)
                     .command(3).arg("SET").arg("kept").arg(kept)
                     .command(3).arg("SET").arg("skipped").arg(skipped)
@@ -168,7 +168,7 @@ class PipelinedConnectionTest {
         byte[] big = new byte[300_000];
         Arrays.fill(big, (byte) 'b');
         try (RedisSide side = side(PASSWORD)) {
-            PipelinedConnection connection = side.pipelined(5, 250_000).await().atMost(WAIT);
+            LeanConnection connection = side.pipelined(5, 250_000).await().atMost(WAIT);
             RespCommands commands = new RespCommands(400_000)
                     .command(3).arg("SET").arg("big").arg(big)
                     .command(4).arg("EVAL")

@@ -7,6 +7,6 @@ public record PipelineOutcome(PipelineStatus status, String message, String stag
 
     /** The CLI exit code: 0 done, 1 a stage failed, blocked or the run was aborted. */
     public int exitCode() {
-        return status == PipelineStatus.SUCCEEDED || status == PipelineStatus.INCOMPLETE ? 0 : 1;
+        return status == PipelineStatus.SUCCEEDED ? 0 : 1;
     }
 }

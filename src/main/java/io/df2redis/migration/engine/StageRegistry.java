@@ -59,8 +59,4 @@ public final class StageRegistry {
         }
         return plan;
     }
-
-    public Collection<String> planNames() {
-        return plans.keySet();
-    }
 }

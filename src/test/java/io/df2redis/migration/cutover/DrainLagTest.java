@@ -3,28 +3,15 @@ package io.df2redis.migration.cutover;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
-import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.migration.event.EventHub;
-import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.journal.SyncStage;
-import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
-import io.df2redis.state.StatusStore;
-import io.df2redis.migration.scripts.ScriptCopy;
 import io.vertx.mutiny.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,14 +51,12 @@ class DrainLagTest {
      */
     @Test
     void syncIsReadyUnderASteadyWriteLoadWhoseBacklogIsOverAHundredRecords() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = start(source, target, "sync: {readyFor: 2s}")) {
+        try (ConsistencyCore core = start("sync: {readyFor: 2s}")) {
             AtomicLong maxBacklog = new AtomicLong();
             AtomicLong written = new AtomicLong();
             AtomicReference<Throwable> writerFailure = new AtomicReference<>();
             ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();
-            try (Jedis client = new Jedis("127.0.0.1", parts.port)) {
+            try (Jedis client = new Jedis("127.0.0.1", core.proxyPort)) {
                 writer.scheduleAtFixedRate(() -> {
                     try {
                         Pipeline pipeline = client.pipelined();
@@ -80,14 +65,14 @@ class DrainLagTest {
                             pipeline.set("steady:" + (n % 5000), "v" + n);
                         }
                         pipeline.sync();
-                        parts.drain.readHead();
-                        maxBacklog.accumulateAndGet(parts.drain.backlog(), Math::max);
+                        core.drain.readHead();
+                        maxBacklog.accumulateAndGet(core.drain.backlog(), Math::max);
                     } catch (Throwable e) {
                         writerFailure.compareAndSet(null, e);
                     }
                 }, 0, 250, TimeUnit.MILLISECONDS);
 
-                StageResult result = new SyncStage(parts.drain).run(new DetachedStageContext("sync"))
+                StageResult result = new SyncStage(core.drain).run(new DetachedStageContext("sync"))
                         .await().atMost(Duration.ofSeconds(90));
                 long writtenWhenReady = written.get();
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> written.get() > writtenWhenReady + 200);
@@ -98,9 +83,9 @@ class DrainLagTest {
                 assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
                 assertTrue(result.message().matches("caught up at sequence \\d+ \\(lag \\d+ ms, backlog \\d+ records\\).*"), result.message());
                 assertTrue(maxBacklog.get() > 100, "the backlog went over 100 records while the stage waited: " + maxBacklog.get());
-                long lag = parts.store.read(s -> ((Number) s.drain.get("lagMs")).longValue());
+                long lag = core.store.read(s -> ((Number) s.drain.get("lagMs")).longValue());
                 assertTrue(lag >= 0 && lag <= 500, "the status shows the lag, within sync.readyLag: " + lag);
-                boolean inMetrics = parts.store.read(s -> s.metrics.containsKey("sync_lag_ms"));
+                boolean inMetrics = core.store.read(s -> s.metrics.containsKey("sync_lag_ms"));
                 assertTrue(inMetrics, "and the metrics");
             } finally {
                 writer.shutdownNow();
@@ -116,22 +101,14 @@ class DrainLagTest {
      */
     @Test
     void aBurstThenQuietMakesTheCutoverBatchWaitForTheDrainAndPass() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = start(source, target, """
-                     sync: {batch: 1}
-                     migrate:
-                       cutover: {maxBacklog: 100, drainWait: 5m, checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}
-                     """)) {
-            burst(parts, 3000);
-
-            StageResult result = parts.cutover().run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(5));
+        try (ConsistencyCore core = afterABurst("5m")) {
+            StageResult result = core.cutoverStage().run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(5));
 
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
-            long waited = parts.store.read(s -> ((Number) s.cutover.getOrDefault("lastDrainWaitMs", 0)).longValue());
-            assertTrue(waited > 0, "the batch waited for the drain: " + parts.store.read(s -> s.cutover));
-            assertEquals("done", parts.store.read(s -> s.cutover.get("state")));
-            assertTrue(parts.drain.caughtUp(parts.drain.lagMillis(), 100), "the drain had caught up when the batch passed");
+            long waited = core.store.read(s -> ((Number) s.cutover.getOrDefault("lastDrainWaitMs", 0)).longValue());
+            assertTrue(waited > 0, "the batch waited for the drain: " + core.store.read(s -> s.cutover));
+            assertEquals("done", core.store.read(s -> s.cutover.get("state")));
+            assertTrue(core.drain.caughtUp(core.drain.lagMillis(), 100), "the drain had caught up when the batch passed");
         }
     }
 
@@ -142,16 +119,8 @@ class DrainLagTest {
      */
     @Test
     void aBacklogThatDoesNotDrainWithinTheWaitBlocksTheBatchAndTheFenceWithWhatToDo() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = start(source, target, """
-                     sync: {batch: 1}
-                     migrate:
-                       cutover: {maxBacklog: 100, drainWait: 200ms, checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}
-                     """)) {
-            burst(parts, 3000);
-
-            StageResult cutover = parts.cutover().run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(2));
+        try (ConsistencyCore core = afterABurst("200ms")) {
+            StageResult cutover = core.cutoverStage().run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(2));
 
             assertEquals(StageStatus.BLOCKED, cutover.status(), cutover.message());
             assertTrue(cutover.message().contains("the journal drain did not catch up within migrate.cutover.drainWait (200 ms): journal backlog "),
@@ -159,75 +128,56 @@ class DrainLagTest {
             assertTrue(cutover.message().contains("lower the write load, or raise sync.batch, migrate.cutover.maxBacklog or migrate.cutover.drainWait"),
                     cutover.message());
             assertTrue(cutover.message().contains("reads are back on the source"), cutover.message());
-            assertEquals("blocked", parts.store.read(s -> s.cutover.get("state")));
+            assertEquals("blocked", core.store.read(s -> s.cutover.get("state")));
 
-            burst(parts, 3000);
-            StageResult fence = parts.flip().run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofMinutes(2));
+            burst(core, 3000);
+            StageResult fence = core.primaryFlip().run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofMinutes(2));
 
             assertEquals(StageStatus.BLOCKED, fence.status(), fence.message());
             assertTrue(fence.message().contains("the journal drain did not catch up within migrate.cutover.drainWait (200 ms)"), fence.message());
             assertTrue(fence.message().contains("nothing was fenced and the source stays primary"), fence.message());
-            int attempts = parts.store.read(s -> s.fence.get("attempts") == null ? 0 : ((List<?>) s.fence.get("attempts")).size());
+            int attempts = core.fenceAttempts();
             assertEquals(0, attempts, "no fenced attempt");
-            Object flipped = parts.store.read(s -> s.cutover.get("writesFlipped"));
+            Object flipped = core.store.read(s -> s.cutover.get("writesFlipped"));
             assertEquals(null, flipped, "writes were not flipped");
         }
     }
 
+    /**
+     * The core with one intent copied per drain batch ({@code sync.batch: 1}) and a read cutover of one batch
+     * (100 %, 1 s; {@code maxBacklog} 100, {@code drainWait} as given), after a burst of 3000 SETs.
+     */
+    private ConsistencyCore afterABurst(String drainWait) throws Exception {
+        ConsistencyCore core = start("""
+                sync: {batch: 1}
+                migrate:
+                  cutover: {maxBacklog: 100, drainWait: %s, checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}
+                """.formatted(drainWait));
+        try {
+            burst(core, 3000);
+            return core;
+        } catch (RuntimeException | Error e) {
+            core.close();
+            throw e;
+        }
+    }
+
     /** {@code writes} pipelined SETs through the proxy; the backlog they leave must be over 100 records. */
-    private static void burst(Parts parts, int writes) {
-        try (Jedis client = new Jedis("127.0.0.1", parts.port)) {
+    private static void burst(ConsistencyCore core, int writes) {
+        try (Jedis client = new Jedis("127.0.0.1", core.proxyPort)) {
             Pipeline pipeline = client.pipelined();
             for (int i = 0; i < writes; i++) {
                 pipeline.set("burst:" + i, "v" + i);
             }
             pipeline.sync();
         }
-        parts.drain.readHead();
-        assertTrue(parts.drain.backlog() > 100, "the burst left a backlog: " + parts.drain.backlog());
-    }
-
-    private record Parts(int port, MigrationConfig config, StatusStore store, ProxySupervisor proxy, JournalDrain drain,
-            Verifier verifier, WriteFlip writeFlip, RedisEndpoints redis) implements AutoCloseable {
-
-        CutoverStage cutover() {
-            return new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(), new ScriptCopy(proxy, redis, store));
-        }
-
-        PrimaryFlip flip() {
-            return new PrimaryFlip(writeFlip, drain, verifier, store, config, proxy, new ScriptCopy(proxy, redis, store));
-        }
-
-        @Override
-        public void close() {
-            drain.stop().await().atMost(Duration.ofSeconds(30));
-            proxy.stop().await().atMost(Duration.ofSeconds(30));
-            store.close();
-        }
+        core.drain.readHead();
+        assertTrue(core.drain.backlog() > 100, "the burst left a backlog: " + core.drain.backlog());
     }
 
     /** The proxy on the dual-write route (writes to the source, mirrored to the target) and the drain running. */
-    private Parts start(LocalRedis source, LocalRedis target, String extra) throws Exception {
-        int port = LocalRedis.freePort();
-        Path file = home.resolve("migrate.yaml");
-        Files.writeString(file, """
-                source: {type: redis, addr: "%s"}
-                target: {seed: "%s"}
-                stateDir: state
-                proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
-                consistency: {enableCas: false}
-                """.formatted(source.address(), target.address(), port, LocalRedis.freePort()) + extra);
-        MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
-        StatusStore store = StatusStore.open(paths.statusFile());
-        EventHub events = new EventHub(store, 100);
-        RedisEndpoints redis = new RedisEndpoints(vertx, config);
-        ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
-        JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
-        Verifier verifier = new Verifier(config, paths, redis, drain, store);
-        WriteFlip flip = new WriteFlip(config, proxy, drain, verifier, redis, store, events);
-        proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
-        drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-        return new Parts(port, config, store, proxy, drain, verifier, flip, redis);
+    private ConsistencyCore start(String extra) throws Exception {
+        return ConsistencyCore.start(vertx, home, RouteKind.DUAL_WRITE, "", "consistency: {enableCas: false}\n" + extra)
+                .runDrain();
     }
 }

@@ -4,18 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
-import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.migration.event.EventHub;
-import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
 import io.df2redis.state.StatusStore;
 import io.vertx.mutiny.core.Vertx;
@@ -71,43 +63,13 @@ class HotKeyCutoverTest {
     @ParameterizedTest(name = "{0} INCR/s")
     @ValueSource(ints = {100, 1000})
     void aHotKeyNeverBlocksAReadBatchButARealDifferenceDoes(int perSecond) throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
-            List<List<String>> cold = new java.util.ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                cold.add(List.of("SET", "cold:" + i, "v" + i));
-            }
-            source.pipeline(cold);
-            target.pipeline(cold);
-            int port = LocalRedis.freePort();
-            Path file = home.resolve("migrate.yaml");
-            Files.writeString(file, """
-                    source: {type: redis, addr: "%s"}
-                    target: {seed: "%s"}
-                    stateDir: state
-                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d}
-                    consistency: {sampleRate: 1}
-                    verify: {rounds: 1, recheckTimeout: 10s}
-                    migrate:
-                      cutover:
-                        checkEvery: 100ms
-                        batches:
-                          - {percentage: 100, duration: 3s, maxMismatch: 0}
-                    """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
-            MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
-            StatusStore store = StatusStore.open(paths.statusFile());
-            EventHub events = new EventHub(store, 100);
-            RedisEndpoints redis = new RedisEndpoints(vertx, config);
-            ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
-            JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
-            Verifier verifier = new Verifier(config, paths, redis, drain, store);
-            CutoverStage cutover = new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(),
-                    new io.df2redis.migration.scripts.ScriptCopy(proxy, redis, store));
-            proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
-            drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
+        try (ConsistencyCore core = withColdKeys()) {
+            LocalRedis source = core.source;
+            LocalRedis target = core.target;
+            StatusStore store = core.store;
+            CutoverStage cutover = core.cutoverStage();
             ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();
-            try (Jedis app = new Jedis("127.0.0.1", port)) {
+            try (Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
                 AtomicLong acknowledged = new AtomicLong();
                 List<Throwable> writeErrors = new CopyOnWriteArrayList<>();
                 writer.scheduleAtFixedRate(() -> {
@@ -149,17 +111,42 @@ class HotKeyCutoverTest {
                     assertEquals(StageStatus.BLOCKED, blocked.status(), blocked.message());
                     assertTrue(blocked.message().contains("cold:7"), blocked.message());
                     assertFalse(blocked.message().contains("hot"), "the hot key is not among the mismatches: " + blocked.message());
-                    assertFalse(Files.readString(paths.stateDir().resolve("mismatches.jsonl")).contains("\"hot\""));
-                    assertTrue(Files.readString(paths.stateDir().resolve("mismatches.jsonl")).contains("cold:7"));
+                    assertFalse(Files.readString(core.paths.stateDir().resolve("mismatches.jsonl")).contains("\"hot\""));
+                    assertTrue(Files.readString(core.paths.stateDir().resolve("mismatches.jsonl")).contains("cold:7"));
                 } finally {
                     again.shutdownNow();
                 }
             } finally {
                 writer.shutdownNow();
-                drain.stop().await().atMost(Duration.ofSeconds(30));
-                proxy.stop().await().atMost(Duration.ofSeconds(30));
-                store.close();
             }
         }
+    }
+
+    /**
+     * The core with a batch of 100 % for 3 s, a full sample pass and a dirty pass every 100 ms, no mismatch
+     * allowed and one verify round; 200 cold keys on both sides (written to each directly); the drain runs.
+     */
+    private ConsistencyCore withColdKeys() throws Exception {
+        ConsistencyCore core = ConsistencyCore.start(vertx, home, RouteKind.DUAL_WRITE, "", """
+                consistency: {sampleRate: 1}
+                verify: {rounds: 1, recheckTimeout: 10s}
+                migrate:
+                  cutover:
+                    checkEvery: 100ms
+                    batches:
+                      - {percentage: 100, duration: 3s, maxMismatch: 0}
+                """);
+        List<List<String>> cold = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            cold.add(List.of("SET", "cold:" + i, "v" + i));
+        }
+        try {
+            core.source.pipeline(cold);
+            core.target.pipeline(cold);
+        } catch (Exception e) {
+            core.close();
+            throw e;
+        }
+        return core.runDrain();
     }
 }

@@ -4,27 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
-import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.migration.event.EventHub;
-import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.migration.scripts.ScriptCopy;
-import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
-import io.df2redis.state.StatusStore;
 import io.vertx.mutiny.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,37 +51,35 @@ class ScriptsAcrossTheFlipTest {
     @Test
     void evalshaOfAScriptFirstRunThroughTheProxyWorksAfterTheFlip() throws Exception {
         String body = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = inDualWrite(source, target);
-             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
+        try (ConsistencyCore core = inDualWrite();
+             Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
+            LocalRedis target = core.target;
             assertEquals(2L, app.eval(body, List.of("scripts:n"), List.of("2")));
             String sha = sha1(body);
             target.command("SCRIPT", "FLUSH");
 
-            StageResult result = parts.flip.run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
+            StageResult result = core.primaryFlip().run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
 
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
             assertEquals(List.of(1L), target.command("SCRIPT", "EXISTS", sha), "the script was loaded on the target before the flip");
             assertEquals(5L, app.evalsha(sha, List.of("scripts:n"), List.of("3")), "EVALSHA through the proxy, target primary");
             assertEquals(6L, target.command("EVALSHA", sha, "1", "scripts:n", "1"), "EVALSHA on the target itself");
-            assertTrue(parts.store.read(s -> s.scripts.loadedOnTarget) >= 1);
+            assertTrue(core.store.read(s -> s.scripts.loadedOnTarget) >= 1);
         }
     }
 
     @Test
     void aRollbacksFlipBackLoadsTheScriptsOnTheSource() throws Exception {
         String body = "return redis.call('APPEND', KEYS[1], ARGV[1])";
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = inDualWrite(source, target);
-             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
+        try (ConsistencyCore core = inDualWrite();
+             Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
+            LocalRedis source = core.source;
             app.eval(body, List.of("scripts:s"), List.of("a"));
-            StageResult flipped = parts.flip.run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
+            StageResult flipped = core.primaryFlip().run(new DetachedStageContext("fence"), PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
             assertEquals(StageStatus.SUCCEEDED, flipped.status(), flipped.message());
             source.command("SCRIPT", "FLUSH");
 
-            StageResult back = parts.flip.run(new DetachedStageContext("rollback-route"), PrimarySide.SOURCE).await().atMost(Duration.ofSeconds(60));
+            StageResult back = core.primaryFlip().run(new DetachedStageContext("rollback-route"), PrimarySide.SOURCE).await().atMost(Duration.ofSeconds(60));
 
             assertEquals(StageStatus.SUCCEEDED, back.status(), back.message());
             assertEquals(List.of(1L), source.command("SCRIPT", "EXISTS", sha1(body)), "loaded on the source before it became primary again");
@@ -103,41 +89,40 @@ class ScriptsAcrossTheFlipTest {
 
     @Test
     void aScriptWritingAnUndeclaredKeyForcesAFullPassThatRepairsItBeforeTheFlip() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = inDualWrite(source, target);
-             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
-            parts.store.update(s -> s.scripts.undeclaredKeysAllowed = true);
+        try (ConsistencyCore core = inDualWrite();
+             Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
+            LocalRedis source = core.source;
+            LocalRedis target = core.target;
+            core.store.update(s -> s.scripts.undeclaredKeysAllowed = true);
             app.eval(BY_SERVER, List.of(), List.of());
             Object onSource = source.command("GET", "scripts:written-by");
             assertNotEquals(onSource, target.command("GET", "scripts:written-by"), "each side wrote its own run_id, in no journal record");
 
             DetachedStageContext context = new DetachedStageContext("fence");
-            StageResult result = parts.flip.run(context, PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
+            StageResult result = core.primaryFlip().run(context, PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
 
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
             assertTrue(context.warnings().stream().anyMatch(w -> w.startsWith("a full verify pass runs before the write cutover: 1 script "
                     + "run(s) through the proxy may have written keys they did not declare")), String.valueOf(context.warnings()));
             assertEquals(onSource, target.command("GET", "scripts:written-by"), "the full pass repaired the target from the source");
-            assertEquals(1L, (long) parts.store.read(s -> s.scripts.untrackedRunsVerified));
+            assertEquals(1L, (long) core.store.read(s -> s.scripts.untrackedRunsVerified));
         }
     }
 
     @Test
     void withUndeclaredKeysRefusedByTheSourceAScriptRunForcesNoFullPass() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = inDualWrite(source, target);
-             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
-            parts.store.update(s -> s.scripts.undeclaredKeysAllowed = false);
+        try (ConsistencyCore core = inDualWrite();
+             Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
+            LocalRedis target = core.target;
+            core.store.update(s -> s.scripts.undeclaredKeysAllowed = false);
             app.eval("return redis.call('SET', KEYS[1], 'v')", List.of("scripts:declared"), List.of());
 
             DetachedStageContext context = new DetachedStageContext("fence");
-            StageResult result = parts.flip.run(context, PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
+            StageResult result = core.primaryFlip().run(context, PrimarySide.TARGET).await().atMost(Duration.ofSeconds(60));
 
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
             assertTrue(context.warnings().stream().noneMatch(w -> w.contains("full verify")), String.valueOf(context.warnings()));
-            assertEquals(0L, (long) parts.store.read(s -> s.scripts.untrackedRuns));
+            assertEquals(0L, (long) core.store.read(s -> s.scripts.untrackedRuns));
             assertEquals("v", target.command("GET", "scripts:declared"));
         }
     }
@@ -145,22 +130,22 @@ class ScriptsAcrossTheFlipTest {
     @Test
     void aReadBatchStartsWithTheScriptsOnTheTargetAndAfterTheFullPassUndeclaredKeysAskFor() throws Exception {
         String body = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty());
-             Parts parts = inDualWrite(source, target, "migrate: {cutover: {checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}}\n");
-             Jedis app = new Jedis("127.0.0.1", parts.proxyPort)) {
-            parts.store.update(s -> s.scripts.undeclaredKeysAllowed = true);
+        try (ConsistencyCore core = inDualWrite("migrate: {cutover: {checkEvery: 100ms, batches: [{percentage: 100, duration: 1s}]}}\n");
+             Jedis app = new Jedis("127.0.0.1", core.proxyPort)) {
+            LocalRedis source = core.source;
+            LocalRedis target = core.target;
+            core.store.update(s -> s.scripts.undeclaredKeysAllowed = true);
             app.eval(body, List.of("scripts:n"), List.of("1"));
             app.eval(BY_SERVER, List.of(), List.of());
             Object onSource = source.command("GET", "scripts:written-by");
             target.command("SCRIPT", "FLUSH");
 
-            StageResult result = parts.cutover.run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(2));
+            StageResult result = core.cutoverStage().run(new DetachedStageContext("cutover")).await().atMost(Duration.ofMinutes(2));
 
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
             assertEquals(List.of(1L), target.command("SCRIPT", "EXISTS", sha1(body)), "loaded on the target before reads went there");
             assertEquals(onSource, target.command("GET", "scripts:written-by"), "the full pass before the batch repaired the target");
-            assertEquals(2L, (long) parts.store.read(s -> s.scripts.untrackedRunsVerified), "both runs covered");
+            assertEquals(2L, (long) core.store.read(s -> s.scripts.untrackedRunsVerified), "both runs covered");
         }
     }
 
@@ -169,44 +154,13 @@ class ScriptsAcrossTheFlipTest {
                 .digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
-    /** The pieces of a service in dual-write: the proxy started by its supervisor, the drain reading the source. */
-    private record Parts(StatusStore store, ProxySupervisor proxy, JournalDrain drain, PrimaryFlip flip, int proxyPort, CutoverStage cutover)
-            implements AutoCloseable {
-
-        @Override
-        public void close() {
-            drain.stop().await().atMost(Duration.ofSeconds(30));
-            proxy.stop().await().atMost(Duration.ofSeconds(30));
-            store.close();
-        }
+    /** The core of a service in dual-write: the proxy started by its supervisor, the drain reading the source. */
+    private ConsistencyCore inDualWrite() throws Exception {
+        return inDualWrite("");
     }
 
-    private Parts inDualWrite(LocalRedis source, LocalRedis target) throws Exception {
-        return inDualWrite(source, target, "");
-    }
-
-    private Parts inDualWrite(LocalRedis source, LocalRedis target, String extra) throws Exception {
-        int port = LocalRedis.freePort();
-        Path file = home.resolve("migrate.yaml");
-        Files.writeString(file, """
-                source: {type: redis, addr: "%s"}
-                target: {seed: "%s"}
-                stateDir: state
-                proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, fence: {maxPause: 2s, maxHold: 5s, attempts: 3}}
-                """.formatted(source.address(), target.address(), port, LocalRedis.freePort()) + extra);
-        MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
-        StatusStore store = StatusStore.open(paths.statusFile());
-        EventHub events = new EventHub(store, 100);
-        RedisEndpoints redis = new RedisEndpoints(vertx, config);
-        ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
-        JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
-        Verifier verifier = new Verifier(config, paths, redis, drain, store);
-        WriteFlip flip = new WriteFlip(config, proxy, drain, verifier, redis, store, events);
-        proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
-        drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-        return new Parts(store, proxy, drain, new PrimaryFlip(flip, drain, verifier, store, config, proxy,
-                new ScriptCopy(proxy, redis, store)), port,
-                new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(), new ScriptCopy(proxy, redis, store)));
+    private ConsistencyCore inDualWrite(String extra) throws Exception {
+        return ConsistencyCore.start(vertx, home, RouteKind.DUAL_WRITE, "fence: {maxPause: 2s, maxHold: 5s, attempts: 3}", extra)
+                .runDrain();
     }
 }

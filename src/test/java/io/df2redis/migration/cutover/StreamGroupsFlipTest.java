@@ -3,21 +3,12 @@ package io.df2redis.migration.cutover;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
-import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
-import io.df2redis.migration.event.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.journal.JournalReader;
-import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
-import io.df2redis.resp.RedisEndpoints;
-import io.df2redis.state.StatusStore;
 import io.vertx.mutiny.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -73,27 +64,14 @@ class StreamGroupsFlipTest {
      */
     @Test
     void aConsumerGroupContinuesOnTheNewPrimaryAfterTheFlipAndAfterARollback() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
-            int port = LocalRedis.freePort();
-            Path file = home.resolve("migrate.yaml");
-            Files.writeString(file, """
-                    source: {type: redis, addr: "%s"}
-                    target: {seed: "%s"}
-                    stateDir: state
-                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, multiWriteMode: all-resources-no-check}
-                    """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
-            MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
-            StatusStore store = StatusStore.open(paths.statusFile());
-            EventHub events = new EventHub(store, 100);
-            RedisEndpoints redis = new RedisEndpoints(vertx, config);
-            ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
-            JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
-            WriteFlip flip = new WriteFlip(config, proxy, drain, new Verifier(config, paths, redis, drain, store), redis, store, events);
-            proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
-            drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-            JournalReader journal = new JournalReader(paths.walDir());
+        try (ConsistencyCore core = ConsistencyCore.start(vertx, home, RouteKind.DUAL_WRITE,
+                     "multiWriteMode: all-resources-no-check", "").runDrain()) {
+            LocalRedis source = core.source;
+            LocalRedis target = core.target;
+            int port = core.proxyPort;
+            JournalDrain drain = core.drain;
+            WriteFlip flip = core.writeFlip;
+            JournalReader journal = new JournalReader(core.paths.walDir());
             try (Jedis app = new Jedis("127.0.0.1", port)) {
                 for (int i = 1; i <= 10; i++) {
                     app.xadd(STREAM, new StreamEntryID(1000, i), Map.of("n", String.valueOf(i)));
@@ -163,10 +141,6 @@ class StreamGroupsFlipTest {
                 assertEquals(List.of("1000-13"), afterRollback.stream().map(e -> e.getID().toString()).toList());
                 assertEquals(7L, app.xack(STREAM, GROUP, IntStream.rangeClosed(7, 13).mapToObj(StreamGroupsFlipTest::id).toArray(StreamEntryID[]::new)));
                 assertEquals(List.of(), pending(app));
-            } finally {
-                drain.stop().await().atMost(Duration.ofSeconds(30));
-                proxy.stop().await().atMost(Duration.ofSeconds(30));
-                store.close();
             }
         }
     }

@@ -5,23 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
-import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.contract.resp.RespClient;
 import io.df2redis.migration.engine.DetachedStageContext;
-import io.df2redis.migration.event.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.migration.verify.Verifier;
 import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
-import io.df2redis.resp.RedisEndpoints;
-import io.df2redis.state.StatusStore;
 import io.vertx.mutiny.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -48,59 +40,42 @@ class WriteFlipTest {
 
     @Test
     void aFlipThatCannotFinishInTimeKeepsTheOldPrimaryAndReleasesTheWrites() throws Exception {
-        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
-             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
-            int port = LocalRedis.freePort();
-            Path file = home.resolve("migrate.yaml");
-            Files.writeString(file, """
-                    source: {type: redis, addr: "%s"}
-                    target: {seed: "%s"}
-                    stateDir: state
-                    proxy: {endpoint: "127.0.0.1:%d", consolePort: %d, fence: {maxPause: 800ms, maxHold: 3s}}
-                    """.formatted(source.address(), target.address(), port, LocalRedis.freePort()));
-            MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-            MigrationPaths paths = new MigrationPaths(home, home.resolve("state"), home.resolve("state/status.json"), home.resolve("state/wal"));
-            StatusStore store = StatusStore.open(paths.statusFile());
-            EventHub events = new EventHub(store, 100);
-            RedisEndpoints redis = new RedisEndpoints(vertx, config);
-            ProxySupervisor proxy = new ProxySupervisor(config, paths, events, store, vertx);
-            JournalDrain drain = new JournalDrain(config, paths, redis, store, events);
-            WriteFlip flip = new WriteFlip(config, proxy, drain, new Verifier(config, paths, redis, drain, store), redis, store, events);
-            proxy.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofMinutes(1));
-            try {
-                RespClient app = new RespClient("127.0.0.1", port, Optional.empty());
-                app.command("SET", "before", "1");
+        try (ConsistencyCore core = ConsistencyCore.start(vertx, home, RouteKind.DUAL_WRITE,
+                     "fence: {maxPause: 800ms, maxHold: 3s}", "")) {
+            LocalRedis source = core.source;
+            LocalRedis target = core.target;
+            MigrationConfig config = core.config;
+            ProxySupervisor proxy = core.proxy;
+            JournalDrain drain = core.drain;
+            WriteFlip flip = core.writeFlip;
+            RespClient app = new RespClient("127.0.0.1", core.proxyPort, Optional.empty());
+            app.command("SET", "before", "1");
 
-                CompletableFuture<WriteFlip.Attempt> attempt = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
-                        JournalDrain.Direction.REVERSE).subscribeAsCompletionStage();
-                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                        .until(() -> proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean() || attempt.isDone());
-                Object heldWrite = app.command("SET", "during", "held");
-                WriteFlip.Attempt failed = attempt.get();
+            CompletableFuture<WriteFlip.Attempt> attempt = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
+                    JournalDrain.Direction.REVERSE).subscribeAsCompletionStage();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean() || attempt.isDone());
+            Object heldWrite = app.command("SET", "during", "held");
+            WriteFlip.Attempt failed = attempt.get();
 
-                assertFalse(failed.flipped(), "the journal could not be drained: nothing flips");
-                assertTrue(failed.reason().contains("maxPause"), failed.reason());
-                assertTrue(failed.pauseMillis() < config.proxy().fence().maxHold().toMillis(),
-                        "the fence lifted before the proxy's own limit: " + failed.pauseMillis() + " ms");
-                assertEquals("OK", heldWrite, "the held write was released, not refused");
-                assertEquals("held", source.command("GET", "during"), "and answered by the old primary");
-                assertFalse(proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean());
-                assertFalse(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "the route is unchanged");
+            assertFalse(failed.flipped(), "the journal could not be drained: nothing flips");
+            assertTrue(failed.reason().contains("maxPause"), failed.reason());
+            assertTrue(failed.pauseMillis() < config.proxy().fence().maxHold().toMillis(),
+                    "the fence lifted before the proxy's own limit: " + failed.pauseMillis() + " ms");
+            assertEquals("OK", heldWrite, "the held write was released, not refused");
+            assertEquals("held", source.command("GET", "during"), "and answered by the old primary");
+            assertFalse(proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean());
+            assertFalse(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "the route is unchanged");
 
-                drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-                WriteFlip.Attempt done = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
-                        JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(20));
-                assertTrue(done.flipped(), "with the drain running it flips: " + done.reason());
-                assertTrue(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "reads now go to the target");
-                assertEquals(JournalDrain.Direction.REVERSE, drain.direction());
-                assertTrue(source.command("GET", config.consistency().fenceKey()) != null
-                        && target.command("GET", config.consistency().fenceKey()) != null, "the fence key is on both sides");
-                assertEquals("held", target.command("GET", "during"), "the target holds the write made before the flip");
-            } finally {
-                drain.stop().await().atMost(Duration.ofSeconds(30));
-                proxy.stop().await().atMost(Duration.ofSeconds(30));
-                store.close();
-            }
+            drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
+            WriteFlip.Attempt done = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
+                    JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(20));
+            assertTrue(done.flipped(), "with the drain running it flips: " + done.reason());
+            assertTrue(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "reads now go to the target");
+            assertEquals(JournalDrain.Direction.REVERSE, drain.direction());
+            assertTrue(source.command("GET", config.consistency().fenceKey()) != null
+                    && target.command("GET", config.consistency().fenceKey()) != null, "the fence key is on both sides");
+            assertEquals("held", target.command("GET", "during"), "the target holds the write made before the flip");
         }
     }
 }

@@ -265,16 +265,6 @@ class PipelineEngineTest {
         assertThrows(PipelineBusyException.class, engine::abort);
     }
 
-    @Test
-    void anUnavailableStageIsSkippedAndSaysSo() throws Exception {
-        PipelineEngine engine = engine(FAST, plan("later"), new UnavailableStage("later", "do the later thing"));
-        PipelineOutcome outcome = engine.start("p").get(10, TimeUnit.SECONDS);
-        assertEquals(PipelineStatus.INCOMPLETE, outcome.status());
-        assertEquals(StageStatus.SKIPPED, stageStatus("later"));
-        assertTrue(status().stage("later").orElseThrow().message.startsWith("not available in this version"));
-        assertTrue(outcome.message().contains("not available yet: later"));
-    }
-
     /**
      * A rollback sent to a process running the migration: the migration is aborted (its checkpoint
      * kept), the rollback starts, and what the process waits for, {@code settled()}, is the rollback's

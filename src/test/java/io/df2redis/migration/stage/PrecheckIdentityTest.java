@@ -4,21 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
-import io.vertx.mutiny.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,23 +25,8 @@ class PrecheckIdentityTest {
     @TempDir
     Path home;
 
-    private final Vertx vertx = Vertx.vertx();
-    private io.df2redis.state.StatusStore store;
-
-    @AfterEach
-    void close() {
-        vertx.closeAndAwait();
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    private io.df2redis.state.StatusStore store() {
-        if (store == null) {
-            store = io.df2redis.state.StatusStore.open(home.resolve("status.json"));
-        }
-        return store;
-    }
+    @AutoClose
+    private final PrecheckRun precheck = new PrecheckRun();
 
     @Test
     void oneServerNamedTwoWaysIsRefused() throws Exception {
@@ -85,11 +64,7 @@ class PrecheckIdentityTest {
     }
 
     private StageResult precheck(String source, String target) throws Exception {
-        Path file = home.resolve("migrate-" + System.nanoTime() + ".yaml");
-        Files.writeString(file, "source: {type: redis, addr: \"" + source + "\"}\ntarget: {seed: \"" + target + "\"}\n"
-                + "stateDir: state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\n");
-        MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        return new PrecheckStage(new RedisEndpoints(vertx, config), config, new io.df2redis.migration.scripts.UndeclaredKeys(store())).run(new DetachedStageContext("precheck"))
-                .await().atMost(Duration.ofSeconds(30));
+        return precheck.run("source: {type: redis, addr: \"" + source + "\"}\ntarget: {seed: \"" + target + "\"}\n", "",
+                new DetachedStageContext("precheck"));
     }
 }

@@ -4,22 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.df2redis.config.MigrationConfig;
-import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
 import io.df2redis.testing.TlsCertificates;
-import io.vertx.mutiny.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,23 +29,8 @@ class PrecheckServerChecksTest {
     @TempDir
     Path home;
 
-    private final Vertx vertx = Vertx.vertx();
-    private io.df2redis.state.StatusStore store;
-
-    @AfterEach
-    void close() {
-        vertx.closeAndAwait();
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    private io.df2redis.state.StatusStore store() {
-        if (store == null) {
-            store = io.df2redis.state.StatusStore.open(home.resolve("status.json"));
-        }
-        return store;
-    }
+    @AutoClose
+    private final PrecheckRun precheck = new PrecheckRun();
 
     @Test
     void aSourceDbPastTheSourcesDatabasesIsRefusedBeforeAnythingIsWritten() throws Exception {
@@ -134,7 +115,7 @@ class PrecheckServerChecksTest {
                     && w.contains("NOSCRIPT")), String.valueOf(context.warnings()));
             assertEquals(Map.of("undeclaredKeysAllowed", true, "basis", "a Redis source lets a script without flags write any key",
                     "sourceListsScripts", false), context.findings().get("scripts"));
-            assertEquals(Boolean.TRUE, store().read(s -> s.scripts.undeclaredKeysAllowed), "recorded for the cutover steps");
+            assertEquals(Boolean.TRUE, precheck.store().read(s -> s.scripts.undeclaredKeysAllowed), "recorded for the cutover steps");
         }
     }
 
@@ -143,11 +124,6 @@ class PrecheckServerChecksTest {
     }
 
     private StageResult precheck(String sides, DetachedStageContext context) throws Exception {
-        Path file = home.resolve("migrate-" + System.nanoTime() + ".yaml");
-        Files.writeString(file, sides + "stateDir: state\nmigrate: {mode: snapshot, targetNonEmpty: allow}\nengine: {remoteTimeout: 1s}\n");
-        MigrationConfig config = MigrationConfigLoader.load(file, Map.of());
-        return new PrecheckStage(new RedisEndpoints(vertx, config), config, new io.df2redis.migration.scripts.UndeclaredKeys(store()))
-                .run(context)
-                .await().atMost(Duration.ofSeconds(60));
+        return precheck.run(sides, "engine: {remoteTimeout: 1s}\n", context);
     }
 }

@@ -225,7 +225,7 @@ final class CommandGate extends ChannelDuplexHandler {
 
     /** A {@link Linked} command, an error for one that cannot run, or null for the others. */
     private Object linked(Command command, String name) {
-        boolean subscribes = LinkedCommands.subscribing(name) || name.endsWith("unsubscribe") && name.length() <= 12;
+        boolean subscribes = LinkedCommands.subscription(name);
         LinkedCommands.Blocking blocking;
         try {
             blocking = subscribes || LinkedCommands.publishing(name) ? null : LinkedCommands.blocking(name, command.getObjects());
@@ -453,7 +453,7 @@ final class CommandGate extends ChannelDuplexHandler {
             return name.equals("ping") || name.equals("echo") ? null : "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT)
                     + " inside MULTI refused: the block runs as one script, which keeps the connection's settings; send it before MULTI";
         }
-        if (LinkedCommands.subscribing(name) || name.endsWith("unsubscribe") || blocks(command, name)) {
+        if (LinkedCommands.subscription(name) || blocks(command, name)) {
             return "ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " inside MULTI refused: the block runs as one script, "
                     + "where a command cannot block or subscribe; send it outside MULTI (or use the non-blocking form)";
         }

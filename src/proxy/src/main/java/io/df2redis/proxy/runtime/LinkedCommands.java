@@ -35,9 +35,10 @@ final class LinkedCommands {
         }
     }
 
-    static boolean subscribing(String name) {
+    /** The commands that enter, change or leave subscribed mode: {@code [P|S]SUBSCRIBE}, {@code [P|S]UNSUBSCRIBE}. */
+    static boolean subscription(String name) {
         switch (name) {
-            case "subscribe": case "psubscribe": case "ssubscribe":
+            case "subscribe": case "psubscribe": case "ssubscribe": case "unsubscribe": case "punsubscribe": case "sunsubscribe":
                 return true;
             default:
                 return false;
@@ -51,11 +52,10 @@ final class LinkedCommands {
     /** True for the commands a connection in subscribed mode may send (RESP2 allows no others). */
     static boolean allowedWhileSubscribed(String name) {
         switch (name) {
-            case "subscribe": case "psubscribe": case "ssubscribe": case "unsubscribe": case "punsubscribe": case "sunsubscribe":
             case "ping": case "quit": case "reset":
                 return true;
             default:
-                return false;
+                return subscription(name);
         }
     }
 
