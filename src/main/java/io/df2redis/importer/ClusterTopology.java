@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
  * Which master of the target cluster owns each slot, read from {@code CLUSTER SLOTS} and corrected
  * by the {@code MOVED} replies the writer meets. Concurrent refreshes share one call.
  */
-final class ClusterTopology {
+public final class ClusterTopology {
 
     private static final Logger LOG = Logger.getLogger(ClusterTopology.class);
 
@@ -20,17 +20,17 @@ final class ClusterTopology {
     private volatile String[] owners = new String[HashSlot.SLOTS];
     private Uni<Void> refreshing;
 
-    ClusterTopology(RedisSide seed) {
+    public ClusterTopology(RedisSide seed) {
         this.seed = seed;
     }
 
     /** The host:port of the master that owns {@code slot}, or null when no node serves it. */
-    String owner(int slot) {
+    public String owner(int slot) {
         return owners[slot];
     }
 
     /** Reads the slot map again; callers that arrive while a refresh runs wait for the same one. */
-    synchronized Uni<Void> refresh() {
+    public synchronized Uni<Void> refresh() {
         if (refreshing == null) {
             refreshing = seed.send(Request.cmd(Command.CLUSTER).arg("SLOTS"), "CLUSTER SLOTS")
                     .invoke(this::load)

@@ -2,16 +2,15 @@ package io.df2redis.importer;
 
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.CursorGuard;
+import io.df2redis.resp.KeyScan;
 import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RemoteFailure;
-import io.df2redis.resp.RespCommands;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,10 +41,6 @@ final class ScanCopy {
      * last of it alone (64 MB: a second at the end of a 1M-key copy with one core idle).
      */
     static final long READ_AHEAD_BYTES = 16L << 20;
-    /** The longest key Redis allows: the SCAN connection keeps every key it lists. */
-    private static final long MAX_KEY_BYTES = 512L << 20;
-    private static final byte[] SCAN = {'S', 'C', 'A', 'N'};
-    private static final byte[] COUNT = {'C', 'O', 'U', 'N', 'T'};
     /** What a key read costs in memory besides its name and payload: its record and list slots. */
     private static final long KEY_OVERHEAD_BYTES = 64;
     private static final int WARNED_FAILURES = 10;
@@ -148,7 +143,7 @@ final class ScanCopy {
         int db = position.databases.get(position.dbIndex);
         context.info((position.cursor.equals("0") ? "copying" : "continuing") + " database " + db
                 + (position.cursor.equals("0") ? "" : " from cursor " + position.cursor));
-        return source.pipelined(db, MAX_KEY_BYTES)
+        return source.pipelined(db, KeyScan.MAX_KEY_BYTES)
                 .chain(connection -> copyDatabase(connection, db)
                         .eventually(connection::close))
                 .chain(() -> {
@@ -209,23 +204,17 @@ final class ScanCopy {
             return Uni.createFrom().failure(new CancellationException("import cancelled"));
         }
         String cursor = scan.cursor;
-        RespCommands request = new RespCommands(64).command(4).arg(SCAN).arg(cursor).arg(COUNT).arg(settings.scanCount());
         return pacer.pace(keysScanned)
-                .chain(() -> source.send(connection, request, "SCAN db" + scan.db))
+                .chain(() -> source.send(connection, KeyScan.leanScan(cursor, settings.scanCount()), "SCAN db" + scan.db))
                 .map(replies -> scanned(scan, cursor, replies.elements(0)));
     }
 
     private ScannedBatch scanned(DatabaseScan scan, String cursor, List<Object> reply) {
-        if (reply.isEmpty() || !(reply.get(0) instanceof byte[] nextCursor)) {
-            throw new IllegalStateException(source.endpoint() + ": SCAN answered without a cursor: " + reply);
-        }
-        String next = scan.cursorGuard.check(cursor, new String(nextCursor, StandardCharsets.US_ASCII));
+        KeyScan.LeanPage page = KeyScan.leanPage(source.endpoint(), reply);
+        String next = scan.cursorGuard.check(cursor, page.cursor());
         scan.cursor = next;
-        List<byte[]> keys = new ArrayList<>(reply.size() - 1);
-        for (int i = 1; i < reply.size(); i++) {
-            if (!(reply.get(i) instanceof byte[] key)) {
-                throw new IllegalStateException(source.endpoint() + ": SCAN listed a key that is not a string: " + reply.get(i));
-            }
+        List<byte[]> keys = new ArrayList<>(page.keys().size());
+        for (byte[] key : page.keys()) {
             if (!settings.ownKeys().isOwn(key)) {
                 keys.add(key);
             }

@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * SCAN over one database of one node, page by page on a connection of its own, each page handed on
@@ -16,6 +17,11 @@ import java.util.function.BiFunction;
  * forever (seen in old Dragonfly releases): the scan fails instead of looping.
  */
 public final class KeyScan {
+
+    /** The longest key Redis allows: a lean connection that SCANs keeps every key it lists. */
+    public static final long MAX_KEY_BYTES = 512L << 20;
+    private static final byte[] SCAN = {'S', 'C', 'A', 'N'};
+    private static final byte[] COUNT = {'C', 'O', 'U', 'N', 'T'};
 
     private KeyScan() {
     }
@@ -40,6 +46,54 @@ public final class KeyScan {
                     .onItem().ignoreAsUni()
                     .eventually(connection::close);
         });
+    }
+
+    /**
+     * Every key of database {@code db} of {@code node}, as {@link #pages} lists them but on a lean
+     * connection ({@link LeanConnection}), with up to {@code inFlight} pages handed to {@code onPage}
+     * at once: the SCAN of the next page goes out while earlier ones are handled. Memory: that many pages.
+     */
+    public static Uni<Void> leanPages(RedisSide node, int db, int count, int inFlight, Function<List<byte[]>, Uni<Void>> onPage) {
+        return node.pipelined(db, MAX_KEY_BYTES).chain(connection -> {
+            String[] cursor = {"0"};
+            CursorGuard guard = new CursorGuard(node.endpoint(), "SCAN");
+            return Multi.createBy().repeating()
+                    .uni(() -> node.send(connection, leanScan(cursor[0], count), "SCAN db" + db)
+                            .map(replies -> {
+                                LeanPage page = leanPage(node.endpoint(), replies.elements(0));
+                                cursor[0] = guard.check(cursor[0], page.cursor());
+                                return page.keys();
+                            }))
+                    .whilst(page -> !"0".equals(cursor[0]))
+                    .select().where(page -> !page.isEmpty())
+                    .onItem().transformToUni(page -> onPage.apply(page)).merge(inFlight)
+                    .onItem().ignoreAsUni()
+                    .eventually(connection::close);
+        });
+    }
+
+    /** {@code SCAN cursor COUNT count} for a lean connection. */
+    public static RespCommands leanScan(String cursor, int count) {
+        return new RespCommands(64).command(4).arg(SCAN).arg(cursor).arg(COUNT).arg(count);
+    }
+
+    /** A SCAN reply read on a lean connection: the next cursor and the keys listed. */
+    public record LeanPage(String cursor, List<byte[]> keys) {
+    }
+
+    /** Reads the flat leaves of a lean SCAN reply (the cursor, then the keys). */
+    public static LeanPage leanPage(RedisEndpoint endpoint, List<Object> reply) {
+        if (reply.isEmpty() || !(reply.get(0) instanceof byte[] next)) {
+            throw new IllegalStateException(endpoint + ": SCAN answered without a cursor: " + reply);
+        }
+        List<byte[]> keys = new ArrayList<>(reply.size() - 1);
+        for (int i = 1; i < reply.size(); i++) {
+            if (!(reply.get(i) instanceof byte[] key)) {
+                throw new IllegalStateException(endpoint + ": SCAN listed a key that is not a string: " + reply.get(i));
+            }
+            keys.add(key);
+        }
+        return new LeanPage(new String(next, java.nio.charset.StandardCharsets.US_ASCII), keys);
     }
 
     private static Request request(String cursor, String match, int count) {

@@ -37,40 +37,55 @@ public final class ImportBenchRun {
     private static void run(String[] args) throws Exception {
         Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions()
                 .setEventLoopPoolSize(Integer.getInteger("bench.eventLoops", 2 * Runtime.getRuntime().availableProcessors())));
+        double cpuBeforeImport = processCpuSeconds();
+        Copy copy = copy(vertx, args[0], args[1], Path.of(args[2]));
+        System.out.println("import: " + copy.result().summary());
+        double cpuSeconds = processCpuSeconds();
+        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f importCpuSeconds=%.2f%n", copy.result().copied(),
+                copy.result().bytes(), copy.seconds(), peakRssKb(), cpuSeconds, cpuSeconds - cpuBeforeImport);
+        System.out.println("importer CPU by thread: " + cpuByThread());
+        vertx.closeAndAwait();
+    }
+
+    /** What one copy did and how long it took (from the first SCAN to the last write). */
+    record Copy(ImportResult result, double seconds) {
+    }
+
+    /**
+     * Copies {@code sourceAddress} to {@code targetAddress} with the scan importer and the migration file's
+     * default settings, as the import stage does (the scan on the service's client, the writer's sessions on
+     * clients of their own).
+     */
+    static Copy copy(Vertx vertx, String sourceAddress, String targetAddress, Path stateDir) {
         Duration timeout = Duration.ofSeconds(30);
         int concurrency = Integer.getInteger("bench.concurrency", 4);
-        // As the import stage does: the scan on the service's client, the writer's sessions on clients of their own.
-        RedisSide scanSource = new RedisSide(vertx, endpoint("source", args[0]), timeout, 2);
+        RedisSide scanSource = new RedisSide(vertx, endpoint("source", sourceAddress), timeout, 2);
         RedisSide source = scanSource.withPoolSize(concurrency + 2);
-        RedisSide target = new RedisSide(vertx, endpoint("target", args[1]), timeout, concurrency + 2);
-        WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
-                true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
-        ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 2048), concurrency, 10, 0, 0,
-                Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
-                Path.of(args[2]).resolve("failures.jsonl"),
-                DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "off").toUpperCase()));
-        TargetWriter writer = new TargetWriter(source, target, address -> {
-            throw new IllegalStateException("standalone target");
-        }, writerSettings);
-        // As the service's precheck stage does before the import: both sides identified with INFO.
-        scanSource.send(Command.INFO, "server")
-                .chain(() -> target.send(Command.INFO, "server"))
-                .await().atMost(timeout);
-        long started = System.nanoTime();
-        double cpuBeforeImport = processCpuSeconds();
-        ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
-                .run(new TestStageContext(), writer)
-                .await().atMost(Duration.ofHours(2));
-        double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.println("import: " + result.summary());
-        double cpuSeconds = processCpuSeconds();
-        System.out.printf("RESULT keys=%d bytes=%d seconds=%.3f peakRssKb=%d cpuSeconds=%.1f importCpuSeconds=%.2f%n", result.copied(),
-                result.bytes(), seconds, peakRssKb(), cpuSeconds, cpuSeconds - cpuBeforeImport);
-        System.out.println("importer CPU by thread: " + cpuByThread());
-        scanSource.close();
-        source.close();
-        target.close();
-        vertx.closeAndAwait();
+        RedisSide target = new RedisSide(vertx, endpoint("target", targetAddress), timeout, concurrency + 2);
+        try {
+            WriterSettings writerSettings = new WriterSettings(Integer.getInteger("bench.pipeline", 128), ConflictPolicy.REPLACE,
+                    true, 16 << 20, WriterSettings.CHUNK_ELEMENTS, WriterSettings.CHUNK_BYTES, false, timeout);
+            ScanSettings scanSettings = new ScanSettings(Integer.getInteger("bench.scanCount", 2048), concurrency, 10, 0, 0,
+                    Optional.empty(), new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"),
+                    stateDir.resolve("failures.jsonl"),
+                    DumpCompression.valueOf(System.getProperty("bench.dumpCompression", "off").toUpperCase()));
+            TargetWriter writer = new TargetWriter(source, target, address -> {
+                throw new IllegalStateException("standalone target");
+            }, writerSettings);
+            // As the service's precheck stage does before the import: both sides identified with INFO.
+            scanSource.send(Command.INFO, "server")
+                    .chain(() -> target.send(Command.INFO, "server"))
+                    .await().atMost(timeout);
+            long started = System.nanoTime();
+            ImportResult result = new ScanImporter(() -> scanSource, scanSettings)
+                    .run(new TestStageContext(), writer)
+                    .await().atMost(Duration.ofHours(2));
+            return new Copy(result, (System.nanoTime() - started) / 1e9);
+        } finally {
+            scanSource.close();
+            source.close();
+            target.close();
+        }
     }
 
     private static double processCpuSeconds() {

@@ -1,38 +1,60 @@
 package io.df2redis.migration.verify;
 
 import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.importer.ClusterTopology;
+import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.RemoteFailure;
+import io.df2redis.resp.RespCommands;
+import io.df2redis.resp.RespReplies;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * Reads of one side for verification, standalone or cluster: a standalone side is read on one
- * connection per database (pipelined), a cluster through its cluster client, one slot per pipeline.
+ * Reads of one side for verification, standalone or cluster. The per-key reads (PTTL and DUMP, EXISTS)
+ * go out pipelined on lean connections ({@link LeanConnection}, the copy's own): one per database of
+ * a standalone side, one per master of a cluster, the keys grouped by the master that owns their slot.
+ * A group that meets a redirect (a slot that moved) is read again through the cluster client, which
+ * follows it. Other commands (the by-value reads of {@link ValueForm}) use the general client.
  * Read only: verification never writes (repairs go through the journal drain).
  */
 final class SideAccess implements AutoCloseable {
 
-    private static final int SLOT_CONCURRENCY = 8;
+    private static final byte[] PTTL = RespCommands.head(2, "PTTL".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] DUMP = RespCommands.head(2, "DUMP".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] EXISTS = RespCommands.head(2, "EXISTS".getBytes(StandardCharsets.US_ASCII));
+    /** The largest payload a Java array holds: verification compares whole payloads, as it always did. */
+    private static final long KEPT_PAYLOAD = Integer.MAX_VALUE - 16;
+    private static final String STANDALONE = "standalone";
+    private static final int CALL_RETRIES = 3;
 
     private final String name;
     private final RedisSide side;
-    private final boolean cluster;
+    /** A standalone client of one master by host:port; null for a standalone side. */
+    private final Function<String, RedisSide> clusterNode;
+    private final ClusterTopology topology;
+    private Uni<Void> slotMap;
     private final Map<Integer, Uni<RedisConnection>> connections = new ConcurrentHashMap<>();
+    private final Map<String, Uni<LeanConnection>> pipelines = new ConcurrentHashMap<>();
 
-    SideAccess(String name, RedisSide side, boolean cluster) {
+    SideAccess(String name, RedisSide side, Function<String, RedisSide> clusterNode) {
         this.name = name;
         this.side = side;
-        this.cluster = cluster;
+        this.clusterNode = clusterNode;
+        this.topology = clusterNode == null ? null : new ClusterTopology(side);
     }
 
     String name() {
@@ -46,32 +68,169 @@ final class SideAccess implements AutoCloseable {
         }
     }
 
+    /** PTTL and DUMP of each key, in key order. */
     Uni<List<Held>> read(int db, List<byte[]> keys) {
-        if (!cluster) {
-            return pipelined(db, keys);
-        }
-        Map<Integer, List<Integer>> bySlot = new TreeMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            bySlot.computeIfAbsent(HashSlot.of(keys.get(i)), s -> new ArrayList<>()).add(i);
-        }
-        Held[] held = new Held[keys.size()];
-        return Multi.createFrom().iterable(bySlot.values())
-                .onItem().transformToUni(indexes -> pipelined(db, indexes.stream().map(keys::get).toList())
-                        .invoke(replies -> {
-                            for (int j = 0; j < indexes.size(); j++) {
-                                held[indexes.get(j)] = replies.get(j);
-                            }
-                        }))
-                .merge(SLOT_CONCURRENCY)
-                .onItem().ignoreAsUni()
-                .map(done -> List.of(held));
+        return perNode(db, keys, SideAccess::pttlAndDump, SideAccess::held, this::heldByClient);
     }
 
-    private Uni<List<Held>> pipelined(int db, List<byte[]> keys) {
+    /** Which of the keys exist, in key order. */
+    Uni<List<Boolean>> exist(int db, List<byte[]> keys) {
+        return perNode(db, keys, SideAccess::exists, (replies, i, n) -> replies.number(i) > 0,
+                (d, group) -> heldByClient(d, group).map(held -> held.stream().map(Held::exists).toList()));
+    }
+
+    private static RespCommands pttlAndDump(List<byte[]> keys) {
+        RespCommands commands = new RespCommands(keys.stream().mapToInt(k -> 2 * k.length + 32).sum());
+        keys.forEach(key -> commands.command(PTTL).arg(key));
+        keys.forEach(key -> commands.command(DUMP).arg(key));
+        return commands;
+    }
+
+    private static Held held(RespReplies replies, int i, int keys) {
+        byte[] payload = replies.nil(keys + i) ? null : replies.bytes(keys + i);
+        return new Held(replies.number(i), payload);
+    }
+
+    private static RespCommands exists(List<byte[]> keys) {
+        RespCommands commands = new RespCommands(keys.stream().mapToInt(k -> k.length + 24).sum());
+        keys.forEach(key -> commands.command(EXISTS).arg(key));
+        return commands;
+    }
+
+    /** The value of key {@code i} of {@code keys} keys in the replies of one pipelined write. */
+    private interface Decode<T> {
+        T value(RespReplies replies, int i, int keys);
+    }
+
+    /**
+     * Sends the commands of each master's keys on its lean connection (every master at once) and puts the
+     * decoded values back in key order. A group answered with a redirect is read by {@code byClient}.
+     */
+    private <T> Uni<List<T>> perNode(int db, List<byte[]> keys, Function<List<byte[]>, RespCommands> encode, Decode<T> decode,
+            java.util.function.BiFunction<Integer, List<byte[]>, Uni<List<T>>> byClient) {
+        if (keys.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return slotMap()
+                .chain(() -> {
+                    Map<String, List<Integer>> byNode = groups(keys);
+                    Object[] values = new Object[keys.size()];
+                    return Multi.createFrom().iterable(byNode.entrySet())
+                            .onItem().transformToUniAndMerge(group -> {
+                                List<byte[]> groupKeys = group.getValue().stream().map(keys::get).toList();
+                                return lean(db, group.getKey(), groupKeys, encode, decode)
+                                        .onFailure(SideAccess::redirected).recoverWithUni(moved -> slotsMoved()
+                                                .chain(() -> byClient.apply(db, groupKeys)))
+                                        .invoke(read -> {
+                                            for (int j = 0; j < read.size(); j++) {
+                                                values[group.getValue().get(j)] = read.get(j);
+                                            }
+                                        });
+                            })
+                            .onItem().ignoreAsUni()
+                            .map(done -> {
+                                List<T> ordered = new ArrayList<>(values.length);
+                                for (Object value : values) {
+                                    @SuppressWarnings("unchecked")
+                                    T typed = (T) value;
+                                    ordered.add(typed);
+                                }
+                                return ordered;
+                            });
+                });
+    }
+
+    /** The key indexes by the node that serves them: all on one for a standalone side. */
+    private Map<String, List<Integer>> groups(List<byte[]> keys) {
+        Map<String, List<Integer>> byNode = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String node = STANDALONE;
+            if (topology != null) {
+                String owner = topology.owner(HashSlot.of(keys.get(i)));
+                // A slot no master serves yet: read through the cluster client, which waits for the cluster's answer.
+                node = owner == null ? Redirect.UNASSIGNED : owner;
+            }
+            byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(i);
+        }
+        return byNode;
+    }
+
+    private synchronized Uni<Void> slotMap() {
+        if (topology == null) {
+            return Uni.createFrom().voidItem();
+        }
+        if (slotMap == null) {
+            slotMap = topology.refresh().memoize().indefinitely();
+        }
+        return slotMap;
+    }
+
+    private Uni<Void> slotsMoved() {
+        return topology == null ? Uni.createFrom().voidItem() : topology.refresh();
+    }
+
+    /** One pipelined write on the node's lean connection, with the timeout and a bounded retry of what may pass. */
+    private <T> Uni<List<T>> lean(int db, String node, List<byte[]> keys, Function<List<byte[]>, RespCommands> encode, Decode<T> decode) {
+        if (Redirect.UNASSIGNED.equals(node)) {
+            return Uni.createFrom().failure(new Redirect(node));
+        }
+        String id = node + "/" + db;
+        Duration timeout = side.timeout();
+        return Uni.createFrom().deferred(() -> pipeline(id, node, db).chain(connection -> connection.send(encode.apply(keys))))
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("verify read of " + name + " timed out after " + timeout))
+                .onFailure().invoke(() -> closeQuietly(pipelines.remove(id)))
+                .onFailure(RemoteFailure::transientFailure).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(CALL_RETRIES)
+                .map(replies -> decoded(replies, keys.size(), decode));
+    }
+
+    private <T> List<T> decoded(RespReplies replies, int keys, Decode<T> decode) {
+        int error = replies.firstError();
+        if (error >= 0) {
+            String message = replies.errorMessage(error);
+            if (message.startsWith("MOVED ") || message.startsWith("ASK ")) {
+                throw new Redirect(message);
+            }
+            throw new IllegalStateException(name + " refused a verify read: " + message);
+        }
+        List<T> values = new ArrayList<>(keys);
+        for (int i = 0; i < keys; i++) {
+            values.add(decode.value(replies, i, keys));
+        }
+        return values;
+    }
+
+    private Uni<LeanConnection> pipeline(String id, String node, int db) {
+        return pipelines.computeIfAbsent(id, key -> {
+            Uni<LeanConnection> open = clusterNode == null ? side.pipelined(db, KEPT_PAYLOAD)
+                    : clusterNode.apply(node).pipelined(0, KEPT_PAYLOAD);
+            return open
+                    .onFailure().invoke(() -> pipelines.remove(key))
+                    .memoize().indefinitely();
+        });
+    }
+
+    /** A slot served elsewhere than the slot map said (or by no master yet). */
+    private static final class Redirect extends RuntimeException {
+        static final String UNASSIGNED = "unassigned";
+
+        Redirect(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static boolean redirected(Throwable failure) {
+        return failure instanceof Redirect;
+    }
+
+    /** PTTL and DUMP through the cluster client, which follows redirects: for groups whose slots moved. */
+    private Uni<List<Held>> heldByClient(int db, List<byte[]> keys) {
         List<Request> requests = new ArrayList<>(keys.size() * 2);
         keys.forEach(k -> requests.add(Request.cmd(Command.PTTL).arg(k)));
         keys.forEach(k -> requests.add(Request.cmd(Command.DUMP).arg(k)));
-        return batch(db, requests)
+        return Multi.createFrom().iterable(requests)
+                .onItem().transformToUniAndConcatenate(request -> send(db, request, "verify read"))
+                .collect().asList()
                 .map(replies -> {
                     List<Held> held = new ArrayList<>(keys.size());
                     for (int i = 0; i < keys.size(); i++) {
@@ -82,28 +241,12 @@ final class SideAccess implements AutoCloseable {
                 });
     }
 
-    /** Which of the keys exist, in one pipeline per database (per slot on a cluster). */
-    Uni<List<Boolean>> exist(int db, List<byte[]> keys) {
-        return read(db, keys).map(held -> held.stream().map(Held::exists).toList());
-    }
-
     Uni<Response> send(int db, Request request, String what) {
-        if (cluster) {
+        if (clusterNode != null) {
             return side.send(request, what);
         }
         return connection(db).chain(c -> side.send(c, request, what))
                 .onFailure(e -> !(e instanceof io.vertx.redis.client.impl.types.ErrorType)).invoke(() -> evict(db));
-    }
-
-    private Uni<List<Response>> batch(int db, List<Request> requests) {
-        Uni<List<Response>> call = cluster
-                ? Uni.createFrom().deferred(() -> side.connect(0).chain(c -> c.batch(requests).eventually(c::close)))
-                : connection(db).chain(c -> c.batch(requests));
-        return call
-                .ifNoItem().after(side.timeout()).failWith(() -> new TimeoutException("verify read of " + name + " timed out after " + side.timeout()))
-                .onFailure(e -> !(e instanceof io.vertx.redis.client.impl.types.ErrorType)).invoke(() -> evict(db))
-                .onFailure(io.df2redis.resp.RemoteFailure::transientFailure).retry()
-                .withBackOff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(2)).atMost(3);
     }
 
     private Uni<RedisConnection> connection(int db) {
@@ -119,9 +262,16 @@ final class SideAccess implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(Uni<LeanConnection> connection) {
+        if (connection != null) {
+            connection.subscribe().with(LeanConnection::close, failure -> { });
+        }
+    }
+
     /** Closes this pass's connections; the side's client is shared and stays open. */
     @Override
     public void close() {
         connections.keySet().forEach(this::evict);
+        pipelines.keySet().forEach(id -> closeQuietly(pipelines.remove(id)));
     }
 }

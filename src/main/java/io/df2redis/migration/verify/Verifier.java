@@ -42,6 +42,19 @@ public class Verifier {
     static final int PAGE = 500;
     /** Distinct keys a dirty pass gathers from the journal before it checks them. */
     static final int DIRTY_CHUNK = 4096;
+    /** SCAN COUNT of a full pass: its pages are read on lean connections, where a bigger page costs no more per key. */
+    static final int FULL_PAGE = 1000;
+    /**
+     * Pages of a full pass checked at once: both sides then always have reads to answer, while a page's
+     * replies are compared (memory: that many pages of keys and payloads).
+     */
+    static final int PAGES_IN_FLIGHT = 4;
+    /**
+     * Keys of a page compared by value at once (their DUMP payloads differ: a Redis 7.0 set of strings is a
+     * hash table whose DUMP lists members in table order, which a RESTORE elsewhere does not keep; a Dragonfly
+     * payload). Their reads are pipelined on each side's connection instead of waiting one round trip each.
+     */
+    static final int BY_VALUE_IN_FLIGHT = 32;
     /** Settled comparisons of a key that is written during each before it counts as busy. */
     static final int SETTLE_ATTEMPTS = 5;
 
@@ -73,7 +86,7 @@ public class Verifier {
         public final List<String> mismatchedKeys = new ArrayList<>();
         public long throughSeq;
 
-        void add(Report other) {
+        synchronized void add(Report other) {
             checked += other.checked;
             differences += other.differences;
             transientDifferences += other.transientDifferences;
@@ -253,6 +266,7 @@ public class Verifier {
     /**
      * Scans one side's database. From the authoritative side every (sampled) key is compared; from
      * the other side only whether it exists on the authoritative side (keys only there are differences).
+     * Pages are checked {@link #PAGES_IN_FLIGHT} at a time, each into a report of its own added to the total.
      */
     private Uni<Void> scanDb(Session session, SideAccess side, int db, double rate, boolean authoritative,
             Report total, Consumer<Report> progress) {
@@ -265,9 +279,13 @@ public class Verifier {
                             }
                             Uni<List<byte[]>> toCheck = authoritative ? Uni.createFrom().item(keys)
                                     : session.authoritative.exist(db, keys).map(exists -> onlyHere(keys, exists));
+                            Report pageReport = new Report();
                             return toCheck.chain(list -> list.isEmpty() ? Uni.createFrom().voidItem()
-                                            : check(session, db, list, total, authoritative))
-                                    .invoke(() -> progress.accept(total));
+                                            : check(session, db, list, pageReport, authoritative))
+                                    .invoke(() -> {
+                                        total.add(pageReport);
+                                        progress.accept(total);
+                                    });
                         }))
                         .onItem().ignoreAsUni());
     }
@@ -295,7 +313,7 @@ public class Verifier {
         if (rate < 1) {
             return KeyScan.sample(client, db, rate, PAGE, onPage);
         }
-        return KeyScan.pages(client, db, null, PAGE, (connection, page) -> onPage.apply(page));
+        return KeyScan.leanPages(client, db, FULL_PAGE, PAGES_IN_FLIGHT, onPage);
     }
 
     // ---- the check with rounds ----
@@ -440,7 +458,7 @@ public class Verifier {
     }
 
     private Uni<List<Difference>> judge(Session session, int db, List<byte[]> keys, List<SideAccess.Held> a, List<SideAccess.Held> b) {
-        List<Difference> differences = new ArrayList<>();
+        List<Difference> differences = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Integer> byValue = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             SideAccess.Held x = a.get(i);
@@ -457,15 +475,16 @@ public class Verifier {
             }
         }
         return Multi.createFrom().iterable(byValue)
-                .onItem().transformToUniAndConcatenate(i -> ValueForm.of(session.authoritative, db, keys.get(i))
-                        .chain(x -> ValueForm.of(session.other, db, keys.get(i))
-                                .invoke(y -> {
-                                    if (!x.equals(y)) {
-                                        differences.add(new Difference(db, keys.get(i), "different value"));
-                                    } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
-                                        differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
-                                    }
-                                })))
+                .onItem().transformToUni(i -> Uni.combine().all().unis(ValueForm.of(session.authoritative, db, keys.get(i)),
+                                ValueForm.of(session.other, db, keys.get(i))).asTuple()
+                        .invoke(values -> {
+                            if (!values.getItem1().equals(values.getItem2())) {
+                                differences.add(new Difference(db, keys.get(i), "different value"));
+                            } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
+                                differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
+                            }
+                        }))
+                .merge(BY_VALUE_IN_FLIGHT)
                 .onItem().ignoreAsUni()
                 .replaceWith(differences);
     }
@@ -514,8 +533,8 @@ public class Verifier {
         Session() {
             boolean forward = drain.direction() == JournalDrain.Direction.FORWARD;
             boolean cluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
-            SideAccess source = new SideAccess("source", redis.source(), false);
-            SideAccess target = new SideAccess("target", redis.target(), cluster);
+            SideAccess source = new SideAccess("source", redis.source(), null);
+            SideAccess target = new SideAccess("target", redis.target(), cluster ? redis::targetNode : null);
             this.authoritative = forward ? source : target;
             this.other = forward ? target : source;
             this.authoritativeRole = forward ? "source" : "target";
