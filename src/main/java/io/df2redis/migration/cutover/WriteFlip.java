@@ -114,11 +114,13 @@ public class WriteFlip {
         Duration maxPause = config.proxy().fence().maxPause();
         boolean[] routeSent = {false};
         return recordFlipUnderWay(route)
+                // The fence's console path is taken once per flip: this read takes it first, outside the pause.
+                .call(() -> proxy.console().fenceState())
                 .chain(() -> {
                     Steps steps = new Steps();
                     return proxy.console().fence(true, "hold")
                             .invoke(() -> steps.done("fenceOn"))
-                            .chain(() -> beforeFlip(context, steps)
+                            .chain(fenceState -> beforeFlip(context, steps, fenceState)
                                     .ifNoItem().after(maxPause).failWith(() -> new TimeoutException("not ready within proxy.fence.maxPause ("
                                             + maxPause.toMillis() + " ms)")))
                             .invoke(() -> routeSent[0] = true)
@@ -148,9 +150,16 @@ public class WriteFlip {
         return Uni.createFrom().completionStage(store::durable).replaceWithVoid();
     }
 
-    /** In-flight writes done, journal drained, dirty keys verified; returns the journal head. */
-    private Uni<Long> beforeFlip(StageContext context, Steps steps) {
-        return proxy.console().noWriteInFlight()
+    /**
+     * In-flight writes done, journal drained, dirty keys verified; returns the journal head. The fence's own
+     * answer says what was in flight once every client connection had stopped reading: when nothing was, the
+     * console is not asked again.
+     */
+    private Uni<Long> beforeFlip(StageContext context, Steps steps, JsonNode fenceState) {
+        Uni<Long> noWriteInFlight = fenceState.path("inflight").asLong(-1) == 0 && fenceState.has("journalHead")
+                ? Uni.createFrom().item(fenceState.path("journalHead").asLong())
+                : proxy.console().noWriteInFlight();
+        return noWriteInFlight
                 .invoke(() -> steps.done("inFlight"))
                 .chain(head -> drain.awaitApplied(head, config.proxy().fence().maxPause())
                         .invoke(() -> steps.done("drain"))
