@@ -76,6 +76,14 @@ public class JournalDrain {
 
     private volatile boolean running;
     private volatile long applied;
+    /**
+     * The applied sequence the status file holds on disk. A batch's position is written to disk at most every
+     * {@link #DURABLE_EVERY}, not once per batch: a restart applies the records since again, which is harmless
+     * (the drain copies each key's current value), and only segments behind this position are deleted.
+     */
+    private volatile long durableApplied;
+    private long lastDurableMillis;
+    private static final Duration DURABLE_EVERY = Duration.ofMillis(100);
     private volatile long head;
     private volatile Direction direction = Direction.FORWARD;
     private volatile String lastError;
@@ -162,6 +170,7 @@ public class JournalDrain {
         }
         Map<String, Object> persisted = store.read(s -> new LinkedHashMap<>(s.drain));
         applied = Math.max(fallbackApplied, number(persisted.get("applied")));
+        durableApplied = applied;
         direction = "reverse".equals(persisted.get("direction")) ? Direction.REVERSE : Direction.FORWARD;
         lagKnown = false;
         pendingMillis = 0;
@@ -209,7 +218,8 @@ public class JournalDrain {
                     closeSides();
                     return null;
                 })
-                .invoke(() -> publish("stopped"));
+                .invoke(() -> publish("stopped"))
+                .call(() -> Uni.createFrom().completionStage(store::durable));
     }
 
     /**
@@ -549,15 +559,20 @@ public class JournalDrain {
             s.drain.put("applied", batch.lastSeq());
             s.drain.put("direction", direction.json());
         });
+        applied = batch.lastSeq();
+        if (appliedEvents != null) {
+            appliedEvents.fire(new JournalApplied(applied));
+        }
+        releaseWaiters();
+        metrics();
+        long now = System.currentTimeMillis();
+        if (now - lastDurableMillis < DURABLE_EVERY.toMillis()) {
+            return Uni.createFrom().voidItem();
+        }
+        lastDurableMillis = now;
+        long persisting = applied;
         return Uni.createFrom().completionStage(store::durable)
-                .invoke(() -> {
-                    applied = batch.lastSeq();
-                    if (appliedEvents != null) {
-                        appliedEvents.fire(new JournalApplied(applied));
-                    }
-                    releaseWaiters();
-                    metrics();
-                })
+                .invoke(() -> durableApplied = persisting)
                 .chain(() -> Uni.createFrom().item(this::prune)
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .replaceWithVoid();
@@ -578,7 +593,7 @@ public class JournalDrain {
     private int prune() {
         long verified = verifiedThrough();
         try {
-            return reader.deleteApplied(Math.min(applied, verified));
+            return reader.deleteApplied(Math.min(durableApplied, verified));
         } catch (IOException e) {
             events.emit("sync.warning", "sync", "cannot delete applied journal segments: " + e.getMessage());
             return 0;
