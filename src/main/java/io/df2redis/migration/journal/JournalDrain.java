@@ -1,12 +1,12 @@
 package io.df2redis.migration.journal;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.KeyReads;
-import io.df2redis.importer.TargetWriter;
-import io.df2redis.importer.WriterSession;
-import io.df2redis.importer.WriterSettings;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.copy.KeyReads;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSession;
+import io.df2redis.copy.WriterSettings;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.state.StatusStore;

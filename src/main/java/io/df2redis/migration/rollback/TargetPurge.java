@@ -1,14 +1,14 @@
 package io.df2redis.migration.rollback;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.importer.TargetWriter;
-import io.df2redis.importer.WriterSession;
-import io.df2redis.importer.WriterSettings;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSession;
+import io.df2redis.copy.WriterSettings;
 import io.df2redis.migration.cutover.OwnKeyRemoval;
 import io.df2redis.migration.engine.StageContext;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.KeyScan;
+import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;

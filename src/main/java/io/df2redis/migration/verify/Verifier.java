@@ -2,12 +2,12 @@ package io.df2redis.migration.verify;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.FailureLog;
-import io.df2redis.importer.KeyFailure;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.journal.JournalReader;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.KeyScan;
+import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.df2redis.state.StatusStore;
