@@ -18,7 +18,6 @@ import io.df2redis.importer.ImportResult;
 import io.df2redis.importer.Importer;
 import io.df2redis.importer.SnapshotFile;
 import io.df2redis.importer.TooManyFailuresException;
-import io.df2redis.importer.rdbcli.RdbCliImporter;
 import io.df2redis.migration.engine.Checkpoints;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.stage.OwnKeys;
@@ -87,7 +86,7 @@ public class RdbFileImporter implements Importer {
         long alreadyRead = context.checkpoint().containsKey("keysRead")
                 ? Checkpoints.number(context.checkpoint().get("keysRead")) : alreadyWritten;
         return redis.target().send(Command.INFO, "server")
-                .map(reply -> RdbCliImporter.rdbVersion(ServerInfo.parse(reply.toString())))
+                .map(reply -> SnapshotFile.rdbVersion(ServerInfo.parse(reply.toString())))
                 .chain(version -> Uni.createFrom().item(() -> {
                             Path file = SnapshotFile.resolve(store, config, paths);
                             return preflight(context, file, version);
