@@ -1,6 +1,11 @@
 package io.df2redis.importer;
 
 import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
+import io.df2redis.copy.KeyReads;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSession;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.KeyScan;

@@ -2,6 +2,9 @@ package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSettings;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;

@@ -1,5 +1,6 @@
 package io.df2redis.importer;
 
+import io.df2redis.copy.TargetWriter;
 import io.df2redis.migration.engine.StageContext;
 import io.smallrye.mutiny.Uni;
 

@@ -1,5 +1,6 @@
 package io.df2redis.bench;
 
+import io.df2redis.migration.engine.Orientation;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.cutover.ConsistencyCore;
 import io.df2redis.migration.cutover.WriteFlip;
@@ -77,8 +78,7 @@ public final class CutoverBench {
             for (int i = 0; i < flips; i++) {
                 boolean toTarget = i % 2 == 0;
                 WriteFlip.Attempt attempt = flip.attempt(new DetachedStageContext("fence"),
-                        toTarget ? RouteKind.FLIPPED : RouteKind.DUAL_WRITE,
-                        toTarget ? JournalDrain.Direction.REVERSE : JournalDrain.Direction.FORWARD)
+                        toTarget ? Orientation.Direction.REVERSE : Orientation.Direction.FORWARD)
                         .await().atMost(Duration.ofSeconds(30));
                 pauses.add((double) attempt.pauseMillis());
                 attempt.steps().forEach((step, ms) -> stepTimes.computeIfAbsent(step, k -> new ArrayList<>()).add(ms));

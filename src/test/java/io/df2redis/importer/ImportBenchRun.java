@@ -2,6 +2,10 @@ package io.df2redis.importer;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.importer.scan.ScanImporter;
+import io.df2redis.importer.scan.ScanSettings;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;

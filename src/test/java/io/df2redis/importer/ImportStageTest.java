@@ -1,13 +1,11 @@
 package io.df2redis.importer;
 
-import io.df2redis.contract.resp.RespConnection;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.importer.scan.ScanImporter;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;
@@ -18,6 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The import stage as the engine sees it, configured from a migration file. */
 class ImportStageTest extends ImporterFixture {

@@ -1,9 +1,12 @@
 package io.df2redis.importer;
 
-import io.df2redis.contract.resp.RespConnection;
-import io.df2redis.contract.resp.RespClient;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.contract.resp.RespClient;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.importer.scan.ScanSettings;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
@@ -25,19 +28,19 @@ import org.junit.jupiter.api.BeforeEach;
  * A real source and target {@code redis-server} on free loopback ports, shared by the tests of a class
  * and emptied before each test; reactive clients on a plain Vert.x instance (no Quarkus boot).
  */
-abstract class ImporterFixture {
+public abstract class ImporterFixture {
 
-    static final Duration WAIT = Duration.ofSeconds(60);
+    public static final Duration WAIT = Duration.ofSeconds(60);
 
-    static Path home;
-    static LocalRedis sourceServer;
-    static LocalRedis targetServer;
-    static Vertx vertx;
-    static RedisSide source;
-    static RedisSide target;
+    public static Path home;
+    public static LocalRedis sourceServer;
+    public static LocalRedis targetServer;
+    public static Vertx vertx;
+    public static RedisSide source;
+    public static RedisSide target;
 
     @BeforeAll
-    static void startServers() throws IOException {
+    public static void startServers() throws IOException {
         home = Files.createTempDirectory("df2redis-importer-");
         sourceServer = LocalRedis.start(home.resolve("source"), Optional.empty());
         targetServer = LocalRedis.start(home.resolve("target"), Optional.empty());
@@ -47,7 +50,7 @@ abstract class ImporterFixture {
     }
 
     @AfterAll
-    static void stopServers() {
+    public static void stopServers() {
         source.close();
         target.close();
         vertx.closeAndAwait();
@@ -57,45 +60,45 @@ abstract class ImporterFixture {
     }
 
     @BeforeEach
-    void emptyServers() throws IOException {
+    public void emptyServers() throws IOException {
         sourceServer.command("FLUSHALL");
         targetServer.command("FLUSHALL");
     }
 
-    static RedisSide side(String role, String address, boolean cluster) {
+    public static RedisSide side(String role, String address, boolean cluster) {
         return new RedisSide(vertx, new RedisEndpoint(role, List.of(address.split(",")), Optional.empty(), Optional.empty(), false, cluster),
                 Duration.ofSeconds(5), 8);
     }
 
-    static WriterSettings writerSettings() {
+    public static WriterSettings writerSettings() {
         return new WriterSettings(64, ConflictPolicy.REPLACE, true, 16 << 20, 512, 1 << 20, false, Duration.ofSeconds(5));
     }
 
-    static ScanSettings scanSettings(int concurrency) {
+    public static ScanSettings scanSettings(int concurrency) {
         return scanSettings(concurrency, 0);
     }
 
-    static ScanSettings scanSettings(int concurrency, long maxFailures) {
+    public static ScanSettings scanSettings(int concurrency, long maxFailures) {
         return new ScanSettings(40, concurrency, 1, 0, maxFailures, Optional.empty(),
                 new OwnKeys("MIGRATE_BASE_TS", "MIGRATE_FENCE", "meta:{%s}"), home.resolve("state/failures.jsonl"),
                 DumpCompression.KEEP);
     }
 
-    static TargetWriter standaloneWriter(WriterSettings settings) {
+    public static TargetWriter standaloneWriter(WriterSettings settings) {
         return new TargetWriter(source, target, address -> {
             throw new IllegalStateException("a standalone target has no cluster nodes");
         }, settings);
     }
 
-    static <T> T await(Uni<T> uni) {
+    public static <T> T await(Uni<T> uni) {
         return uni.await().atMost(WAIT);
     }
 
-    static RespConnection sourceClient() {
+    public static RespConnection sourceClient() {
         return RespClient.connect(sourceServer.port());
     }
 
-    static RespConnection targetClient() {
+    public static RespConnection targetClient() {
         return RespClient.connect(targetServer.port());
     }
 }

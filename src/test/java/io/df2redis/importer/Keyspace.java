@@ -14,20 +14,20 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Every key of a database with its type, value (in a canonical text form) and TTL, for exact-copy assertions. */
-final class Keyspace {
+public final class Keyspace {
 
-    static final long TTL_TOLERANCE_MS = 1000;
+    public static final long TTL_TOLERANCE_MS = 1000;
     private static final HexFormat HEX = HexFormat.of();
 
     /** @param expireAt absolute expiry in Unix ms (PEXPIRETIME), -1 for none: comparable whenever each side was read */
-    record Entry(String type, String value, long expireAt) {
+    public record Entry(String type, String value, long expireAt) {
     }
 
     private Keyspace() {
     }
 
     /** Reads database {@code db} of the server at {@code port}; keys are hex-encoded. */
-    static Map<String, Entry> read(int port, int db) {
+    public static Map<String, Entry> read(int port, int db) {
         Map<String, Entry> keys = new TreeMap<>();
         try (RespConnection client = RespClient.connect(port)) {
             client.ok("SELECT", db);
@@ -48,13 +48,13 @@ final class Keyspace {
     }
 
     /** Reads database 0 of every node (each cluster master holds its own slots). */
-    static Map<String, Entry> readAll(List<Integer> ports) {
+    public static Map<String, Entry> readAll(List<Integer> ports) {
         Map<String, Entry> keys = new TreeMap<>();
         ports.forEach(port -> keys.putAll(read(port, 0)));
         return keys;
     }
 
-    static Entry entry(RespConnection client, byte[] key) {
+    public static Entry entry(RespConnection client, byte[] key) {
         String type = RespConnection.text(client.ok("TYPE", key));
         String value = switch (type) {
             case "none" -> null;
@@ -106,7 +106,7 @@ final class Keyspace {
     }
 
     /** The target holds exactly the source's keys: same type, value, and expiry within the tolerance. */
-    static void assertExactCopy(Map<String, Entry> source, Map<String, Entry> target) {
+    public static void assertExactCopy(Map<String, Entry> source, Map<String, Entry> target) {
         assertEquals(source.keySet(), target.keySet(), "the target holds other keys than the source");
         source.forEach((key, expected) -> {
             Entry actual = target.get(key);
@@ -116,7 +116,7 @@ final class Keyspace {
         });
     }
 
-    static void assertTtl(String key, long expected, long actual) {
+    public static void assertTtl(String key, long expected, long actual) {
         if (expected < 0 || actual < 0) {
             assertEquals(expected, actual, "TTL of " + key);
         } else if (Math.abs(expected - actual) > TTL_TOLERANCE_MS) {

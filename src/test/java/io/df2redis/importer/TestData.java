@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Random;
 
 /** Writes a mixed, binary-heavy dataset: every type, with and without TTL. */
-final class TestData {
+public final class TestData {
 
-    static final List<String> TYPES = List.of("string", "hash", "list", "set", "zset", "stream");
+    public static final List<String> TYPES = List.of("string", "hash", "list", "set", "zset", "stream");
 
     private TestData() {
     }
 
     /** {@code count} keys in database {@code db}: types in turn, every third key with a TTL of 1-60 min. */
-    static void load(RespConnection client, int db, String prefix, int count, long seed) {
+    public static void load(RespConnection client, int db, String prefix, int count, long seed) {
         Random random = new Random(seed);
         List<Object[]> commands = new ArrayList<>();
         commands.add(new Object[] {"SELECT", db});
@@ -43,7 +43,7 @@ final class TestData {
     }
 
     /** Keys with NUL, CR/LF, high bytes and braces (hash tags, empty tags, unbalanced braces). */
-    static byte[] key(String prefix, int i, Random random) {
+    public static byte[] key(String prefix, int i, Random random) {
         String[] shapes = {"", "{tag" + (i % 7) + "}", "{}", "}", "{", "\r\n"};
         byte[] text = (prefix + ":" + i + shapes[i % shapes.length]).getBytes(StandardCharsets.UTF_8);
         byte[] key = new byte[text.length + 2];
@@ -53,7 +53,7 @@ final class TestData {
         return key;
     }
 
-    static List<Object[]> write(String type, byte[] key, Random random) {
+    public static List<Object[]> write(String type, byte[] key, Random random) {
         List<Object[]> commands = new ArrayList<>();
         int n = 1 + random.nextInt(20);
         switch (type) {
@@ -94,7 +94,7 @@ final class TestData {
         return commands;
     }
 
-    static byte[] bytes(Random random, int length) {
+    public static byte[] bytes(Random random, int length) {
         byte[] bytes = new byte[length];
         random.nextBytes(bytes);
         return bytes;

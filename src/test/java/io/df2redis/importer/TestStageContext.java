@@ -9,21 +9,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-memory stage context: the checkpoint, progress, metrics and events a stage reports. */
-final class TestStageContext implements StageContext {
+public final class TestStageContext implements StageContext {
 
     private volatile Map<String, Object> checkpoint;
     private final boolean resumed;
     private final int cancelAfterSaves;
     private volatile int failSavesAfter = Integer.MAX_VALUE;
-    volatile int saves;
-    volatile long done;
-    volatile Long total;
-    final Map<String, Double> metrics = new ConcurrentHashMap<>();
-    final List<String> warnings = new CopyOnWriteArrayList<>();
-    final List<String> infos = new CopyOnWriteArrayList<>();
+    public volatile int saves;
+    public volatile long done;
+    public volatile Long total;
+    public final Map<String, Double> metrics = new ConcurrentHashMap<>();
+    public final List<String> warnings = new CopyOnWriteArrayList<>();
+    public final List<String> infos = new CopyOnWriteArrayList<>();
 
     /** A fresh start. */
-    TestStageContext() {
+    public TestStageContext() {
         this(Map.of(), Integer.MAX_VALUE);
     }
 
@@ -31,7 +31,7 @@ final class TestStageContext implements StageContext {
      * @param checkpoint       what an earlier attempt saved (empty: a fresh start)
      * @param cancelAfterSaves {@link #cancelled()} turns true once this many checkpoints were saved
      */
-    TestStageContext(Map<String, Object> checkpoint, int cancelAfterSaves) {
+    public TestStageContext(Map<String, Object> checkpoint, int cancelAfterSaves) {
         this.checkpoint = new LinkedHashMap<>(checkpoint);
         this.resumed = !checkpoint.isEmpty();
         this.cancelAfterSaves = cancelAfterSaves;
@@ -48,7 +48,7 @@ final class TestStageContext implements StageContext {
     }
 
     /** Saves after the first {@code saves} fail, as if the service had died there: the checkpoint stays the last saved. */
-    TestStageContext failSavesAfter(int saves) {
+    public TestStageContext failSavesAfter(int saves) {
         this.failSavesAfter = saves;
         return this;
     }

@@ -8,17 +8,16 @@ import com.moilioncircle.redis.replicator.rdb.datatype.ExpiredType;
 import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.FailureLog;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
+import io.df2redis.copy.KeyRecord;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriteReport;
+import io.df2redis.copy.WriterSession;
 import io.df2redis.importer.ImportResult;
 import io.df2redis.importer.Importer;
-import io.df2redis.importer.KeyFailure;
-import io.df2redis.importer.KeyRecord;
 import io.df2redis.importer.SnapshotFile;
-import io.df2redis.importer.TargetWriter;
 import io.df2redis.importer.TooManyFailuresException;
-import io.df2redis.importer.WriteReport;
-import io.df2redis.importer.WriterSession;
-import io.df2redis.importer.rdbcli.RdbCliImporter;
 import io.df2redis.migration.engine.Checkpoints;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.stage.OwnKeys;
@@ -87,7 +86,7 @@ public class RdbFileImporter implements Importer {
         long alreadyRead = context.checkpoint().containsKey("keysRead")
                 ? Checkpoints.number(context.checkpoint().get("keysRead")) : alreadyWritten;
         return redis.target().send(Command.INFO, "server")
-                .map(reply -> RdbCliImporter.rdbVersion(ServerInfo.parse(reply.toString())))
+                .map(reply -> SnapshotFile.rdbVersion(ServerInfo.parse(reply.toString())))
                 .chain(version -> Uni.createFrom().item(() -> {
                             Path file = SnapshotFile.resolve(store, config, paths);
                             return preflight(context, file, version);

@@ -3,9 +3,10 @@ package io.df2redis.importer.rdbcli;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.config.Secrets;
+import io.df2redis.copy.TargetWriter;
 import io.df2redis.importer.ImportResult;
 import io.df2redis.importer.Importer;
-import io.df2redis.importer.TargetWriter;
+import io.df2redis.importer.SnapshotFile;
 import io.df2redis.importer.TooManyFailuresException;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.RedisEndpoints;
@@ -132,7 +133,7 @@ public class RdbCliImporter implements Importer {
             throw new IllegalStateException("migrate.rdbToolBinary " + rmt + " is not an executable: install redis-rdb-cli "
                     + "and point the key at its bin/rmt");
         }
-        Path snapshot = io.df2redis.importer.SnapshotFile.resolve(store, config, paths);
+        Path snapshot = SnapshotFile.resolve(store, config, paths);
         List<String> args = new ArrayList<>(List.of(rmt.toString(), "-s", snapshot.toString()));
         if (nodesConf.isPresent()) {
             args.addAll(List.of("-c", nodesConf.get().toString()));
@@ -146,7 +147,7 @@ public class RdbCliImporter implements Importer {
         config.migrate().rdbToolArgs().ifPresent(extra -> args.addAll(List.of(extra.trim().split("\\s+"))));
         String options = "-Dmigrate_threads=" + powerOfTwoAtMost(config.migrate().concurrency())
                 + " -Dmigrate_batch_size=" + config.migrate().pipeline()
-                + " -Ddump_rdb_version=" + rdbVersion(target)
+                + " -Ddump_rdb_version=" + SnapshotFile.rdbVersion(target)
                 + " -Denable_progress_bar=true";
         Path log = rmt.getParent().getParent().resolve("log").resolve("redis-rdb-cli.log");
         long offset = Files.exists(log) ? size(log) : 0;
@@ -164,24 +165,6 @@ public class RdbCliImporter implements Importer {
     /** rmt wants a power of two: the largest one not above migrate.concurrency. */
     static int powerOfTwoAtMost(int concurrency) {
         return Integer.highestOneBit(Math.max(1, concurrency));
-    }
-
-    /** The RDB version the target loads: 10 for Redis 7.0, 11 for 7.2, 12 for 7.4 and 8; -1 (rmt's default) otherwise. */
-    public static int rdbVersion(ServerInfo target) {
-        String version = target.fields().getOrDefault("redis_version", "");
-        String[] parts = version.split("\\.");
-        if (parts.length < 2 || target.dragonfly()) {
-            return -1;
-        }
-        int major = Integer.parseInt(parts[0].replaceAll("\\D", ""));
-        int minor = Integer.parseInt(parts[1].replaceAll("\\D", ""));
-        if (major >= 8 || major == 7 && minor >= 4) {
-            return 12;
-        }
-        if (major == 7 && minor >= 2) {
-            return 11;
-        }
-        return major == 7 ? 10 : -1;
     }
 
     private Uni<ImportResult> run(StageContext context, RmtPlan plan) {

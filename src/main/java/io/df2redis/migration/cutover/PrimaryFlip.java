@@ -171,7 +171,7 @@ public class PrimaryFlip {
 
     private Uni<StageResult> attempt(StageContext context, PrimarySide primary, int number) {
         int attempts = config.proxy().fence().attempts();
-        return flip.attempt(context, primary.route(), primary.direction())
+        return flip.attempt(context, primary.direction())
                 .invoke(a -> flip.record(primary.purpose(), a))
                 .chain(a -> {
                     if (a.flipped()) {

@@ -2,6 +2,7 @@ package io.df2redis.migration.cutover;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.verify.Verifier;
@@ -71,12 +72,13 @@ public class WriteFlip {
     }
 
     /**
-     * One attempt. {@code route} is the route after the flip, {@code direction} the drain's direction
-     * after it ({@code REVERSE} when the target becomes primary).
+     * One attempt. {@code after} is the direction after the flip ({@code REVERSE} when the target becomes
+     * primary); its {@link Orientation} gives the route and the drain's direction from then on.
      */
-    public Uni<Attempt> attempt(StageContext context, RouteKind route, JournalDrain.Direction direction) {
+    public Uni<Attempt> attempt(StageContext context, Orientation.Direction after) {
+        Orientation orientation = Orientation.of(after, config);
         return verifyUnfenced()
-                .chain(() -> fencedFlip(context, route, direction))
+                .chain(() -> fencedFlip(context, orientation))
                 .onFailure().recoverWithItem(failure -> new Attempt(false, 0, "before the fence: " + failure.getMessage(), Map.of()));
     }
 
@@ -110,10 +112,10 @@ public class WriteFlip {
      * has (PrimaryFlip). So under the fence the status changes in memory only, and reaches the disk after
      * the fence lifted.
      */
-    private Uni<Attempt> fencedFlip(StageContext context, RouteKind route, JournalDrain.Direction direction) {
+    private Uni<Attempt> fencedFlip(StageContext context, Orientation after) {
         Duration maxPause = config.proxy().fence().maxPause();
         boolean[] routeSent = {false};
-        return recordFlipUnderWay(route)
+        return recordFlipUnderWay(after.route())
                 // The fence's console path is taken once per flip: this read takes it first, outside the pause.
                 .call(() -> proxy.console().fenceState())
                 .chain(() -> {
@@ -124,7 +126,7 @@ public class WriteFlip {
                                     .ifNoItem().after(maxPause).failWith(() -> new TimeoutException("not ready within proxy.fence.maxPause ("
                                             + maxPause.toMillis() + " ms)")))
                             .invoke(() -> routeSent[0] = true)
-                            .chain(() -> flip(route, direction, steps))
+                            .chain(() -> flip(after, steps))
                             .chain(() -> lift())
                             .invoke(() -> steps.done("lift"))
                             .map(ok -> new Attempt(true, steps.elapsed(), null, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(steps.millis))))
@@ -185,14 +187,14 @@ public class WriteFlip {
                 .discardItems();
     }
 
-    private Uni<Void> flip(RouteKind route, JournalDrain.Direction direction, Steps steps) {
-        return proxy.applyRoute(route, 0)
+    private Uni<Void> flip(Orientation after, Steps steps) {
+        return proxy.applyRoute(after.route(), 0)
                 .invoke(() -> steps.done("route"))
-                .chain(() -> drain.switchDirectionInMemory(direction))
+                .chain(() -> drain.switchDirectionInMemory(after.direction()))
                 .invoke(() -> store.update(s -> {
                     s.cutover.remove("flipping");
-                    s.cutover.put("writesFlipped", direction == JournalDrain.Direction.REVERSE);
-                    s.cutover.put("state", direction == JournalDrain.Direction.REVERSE ? "writes-flipped" : "writes-back-on-source");
+                    s.cutover.put("writesFlipped", after.writesFlipped());
+                    s.cutover.put("state", after.writesFlipped() ? "writes-flipped" : "writes-back-on-source");
                 }))
                 .invoke(() -> steps.done("direction"));
     }

@@ -1,12 +1,14 @@
 package io.df2redis.migration.journal;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.KeyReads;
-import io.df2redis.importer.TargetWriter;
-import io.df2redis.importer.WriterSession;
-import io.df2redis.importer.WriterSettings;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.copy.KeyReads;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSession;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.migration.engine.Orientation;
+import io.df2redis.migration.engine.Orientation.Direction;
 import io.df2redis.migration.event.EventHub;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.state.StatusStore;
@@ -39,22 +41,13 @@ import java.util.concurrent.TimeoutException;
  * ({@code RESTORE ... REPLACE}, or {@code DEL}); then persist the applied sequence and delete
  * segments that are applied and verified.
  *
- * <p>The direction is a setting, not a second code path: {@link Direction#FORWARD} reads the source
- * (before the write cutover), {@link Direction#REVERSE} reads the target (after it, and for a rollback).
+ * <p>The direction is a setting, not a second code path: its {@link Orientation} says which side it reads
+ * (the source before the write cutover, the target after it) and which it writes.
  * Repairs requested by verification go through the same loop, so a repair and a drain of the same key
  * never race: the later read of the authoritative side always writes last (invariant I2/I3).
  */
 @ApplicationScoped
 public class JournalDrain {
-
-    /** Which side is authoritative: the drain reads it and writes the other. */
-    public enum Direction {
-        FORWARD, REVERSE;
-
-        public String json() {
-            return name().toLowerCase();
-        }
-    }
 
     private static final Duration IDLE_POLL = Duration.ofMillis(20);
     private static final Duration EAGER_POLL = Duration.ofMillis(2);
@@ -85,7 +78,7 @@ public class JournalDrain {
     private long lastDurableMillis;
     private static final Duration DURABLE_EVERY = Duration.ofMillis(100);
     private volatile long head;
-    private volatile Direction direction = Direction.FORWARD;
+    private volatile Orientation orientation;
     private volatile String lastError;
     /** Time of the first journal intent not applied, as of the last read of the journal; 0 when none. */
     private volatile long pendingMillis;
@@ -122,7 +115,7 @@ public class JournalDrain {
     }
 
     /** The reading and writing sessions of one direction. */
-    private record Sides(Direction direction, TargetWriter writer, WriterSession session, List<RedisSide> clients) {
+    private record Sides(Orientation orientation, TargetWriter writer, WriterSession session, List<RedisSide> clients) {
     }
 
     public boolean running() {
@@ -134,7 +127,13 @@ public class JournalDrain {
     }
 
     public Direction direction() {
-        return direction;
+        return orientation().direction();
+    }
+
+    /** Which side the drain reads and which it writes, as of now. */
+    public Orientation orientation() {
+        Orientation current = orientation;
+        return current != null ? current : Orientation.of(Direction.FORWARD, config);
     }
 
     /** Journal records not applied yet, as of the last look at the journal. */
@@ -171,7 +170,7 @@ public class JournalDrain {
         Map<String, Object> persisted = store.read(s -> new LinkedHashMap<>(s.drain));
         applied = Math.max(fallbackApplied, number(persisted.get("applied")));
         durableApplied = applied;
-        direction = "reverse".equals(persisted.get("direction")) ? Direction.REVERSE : Direction.FORWARD;
+        orientation = Orientation.of(Direction.persisted(persisted.get("direction")), config);
         lagKnown = false;
         pendingMillis = 0;
         running = true;
@@ -181,7 +180,7 @@ public class JournalDrain {
         stopped = new CompletableFuture<>();
         CompletableFuture<Void> whenStopped = stopped;
         publish("running");
-        events.emit("sync.drain", "sync", "journal drain running (" + direction.json() + ": reads the "
+        events.emit("sync.drain", "sync", "journal drain running (" + direction().json() + ": reads the "
                 + authoritative() + ", writes the " + other() + ") from sequence " + applied);
         loop = Multi.createBy().repeating().uni(this::step)
                 .whilst(more -> running)
@@ -239,7 +238,7 @@ public class JournalDrain {
     public Uni<Void> switchDirectionInMemory(Direction next) {
         return Uni.createFrom().item(() -> {
                     synchronized (this) {
-                        direction = next;
+                        orientation = Orientation.of(next, config);
                         closeSides();
                         store.update(s -> s.drain.put("direction", next.json()));
                     }
@@ -412,11 +411,11 @@ public class JournalDrain {
 
     /** The side the drain reads now. */
     public String authoritative() {
-        return direction == Direction.FORWARD ? "source" : "target";
+        return orientation().authoritative();
     }
 
     public String other() {
-        return direction == Direction.FORWARD ? "target" : "source";
+        return orientation().other();
     }
 
     /** Marks the journal verified through {@code seq}: segments up to there may be deleted once applied. */
@@ -527,9 +526,7 @@ public class JournalDrain {
      * to one node); a standalone side in rounds.
      */
     private Uni<KeyReads.Result> readAuthoritative(Sides current, int db, List<byte[]> keys) {
-        boolean clusterRead = current.direction() == Direction.REVERSE
-                && config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
-        if (!clusterRead) {
+        if (!current.orientation().authoritativeIsCluster()) {
             return KeyReads.read(current.session(), db, keys, false);
         }
         Map<Integer, List<byte[]>> bySlot = new TreeMap<>();
@@ -557,7 +554,7 @@ public class JournalDrain {
     private Uni<Void> persistApplied(JournalReader.Batch batch) {
         store.update(s -> {
             s.drain.put("applied", batch.lastSeq());
-            s.drain.put("direction", direction.json());
+            s.drain.put("direction", direction().json());
         });
         applied = batch.lastSeq();
         if (appliedEvents != null) {
@@ -630,7 +627,7 @@ public class JournalDrain {
     private void publish(String state) {
         store.update(s -> {
             s.drain.put("state", state);
-            s.drain.put("direction", direction.json());
+            s.drain.put("direction", direction().json());
             s.drain.put("applied", applied);
         });
     }
@@ -638,11 +635,12 @@ public class JournalDrain {
     // ---- sides ----
 
     private synchronized Uni<Sides> sides() {
-        if (sides != null && sides.direction() == direction) {
+        Orientation now = orientation();
+        if (sides != null && sides.orientation().equals(now)) {
             return Uni.createFrom().item(sides);
         }
         closeSides();
-        Sides next = open(direction);
+        Sides next = open(now);
         return next.writer().open()
                 .invoke(() -> {
                     synchronized (this) {
@@ -653,19 +651,11 @@ public class JournalDrain {
                 .replaceWith(next);
     }
 
-    private Sides open(Direction which) {
+    private Sides open(Orientation which) {
         WriterSettings base = WriterSettings.from(config).withConflictPolicy(MigrationConfig.ConflictPolicy.REPLACE);
         RedisSide source = redis.source().withPoolSize(4);
         RedisSide target = redis.target().withPoolSize(4);
-        TargetWriter writer;
-        if (which == Direction.FORWARD) {
-            writer = new TargetWriter(source, target, redis::targetNode, base);
-        } else {
-            // The source is never a cluster: writes to it need no slot routing.
-            WriterSettings toSource = new WriterSettings(base.pipeline(), base.conflictPolicy(), base.bigKeySlowpath(),
-                    base.bigKeyBytes(), base.chunkElements(), base.chunkBytes(), false, base.timeout());
-            writer = new TargetWriter(target, source, address -> source, toSource);
-        }
+        TargetWriter writer = which.writer(redis, source, target, base);
         return new Sides(which, writer, writer.session(), List.of(source, target));
     }
 

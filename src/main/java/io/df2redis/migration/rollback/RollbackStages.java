@@ -3,6 +3,7 @@ package io.df2redis.migration.rollback;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.migration.cutover.PrimaryFlip;
 import io.df2redis.migration.cutover.PrimarySide;
+import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
@@ -94,7 +95,7 @@ public class RollbackStages {
         return stage(PURGE, "with rollback.purgeTarget: delete the migrated keys from the target",
                 context -> !config.rollback().purgeTarget()
                         ? Uni.createFrom().item(StageResult.skipped("rollback.purgeTarget is off: the target keeps its keys"))
-                        : purge.run(context).map(n -> StageResult.succeeded(n + " migrated keys deleted from the target")));
+                        : purge.run(context, Orientation.of(PrimarySide.SOURCE.direction(), config)).map(n -> StageResult.succeeded(n + " migrated keys deleted from the target")));
     }
 
     private Uni<StageResult> reverseCatchUp(StageContext context) {

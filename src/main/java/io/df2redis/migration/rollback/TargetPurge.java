@@ -1,14 +1,15 @@
 package io.df2redis.migration.rollback;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.importer.TargetWriter;
-import io.df2redis.importer.WriterSession;
-import io.df2redis.importer.WriterSettings;
+import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSession;
+import io.df2redis.copy.WriterSettings;
 import io.df2redis.migration.cutover.OwnKeyRemoval;
+import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.engine.StageContext;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.KeyScan;
+import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.smallrye.mutiny.Multi;
@@ -40,11 +41,18 @@ public class TargetPurge {
         this.ownKeys = ownKeys;
     }
 
-    public Uni<Long> run(StageContext context) {
+    /**
+     * Runs once the source is primary again ({@code orientation} reads the source and writes the target);
+     * refuses any other orientation, which would delete keys from the primary.
+     */
+    public Uni<Long> run(StageContext context, Orientation orientation) {
+        if (!orientation.sourceAuthoritative()) {
+            return Uni.createFrom().failure(new IllegalStateException("the target is purged only once the source is primary again"));
+        }
         if (config.migrate().targetNonEmpty() == MigrationConfig.TargetNonEmptyPolicy.FAIL) {
             return everything(context);
         }
-        return sourceKeys(context);
+        return sourceKeys(context, orientation);
     }
 
     /**
@@ -82,10 +90,10 @@ public class TargetPurge {
      * The target held keys before the migration ({@code targetNonEmpty: allow}): only the keys the
      * source holds now are deleted there (a key the source deleted after the rollback stays).
      */
-    private Uni<Long> sourceKeys(StageContext context) {
+    private Uni<Long> sourceKeys(StageContext context, Orientation orientation) {
         RedisSide source = redis.source().withPoolSize(2);
         RedisSide target = redis.target().withPoolSize(2);
-        TargetWriter writer = new TargetWriter(source, target, redis::targetNode, WriterSettings.from(config));
+        TargetWriter writer = orientation.writer(redis, source, target, WriterSettings.from(config));
         long[] deleted = {0};
         return writer.open()
                 .chain(() -> redis.source().send(Command.INFO, "keyspace"))

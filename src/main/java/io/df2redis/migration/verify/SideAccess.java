@@ -1,7 +1,7 @@
 package io.df2redis.migration.verify;
 
 import io.df2redis.contract.cluster.HashSlot;
-import io.df2redis.importer.ClusterTopology;
+import io.df2redis.copy.ClusterTopology;
 import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.RemoteFailure;

@@ -2,12 +2,13 @@ package io.df2redis.migration.verify;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.FailureLog;
-import io.df2redis.importer.KeyFailure;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
+import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.journal.JournalReader;
-import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.KeyScan;
+import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
 import io.df2redis.state.StatusStore;
@@ -531,14 +532,13 @@ public class Verifier {
         final FailureLog mismatches = new FailureLog(paths.stateDir().resolve("mismatches.jsonl"));
 
         Session() {
-            boolean forward = drain.direction() == JournalDrain.Direction.FORWARD;
-            boolean cluster = config.target().type() == MigrationConfig.TargetType.REDIS_CLUSTER;
+            Orientation orientation = drain.orientation();
             SideAccess source = new SideAccess("source", redis.source(), null);
-            SideAccess target = new SideAccess("target", redis.target(), cluster ? redis::targetNode : null);
-            this.authoritative = forward ? source : target;
-            this.other = forward ? target : source;
-            this.authoritativeRole = forward ? "source" : "target";
-            this.otherRole = forward ? "target" : "source";
+            SideAccess target = new SideAccess("target", redis.target(), orientation.targetIsCluster() ? redis::targetNode : null);
+            this.authoritative = orientation.authoritative(source, target);
+            this.other = orientation.other(source, target);
+            this.authoritativeRole = orientation.authoritative();
+            this.otherRole = orientation.other();
         }
 
         Uni<Void> close() {

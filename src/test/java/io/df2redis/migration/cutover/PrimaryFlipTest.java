@@ -1,5 +1,6 @@
 package io.df2redis.migration.cutover;
 
+import io.df2redis.migration.engine.Orientation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class PrimaryFlipTest {
             assertEquals(false, core.store.read(s -> s.cutover.get("writesFlipped")));
             boolean underWay = core.store.read(s -> s.cutover.containsKey("flipping"));
             assertFalse(underWay, "the flip is no longer under way");
-            assertEquals(JournalDrain.Direction.FORWARD, core.drain.direction(), "the drain reads the source again");
+            assertEquals(Orientation.Direction.FORWARD, core.drain.direction(), "the drain reads the source again");
             assertEquals(0, core.fenceAttempts(), "no second flip");
         }
     }
@@ -74,7 +75,7 @@ class PrimaryFlipTest {
                     "the fence the cut-off flip left is lifted");
             assertFalse(core.writeFlip.proxyReadsTarget().await().atMost(Duration.ofSeconds(5)), "reads go to the source");
             assertEquals(false, core.store.read(s -> s.cutover.get("writesFlipped")));
-            assertEquals(JournalDrain.Direction.FORWARD, core.drain.direction());
+            assertEquals(Orientation.Direction.FORWARD, core.drain.direction());
         }
     }
 
@@ -105,7 +106,7 @@ class PrimaryFlipTest {
     private ConsistencyCore afterTheWriteFlip() throws Exception {
         ConsistencyCore core = ConsistencyCore.start(vertx, home, RouteKind.FLIPPED,
                 "fence: {maxPause: 2s, maxHold: 5s, attempts: 3}", "");
-        core.drain.switchDirection(JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
+        core.drain.switchDirection(Orientation.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
         core.runDrain();
         core.store.update(s -> {
             s.cutover.put("writesFlipped", true);

@@ -1,5 +1,6 @@
 package io.df2redis.migration.cutover;
 
+import io.df2redis.migration.engine.Orientation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,8 +116,7 @@ class StreamGroupsFlipTest {
                 assertEquals(lastDelivered(source), lastDelivered(target), "and the group's last-delivered id");
                 assertEquals("1000-6", lastDelivered(target));
 
-                WriteFlip.Attempt flipped = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
-                        JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(30));
+                WriteFlip.Attempt flipped = flip.attempt(new DetachedStageContext("fence"), Orientation.Direction.REVERSE).await().atMost(Duration.ofSeconds(30));
                 assertTrue(flipped.flipped(), flipped.reason());
 
                 assertEquals(pending, pending(app), "the same pending entries on the new primary");
@@ -129,8 +129,7 @@ class StreamGroupsFlipTest {
                 List<String> afterFlip = IntStream.rangeClosed(7, 12).mapToObj(i -> "1000-" + i + " c1 1").toList();
                 assertEquals(afterFlip, pending(target), "the new primary holds the group's state");
 
-                WriteFlip.Attempt rolledBack = flip.attempt(new DetachedStageContext("rollback"), RouteKind.DUAL_WRITE,
-                        JournalDrain.Direction.FORWARD).await().atMost(Duration.ofSeconds(30));
+                WriteFlip.Attempt rolledBack = flip.attempt(new DetachedStageContext("rollback"), Orientation.Direction.FORWARD).await().atMost(Duration.ofSeconds(30));
                 assertTrue(rolledBack.flipped(), rolledBack.reason());
 
                 assertEquals(afterFlip, pending(source), "the old primary got the group's state back");

@@ -1,5 +1,6 @@
 package io.df2redis.migration.cutover;
 
+import io.df2redis.migration.engine.Orientation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,8 +52,7 @@ class WriteFlipTest {
             RespClient app = new RespClient("127.0.0.1", core.proxyPort, Optional.empty());
             app.command("SET", "before", "1");
 
-            CompletableFuture<WriteFlip.Attempt> attempt = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
-                    JournalDrain.Direction.REVERSE).subscribeAsCompletionStage();
+            CompletableFuture<WriteFlip.Attempt> attempt = flip.attempt(new DetachedStageContext("fence"), Orientation.Direction.REVERSE).subscribeAsCompletionStage();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean() || attempt.isDone());
             Object heldWrite = app.command("SET", "during", "held");
@@ -68,11 +68,10 @@ class WriteFlipTest {
             assertFalse(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "the route is unchanged");
 
             drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
-            WriteFlip.Attempt done = flip.attempt(new DetachedStageContext("fence"), RouteKind.FLIPPED,
-                    JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(20));
+            WriteFlip.Attempt done = flip.attempt(new DetachedStageContext("fence"), Orientation.Direction.REVERSE).await().atMost(Duration.ofSeconds(20));
             assertTrue(done.flipped(), "with the drain running it flips: " + done.reason());
             assertTrue(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "reads now go to the target");
-            assertEquals(JournalDrain.Direction.REVERSE, drain.direction());
+            assertEquals(Orientation.Direction.REVERSE, drain.direction());
             assertTrue(source.command("GET", config.consistency().fenceKey()) != null
                     && target.command("GET", config.consistency().fenceKey()) != null, "the fence key is on both sides");
             assertEquals("held", target.command("GET", "during"), "the target holds the write made before the flip");

@@ -1,5 +1,6 @@
 package io.df2redis.migration.journal;
 
+import io.df2redis.migration.engine.Orientation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -107,7 +108,7 @@ class SyncStageTest {
             drain.repair(0, java.util.List.of("repaired".getBytes(StandardCharsets.UTF_8))).await().atMost(Duration.ofSeconds(15));
             assertEquals("right", target.command("GET", "repaired"), "a repair copies from the authoritative side");
 
-            drain.switchDirection(JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
+            drain.switchDirection(Orientation.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
             target.command("SET", "written-on-target", "after-the-flip");
             Files.writeString(segment, intent(3, "set", "written-on-target") + "\nC 4 1 3 ok\n", java.nio.file.StandardOpenOption.APPEND);
             drain.awaitApplied(4, Duration.ofSeconds(10)).await().atMost(Duration.ofSeconds(15));

@@ -1,5 +1,6 @@
 package io.df2redis.migration.verify;
 
+import io.df2redis.migration.engine.Orientation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,7 +91,7 @@ class AuthoritativeSideTest {
             Files.writeString(wal.resolve("journal-00000000000000000001.log"), intent(3, "written-after-flip") + "C 4 1 3 ok\n",
                     java.nio.file.StandardOpenOption.APPEND);
             Parts reverse = parts(source, target, false);
-            reverse.drain.switchDirection(JournalDrain.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
+            reverse.drain.switchDirection(Orientation.Direction.REVERSE).await().atMost(Duration.ofSeconds(10));
             reverse.drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
             reverse.drain.awaitApplied(4, Duration.ofSeconds(10)).await().atMost(Duration.ofSeconds(15));
             Verifier.Report back = reverse.verifier.scanPass(1.0, r -> { }).await().atMost(Duration.ofSeconds(60));

@@ -1,11 +1,12 @@
-package io.df2redis.importer;
-
-import io.df2redis.contract.resp.RespConnection;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.importer.scan;
 
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.Keyspace;
+import io.df2redis.importer.TestData;
+import io.df2redis.importer.TestStageContext;
 import io.df2redis.resp.RedisEndpoint;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.resp.ServerInfo;
@@ -19,6 +20,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code migrate.dumpCompression}: the source's rdbcompression during a scan import, against real servers. */
 class SourceDumpCompressionTest extends ImporterFixture {

@@ -1,7 +1,7 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
-import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.migration.stage.OwnKeys;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.resp.CursorGuard;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * <p>The temporary key expires by itself ({@link #SAFETY_TTL_MS}, renewed after every chunk) so that an
  * interrupted copy leaves nothing behind for long; the final PEXPIREAT or PERSIST replaces that TTL.
  */
-final class ByValueCopy {
+public final class ByValueCopy {
 
     static final long SAFETY_TTL_MS = 3_600_000;
 
@@ -341,7 +341,7 @@ final class ByValueCopy {
                 .onItem().ignoreAsUni();
     }
 
-    static String printable(byte[] key) {
+    public static String printable(byte[] key) {
         String text = new String(key, StandardCharsets.UTF_8);
         return text.length() > 80 ? text.substring(0, 80) + "..." : text;
     }

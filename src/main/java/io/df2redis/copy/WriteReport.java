@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +59,7 @@ public final class WriteReport {
         fallbacks.merge(type, 1L, Long::sum);
     }
 
-    synchronized void addFailure(KeyFailure failure) {
+    public synchronized void addFailure(KeyFailure failure) {
         failures.add(failure);
     }
 
@@ -81,7 +81,7 @@ public final class WriteReport {
     }
 
     /** Adds the counts and failures of a finished report (one part of a batch). */
-    synchronized void add(WriteReport part) {
+    public synchronized void add(WriteReport part) {
         copied += part.copied;
         bytes += part.bytes;
         skippedExisting += part.skippedExisting;

@@ -1,12 +1,12 @@
-package io.df2redis.importer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.importer.scan;
 
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The read-ahead budget between the scan importer's reads and writes. */
 class ReadAheadTest {

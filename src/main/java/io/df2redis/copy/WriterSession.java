@@ -1,12 +1,12 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
-import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.resp.LeanConnection;
 import io.df2redis.resp.RedisSide;
+import io.df2redis.resp.RemoteFailure;
 import io.df2redis.resp.RespCommands;
 import io.df2redis.resp.RespReplies;
-import io.df2redis.resp.RemoteFailure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -342,7 +342,7 @@ public final class WriterSession {
     // ---- source: reads for by-value copies ----
 
     /** Reads from database {@code db} of the source on this session's connection; error replies fail with the {@link ErrorType}. */
-    Uni<Response> sourceCall(int db, Request request, String what) {
+    public Uni<Response> sourceCall(int db, Request request, String what) {
         return call(() -> sourceConnection(db), () -> closeQuietly(sourceConnections.remove(db)),
                 connection -> connection.send(request), writer.source().endpoint(), what);
     }

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 /**
  * One key to write to the target, as read from the source.

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
 import io.df2redis.config.MigrationConfig.DumpCompression;
 import io.df2redis.migration.engine.StageContext;

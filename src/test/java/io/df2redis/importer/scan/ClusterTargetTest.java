@@ -1,13 +1,14 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
-import io.df2redis.contract.resp.RespConnection;
 import io.df2redis.contract.cluster.HashSlot;
-import org.awaitility.Awaitility;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.TargetWriterTest;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.Keyspace;
+import io.df2redis.importer.TestData;
+import io.df2redis.importer.TestStageContext;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.resp.RedisSide;
 import io.smallrye.mutiny.Uni;
@@ -25,9 +26,15 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The scan importer into a 3-master Redis Cluster ({@code redis-server --cluster-enabled yes} x3 joined by

@@ -1,7 +1,11 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.Importer;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;

@@ -1,13 +1,15 @@
-package io.df2redis.importer;
-
-import io.df2redis.contract.resp.RespConnection;
-import io.df2redis.contract.resp.RespClient;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.importer.scan;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.contract.resp.RespClient;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.Keyspace;
+import io.df2redis.importer.TestData;
+import io.df2redis.importer.TestStageContext;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.stage.OwnKeys;
 import io.df2redis.resp.RedisEndpoint;
@@ -25,6 +27,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A scan import whose source and target are reached only through their TLS ports (real redis-servers with

@@ -1,8 +1,10 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
+import io.df2redis.config.MigrationConfig;
 import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.contract.meta.MetaKeys;
-import io.df2redis.config.MigrationConfig;
+import io.df2redis.copy.KeyRecord;
+import io.df2redis.copy.WriterSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 import io.df2redis.config.MigrationConfig;
 import java.time.Duration;
@@ -18,8 +18,8 @@ import java.time.Duration;
 public record WriterSettings(int pipeline, MigrationConfig.ConflictPolicy conflictPolicy, boolean bigKeySlowpath,
         long bigKeyBytes, int chunkElements, int chunkBytes, boolean cluster, Duration timeout) {
 
-    static final int CHUNK_ELEMENTS = 512;
-    static final int CHUNK_BYTES = 1 << 20;
+    public static final int CHUNK_ELEMENTS = 512;
+    public static final int CHUNK_BYTES = 1 << 20;
 
     public static WriterSettings from(MigrationConfig config) {
         MigrationConfig.Migrate migrate = config.migrate();

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.resp.RedisSide;

@@ -1,5 +1,15 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
+import io.df2redis.copy.ByValueCopy;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
+import io.df2redis.copy.KeyReads;
+import io.df2redis.copy.KeyRecord;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.WriteReport;
+import io.df2redis.copy.WriterSession;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.TooManyFailuresException;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.resp.CursorGuard;
 import io.df2redis.resp.KeyScan;

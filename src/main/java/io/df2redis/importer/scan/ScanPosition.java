@@ -1,5 +1,6 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
+import io.df2redis.copy.WriteReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 /**
  * DUMP payloads end with the RDB version (2 bytes, little-endian) and a CRC-64 (8 bytes, little-endian)

@@ -1,8 +1,10 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
+
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.TestStageContext;
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import org.junit.jupiter.api.Test;
 
 /**
  * The import side of the meta CAS guard: a key the proxy wrote after T0 (its meta time on the

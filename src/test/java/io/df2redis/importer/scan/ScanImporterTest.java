@@ -1,14 +1,17 @@
-package io.df2redis.importer;
-
-import io.df2redis.contract.resp.RespConnection;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.importer.scan;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
 import io.df2redis.config.MigrationConfig.DumpCompression;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.copy.TargetWriter;
+import io.df2redis.copy.TargetWriterTest;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.Keyspace;
+import io.df2redis.importer.TestData;
+import io.df2redis.importer.TestStageContext;
+import io.df2redis.importer.TooManyFailuresException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -23,6 +26,12 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The scan importer against a real source and target. */
 class ScanImporterTest extends ImporterFixture {

@@ -1,17 +1,17 @@
-package io.df2redis.importer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.importer.rdb;
 
 import com.moilioncircle.redis.replicator.RedisReplicator;
 import com.moilioncircle.redis.replicator.Replicator;
 import com.moilioncircle.redis.replicator.rdb.datatype.KeyValuePair;
-import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.rdb.RdbFileImporter;
+import io.df2redis.copy.WriterSettings;
+import io.df2redis.importer.ImportResult;
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.TestStageContext;
+import io.df2redis.importer.TooManyFailuresException;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StatusStore;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The embedded rdb importer on an RDB file that redis-cli --rdb fetched from a real source. */
 class RdbFileImporterTest extends ImporterFixture {

@@ -1,11 +1,10 @@
-package io.df2redis.importer;
-
-import io.df2redis.contract.resp.RespConnection;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.df2redis.copy;
 
 import io.df2redis.config.MigrationConfig.ConflictPolicy;
+import io.df2redis.contract.resp.RespConnection;
+import io.df2redis.importer.ImporterFixture;
+import io.df2redis.importer.Keyspace;
+import io.df2redis.importer.TestData;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The target writer: RESTORE, by-value fallback for refused payloads, big keys in chunks, conflict policies. */
-class TargetWriterTest extends ImporterFixture {
+public class TargetWriterTest extends ImporterFixture {
 
     @Test
     void crc64MatchesRedis() {
@@ -196,7 +199,7 @@ class TargetWriterTest extends ImporterFixture {
         return records;
     }
 
-    static List<Object[]> bigValue(String type, byte[] key, Random random) {
+    public static List<Object[]> bigValue(String type, byte[] key, Random random) {
         List<Object[]> commands = new ArrayList<>();
         switch (type) {
             case "string" -> commands.add(new Object[] {"SET", key, TestData.bytes(random, 5000)});
@@ -232,7 +235,7 @@ class TargetWriterTest extends ImporterFixture {
         return commands;
     }
 
-    static long commandCalls(String commandStats, String command) {
+    public static long commandCalls(String commandStats, String command) {
         for (String line : commandStats.split("\r?\n")) {
             if (line.startsWith("cmdstat_" + command + ":calls=")) {
                 String calls = line.substring(("cmdstat_" + command + ":calls=").length());

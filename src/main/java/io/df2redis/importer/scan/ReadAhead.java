@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.importer.scan;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;

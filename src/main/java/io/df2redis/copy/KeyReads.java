@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 import io.df2redis.resp.RespCommands;
 import io.df2redis.resp.RespReplies;
@@ -37,7 +37,7 @@ public final class KeyReads {
     }
 
     /** The keys in rounds of {@link #READ_ROUND}, views of the list, in order. */
-    static List<List<byte[]>> rounds(List<byte[]> keys) {
+    public static List<List<byte[]>> rounds(List<byte[]> keys) {
         List<List<byte[]>> rounds = new ArrayList<>();
         for (int from = 0; from < keys.size(); from += READ_ROUND) {
             rounds.add(keys.subList(from, Math.min(keys.size(), from + READ_ROUND)));
