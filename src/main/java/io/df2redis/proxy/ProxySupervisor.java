@@ -163,8 +163,6 @@ public class ProxySupervisor {
                 + "); retire it with 'df2redis proxy stop' or POST /api/v1/proxy/stop";
     }
 
-
-
     /** Blocking: runtime, files, stale proxies. True when a healthy proxy of an earlier run was adopted. */
     private boolean prepare(RouteKind route, boolean keepRoute) {
         try {

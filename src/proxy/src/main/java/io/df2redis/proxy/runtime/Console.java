@@ -170,10 +170,21 @@ final class Console implements AutoCloseable {
                 plugin.incompatibleCommands());
     }
 
-    /** The route, credentials masked: a single-resource route is a bare URL, given as a JSON string. */
+    /**
+     * The route, credentials masked: a resource table as JSON, a single-resource route (a bare URL) as a JSON
+     * string; a table that does not parse is shown as text rather than failing the whole answer.
+     */
     private JsonNode maskedRoute() {
         String current = route.currentJson().trim();
-        return current.startsWith("{") ? ConsoleJson.tree(RedisUrls.maskUrls(current)) : ConsoleJson.text(RedisUrls.maskUrl(current));
+        if (!current.startsWith("{")) {
+            return ConsoleJson.text(RedisUrls.maskUrl(current));
+        }
+        String masked = RedisUrls.maskUrls(current);
+        try {
+            return ConsoleJson.tree(masked);
+        } catch (java.io.UncheckedIOException e) {
+            return ConsoleJson.text(masked);
+        }
     }
 
     /** Camellia's own figures of the last interval (qps, per command, per backend, failures), credentials masked. */
