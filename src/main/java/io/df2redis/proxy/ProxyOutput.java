@@ -1,37 +1,64 @@
 package io.df2redis.proxy;
 
-import java.util.regex.Pattern;
+import io.df2redis.config.Secrets;
+import io.df2redis.contract.secrets.RedisUrls;
+import io.df2redis.migration.event.EventHub;
+import io.quarkus.logging.Log;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
 
-/** What of the proxy's output is shown where: credentials of backend URLs are always masked. */
+/**
+ * What of the proxy's output is shown where: every line masked (credentials of backend URLs and any other secret),
+ * logged, the last ones kept for error messages and, bounded per run, sent as events.
+ */
 final class ProxyOutput {
 
-    /**
-     * Credentials end at the last {@code '@'} of a URL (a password may hold {@code '@'} and {@code '/'}): inside a JSON
-     * string the URL runs to the closing quote (escapes skipped), elsewhere to the next blank or quote.
-     */
-    private static final Pattern QUOTED = Pattern.compile("(\"rediss?(?:-cluster)?://)(?:[^\"\\\\]|\\\\.)*@");
-    /** A text that is one URL and nothing else (a single-backend route): its password may even hold blanks. */
-    private static final Pattern WHOLE = Pattern.compile("\\s*rediss?(?:-cluster)?://.*@[^@\\s]+\\s*");
-    private static final Pattern BARE = Pattern.compile("(rediss?(?:-cluster)?://)[^\\s\"]*@");
+    static final String READY_LINE = "DF2REDIS-PROXY READY";
+    private static final int LINES_KEPT = 30;
+    private static final int EVENTS_PER_RUN = 50;
 
-    private ProxyOutput() {
+    private final EventHub events;
+    private final Deque<String> last = new ArrayDeque<>();
+    private int eventsThisRun;
+
+    ProxyOutput(EventHub events) {
+        this.events = events;
     }
 
-    /** One URL on its own (a single-backend route, a backend of the monitor): everything up to its last {@code '@'} is credentials. */
-    static String maskUrl(String url) {
-        if (url == null) {
-            return null;
-        }
-        int scheme = url.indexOf("://");
-        int at = url.lastIndexOf('@');
-        return scheme < 0 || at < scheme ? url : url.substring(0, scheme + 3) + "******" + url.substring(at);
+    /** A new proxy process (started or adopted): its events are counted afresh. */
+    synchronized void newRun() {
+        eventsThisRun = 0;
     }
 
-    static String maskUrls(String line) {
-        if (WHOLE.matcher(line).matches()) {
-            return maskUrl(line);
+    /** A line the proxy printed; its ready line completes {@code ready}. */
+    void line(String line, CompletableFuture<Void> ready) {
+        String masked = Secrets.mask(RedisUrls.maskUrls(line));
+        if (masked.startsWith(READY_LINE)) {
+            ready.complete(null);
         }
-        return BARE.matcher(QUOTED.matcher(line).replaceAll("$1******@")).replaceAll("$1******@");
+        Log.infof("proxy: %s", masked);
+        if (remember(masked)) {
+            events.emit("proxy.output", null, masked);
+        }
+    }
+
+    /** Keeps the line; answers whether this run may still send an event. */
+    private synchronized boolean remember(String line) {
+        last.addLast(line);
+        while (last.size() > LINES_KEPT) {
+            last.removeFirst();
+        }
+        if (eventsThisRun >= EVENTS_PER_RUN || !worthAnEvent(line)) {
+            return false;
+        }
+        eventsThisRun++;
+        return true;
+    }
+
+    /** The last lines, for an error message. */
+    synchronized String last() {
+        return last.isEmpty() ? "(none)" : String.join(" | ", last);
     }
 
     /** Lines that deserve an event (bounded per run): the ready line, warnings, errors. */

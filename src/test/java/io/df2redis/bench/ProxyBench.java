@@ -1,6 +1,8 @@
 package io.df2redis.bench;
 
+import io.df2redis.contract.console.FenceState;
 import io.df2redis.local.LocalRedis;
+import io.df2redis.state.StatusJson;
 import io.df2redis.testing.TempDirs;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -217,8 +219,7 @@ public final class ProxyBench {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/fence"))
                         .header("Authorization", "Bearer " + CONSOLE_TOKEN).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("\"inflight\":(\\d+)").matcher(body);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+        return StatusJson.MAPPER.readValue(body, FenceState.class).inflight();
     }
 
     private static void post(HttpClient http, int consolePort, String path, String body) throws Exception {

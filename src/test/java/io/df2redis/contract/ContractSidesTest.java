@@ -7,6 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.df2redis.contract.cluster.ClusterNodes;
 import io.df2redis.contract.cluster.HashSlot;
+import io.df2redis.contract.console.ConsoleError;
+import io.df2redis.contract.console.ConsoleJson;
+import io.df2redis.contract.console.FenceState;
+import io.df2redis.contract.console.ProxyStatus;
+import io.df2redis.contract.console.ReadsState;
+import io.df2redis.contract.console.RouteState;
+import io.df2redis.contract.console.ScriptBodies;
+import io.df2redis.contract.console.ScriptFigures;
 import io.df2redis.contract.hook.HookInfo;
 import io.df2redis.contract.journal.JournalRecordWriter;
 import io.df2redis.contract.journal.JournalSegments;
@@ -94,5 +102,27 @@ class ContractSidesTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void consoleAnswersThePluginWritesAreTheRecordsTheServiceReads() throws Exception {
+        ProxyStatus status = new ProxyStatus(3, "ALL_RESOURCES_NO_CHECK", ConsoleJson.tree("{\"type\":\"simple\"}"),
+                new ProxyStatus.Fence(true, "hold", 2, 1), 4, new ProxyStatus.Journal(10, 2, 8, 7, 0, 1, "00000000000000000001.journal"),
+                new ProxyStatus.MetaCas(true, 5, 0, 1), new ReadsState(9, 1, false, true),
+                new ScriptFigures(1000, 1, 20, 3, 1, 0, 0, 0, ""), java.util.Map.of("keys", 2L));
+        String wire = ConsoleJson.write(status);
+
+        assertEquals(status, StatusJson.MAPPER.readValue(wire, ProxyStatus.class));
+        assertTrue(wire.contains("\"routeVersion\":3") && wire.contains("\"inflight\":4") && wire.contains("\"startHead\":2")
+                && wire.contains("\"unmirrorable\":{\"keys\":2}"), wire);
+        FenceState fence = new FenceState(false, "reject", 0, 10);
+        assertEquals(fence, StatusJson.MAPPER.readValue(ConsoleJson.write(fence), FenceState.class));
+        assertTrue(ConsoleJson.write(fence).contains("\"journalHead\":10"));
+        RouteState bareUrl = new RouteState(1, ConsoleJson.text("redis://******@h:1"));
+        assertEquals(bareUrl, StatusJson.MAPPER.readValue(ConsoleJson.write(bareUrl), RouteState.class));
+        ScriptBodies scripts = new ScriptBodies(status.scripts(), List.of(bytes("return 1"), new byte[] {0, (byte) 0xff}));
+        ScriptBodies read = StatusJson.MAPPER.readValue(ConsoleJson.write(scripts), ScriptBodies.class);
+        assertArrayEquals(scripts.bodies().get(1), read.bodies().get(1), "script bodies travel as base64");
+        assertEquals("no route", StatusJson.MAPPER.readValue(ConsoleJson.write(new ConsoleError("no route")), ConsoleError.class).error());
     }
 }

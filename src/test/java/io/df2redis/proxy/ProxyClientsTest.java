@@ -144,6 +144,8 @@ class ProxyClientsTest {
 
     @Inject
     ProxySupervisor supervisor;
+    @Inject
+    ProxyControl control;
 
     /** The multi-write mode the running proxy was started in (the configured default at first). */
     private static MultiWriteMode mode = MultiWriteMode.FIRST_RESOURCE_ONLY;
@@ -556,10 +558,10 @@ class ProxyClientsTest {
             supervisor.start(RouteKind.DUAL_WRITE, false).await().atMost(Duration.ofSeconds(90));
         }
         if (mode != phase.mode) {
-            supervisor.switchMultiWriteMode(phase.mode).await().atMost(Duration.ofSeconds(30));
+            control.switchMultiWriteMode(phase.mode).await().atMost(Duration.ofSeconds(30));
             mode = phase.mode;
         }
-        supervisor.applyRoute(phase.route, phase.readPercent).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(phase.route, phase.readPercent).await().atMost(Duration.ofSeconds(10));
         // A command the proxy forwards: Camellia answers PING before it checks AUTH.
         Object probe = new RespClient(HOST, PROXY_PORT, Optional.empty()).command("EXISTS", "clients-test:auth-probe");
         if (probe instanceof RespConnection.Error error) {

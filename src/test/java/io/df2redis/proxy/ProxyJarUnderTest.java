@@ -81,11 +81,7 @@ final class ProxyJarUnderTest implements AutoCloseable {
     }
 
     long inflight() throws IOException, InterruptedException {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"inflight\":(\\d+)").matcher(console("/fence", null));
-        if (!m.find()) {
-            throw new IOException("no in-flight count in the console's answer");
-        }
-        return Long.parseLong(m.group(1));
+        return io.df2redis.state.StatusJson.MAPPER.readValue(console("/fence", null), io.df2redis.contract.console.FenceState.class).inflight();
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.contract.secrets.RedisUrls;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.Secrets;
 import io.df2redis.local.LocalRedis;
@@ -60,7 +61,7 @@ class ProxyPasswordsTest {
         assertEquals(TARGET_PASSWORD, config.target().password().orElseThrow(), "the YAML carries the password unchanged");
 
         proxy = ProxyJarUnderTest.start(home, new ProxyRoutes(config).render(RouteKind.DUAL_WRITE, 0), TOKEN, "128m",
-                "auth.password=" + ProxySupervisor.propertyValue(SOURCE_PASSWORD));
+                "auth.password=" + ProxyFiles.propertyValue(SOURCE_PASSWORD));
         consolePort = proxy.consolePort;
         int port = proxy.port;
         app = new RespClient("127.0.0.1", port, Optional.of(SOURCE_PASSWORD));
@@ -93,7 +94,7 @@ class ProxyPasswordsTest {
         int n = 0;
         for (String route : routes) {
             HttpResponse<String> applied = console("/route", route);
-            assertEquals(200, applied.statusCode(), "route " + n + " refused: " + ProxyOutput.maskUrls(applied.body()));
+            assertEquals(200, applied.statusCode(), "route " + n + " refused: " + RedisUrls.maskUrls(applied.body()));
             assertEquals("OK", app.command("SET", "pw:route" + n, "v" + n), "route " + n);
             assertEquals("v" + n, app.command("GET", "pw:route" + n), "route " + n);
             n++;
@@ -116,10 +117,10 @@ class ProxyPasswordsTest {
     void maskingHidesPasswordsHoldingAtSignsSlashesAndQuotes() {
         for (RouteKind kind : RouteKind.values()) {
             String route = new ProxyRoutes(config).render(kind, 50);
-            assertNoPassword(ProxyOutput.maskUrls(route));
+            assertNoPassword(RedisUrls.maskUrls(route));
         }
-        assertNoPassword(ProxyOutput.maskUrls("connect to redis://default:" + SOURCE_PASSWORD + "@" + source.address() + " failed"));
-        assertNoPassword(ProxyOutput.maskUrl(new ProxyRoutes(config).render(RouteKind.TARGET, 0)));
+        assertNoPassword(RedisUrls.maskUrls("connect to redis://default:" + SOURCE_PASSWORD + "@" + source.address() + " failed"));
+        assertNoPassword(RedisUrls.maskUrl(new ProxyRoutes(config).render(RouteKind.TARGET, 0)));
         Secrets.register(config);
         String escaped = new ProxyRoutes(config).render(RouteKind.DUAL_WRITE, 0);
         assertNoPassword(Secrets.mask(escaped));

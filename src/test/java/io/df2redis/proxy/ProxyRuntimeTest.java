@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.contract.console.ProxyStatus;
+import io.df2redis.contract.console.ReadsState;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.contract.resp.RespClient;
 import io.df2redis.state.StatusStore;
@@ -67,6 +69,8 @@ class ProxyRuntimeTest {
 
     @Inject
     ProxySupervisor supervisor;
+    @Inject
+    ProxyControl control;
     @Inject
     StatusStore store;
     @Inject
@@ -140,7 +144,7 @@ class ProxyRuntimeTest {
         app.command("KEYS", "p:nothing*");
         await().atMost(Duration.ofSeconds(10)).until(() -> store.read(s -> String.valueOf(s.proxy.get("unmirrorable"))).contains("keys")
                 && store.read(s -> s.metrics.getOrDefault("proxy_journal_head", 0.0)) > 0);
-        JsonNode monitor = supervisor.console().monitor().await().atMost(Duration.ofSeconds(5));
+        JsonNode monitor = control.console().monitor().await().atMost(Duration.ofSeconds(5));
         assertTrue(monitor.has("qpsStats") && monitor.has("resourceStats"), "Camellia's monitor figures: " + monitor);
         assertEquals(List.of("1", "2"), TwoRedisResource.source().command("LRANGE", "p:trim", "0", "-1"));
         assertEquals(List.of("1", "2"), TwoRedisResource.target().command("LRANGE", "p:trim", "0", "-1"),
@@ -151,13 +155,13 @@ class ProxyRuntimeTest {
     @Test
     @Order(3)
     void theFenceRejectsOrHoldsWritesButNotReads() throws Exception {
-        supervisor.console().fence(true, "reject").await().atMost(Duration.ofSeconds(5));
+        control.console().fence(true, "reject").await().atMost(Duration.ofSeconds(5));
         Object refused = app.command("SET", "p:fenced", "1");
         assertTrue(refused instanceof RespConnection.Error e && e.message().startsWith("TRYAGAIN fenced for cutover"), String.valueOf(refused));
         assertEquals("v1-more", app.command("GET", "p:str"), "reads go on while fenced");
         assertEquals(null, TwoRedisResource.source().command("GET", "p:fenced"));
 
-        supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+        control.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
         AtomicLong heldMillis = new AtomicLong();
         Thread writer = new Thread(() -> {
             long start = System.nanoTime();
@@ -170,20 +174,20 @@ class ProxyRuntimeTest {
         });
         writer.start();
         await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(writer::isAlive);
-        supervisor.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
+        control.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
         writer.join(5000);
         assertTrue(heldMillis.get() >= 350, "the write waited for the fence: " + heldMillis.get() + " ms");
         assertEquals("1", TwoRedisResource.source().command("GET", "p:held"));
         assertEquals("1", TwoRedisResource.target().command("GET", "p:held"));
 
-        supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+        control.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
         long start = System.nanoTime();
         assertEquals("OK", app.command("SET", "p:abandoned", "1"), "a fence nobody lifts is lifted by the proxy after maxHold");
         long waited = (System.nanoTime() - start) / 1_000_000;
         assertTrue(waited >= 2500, "held until maxHold (3 s): " + waited + " ms");
-        JsonNode fence = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("fence");
-        assertFalse(fence.path("on").asBoolean());
-        assertEquals(1, fence.path("autoLifts").asInt());
+        ProxyStatus.Fence fence = control.console().status().await().atMost(Duration.ofSeconds(5)).fence();
+        assertFalse(fence.on());
+        assertEquals(1, fence.autoLifts());
     }
 
     @Test
@@ -212,11 +216,11 @@ class ProxyRuntimeTest {
         for (RouteKind route : List.of(RouteKind.FLIPPED, RouteKind.DUAL_WRITE, RouteKind.FLIPPED, RouteKind.DUAL_WRITE)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() > 500);
             long before = acknowledged.get();
-            supervisor.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
+            control.console().fence(true, "hold").await().atMost(Duration.ofSeconds(5));
             await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(5))
-                    .until(() -> supervisor.console().status().await().atMost(Duration.ofSeconds(2)).path("inflight").asLong() == 0);
-            supervisor.applyRoute(route, 0).await().atMost(Duration.ofSeconds(10));
-            supervisor.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
+                    .until(() -> control.console().status().await().atMost(Duration.ofSeconds(2)).inflight() == 0);
+            control.applyRoute(route, 0).await().atMost(Duration.ofSeconds(10));
+            control.console().fence(false, null).await().atMost(Duration.ofSeconds(5));
             await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() > before + 500);
         }
         writing.set(false);
@@ -230,12 +234,12 @@ class ProxyRuntimeTest {
     @Test
     @Order(5)
     void anInvalidRouteIsRefusedAndTheOldOneStays() {
-        long version = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("routeVersion").asLong();
+        long version = control.console().status().await().atMost(Duration.ofSeconds(5)).routeVersion();
         IllegalStateException refused = assertThrows(IllegalStateException.class,
-                () -> supervisor.console().applyRoute("{\"type\":\"simple\",\"operation\":{\"type\":\"nonsense\"}}")
+                () -> control.console().applyRoute("{\"type\":\"simple\",\"operation\":{\"type\":\"nonsense\"}}")
                         .await().atMost(Duration.ofSeconds(5)));
         assertTrue(refused.getMessage().contains("refused (400)"), refused.getMessage());
-        assertEquals(version, supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("routeVersion").asLong());
+        assertEquals(version, control.console().status().await().atMost(Duration.ofSeconds(5)).routeVersion());
     }
 
     @Test
@@ -259,13 +263,13 @@ class ProxyRuntimeTest {
     @Test
     @Order(7)
     void noPasswordInTheConsoleTheStatusOrTheLog() throws Exception {
-        JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
+        ProxyStatus status = control.console().status().await().atMost(Duration.ofSeconds(5));
         String everything = status.toString() + Files.readString(TwoRedisResource.statusFile())
                 + Files.readString(TwoRedisResource.serviceLog());
         for (String secret : List.of(TwoRedisResource.SOURCE_PASSWORD, TwoRedisResource.TARGET_PASSWORD)) {
             assertFalse(everything.contains(secret), "a password is shown");
         }
-        assertTrue(status.path("route").toString().contains("******@"), status.toString());
+        assertTrue(status.route().toString().contains("******@"), status.toString());
     }
 
     @Test
@@ -290,8 +294,8 @@ class ProxyRuntimeTest {
             Object meta = TwoRedisResource.target().command("GET", "meta:{p:meta2}");
             return meta instanceof String time && Long.parseLong(time) >= afterFlush;
         });
-        JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
-        assertTrue(status.path("metaCas").path("scriptReloads").asLong() >= 1, status.toString());
+        ProxyStatus status = control.console().status().await().atMost(Duration.ofSeconds(5));
+        assertTrue(status.metaCas().scriptReloads() >= 1, status.toString());
         assertEquals(null, TwoRedisResource.source().command("GET", "meta:{p:meta}"), "meta keys live on the target only");
     }
 
@@ -317,10 +321,10 @@ class ProxyRuntimeTest {
 
         // as the drain would after applying those writes: from then on their reads may go to the target
         reportAppliedThroughHead();
-        supervisor.console().applyRoute(new ProxyRoutes(sticky).render(RouteKind.READ_SPLIT, 25)).await().atMost(Duration.ofSeconds(5));
+        control.console().applyRoute(new ProxyRoutes(sticky).render(RouteKind.READ_SPLIT, 25)).await().atMost(Duration.ofSeconds(5));
         List<Object> first = app.pipeline(reads);
         List<Object> second = app.pipeline(reads);
-        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
 
         long fromTarget = first.stream().filter("T"::equals).count();
         assertEquals(first, second, "each key is read from the same side every time");
@@ -331,7 +335,7 @@ class ProxyRuntimeTest {
     @Test
     @Order(9)
     void duringAReadSplitAReadOfAKeyWhoseWriteTheDrainHasNotAppliedGoesToThePrimary() throws Exception {
-        supervisor.applyRoute(RouteKind.READ_SPLIT, 100).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.READ_SPLIT, 100).await().atMost(Duration.ofSeconds(10));
         try {
             // the drain has applied every write so far (a restarted proxy reads only from the primary until it knows that)
             reportAppliedThroughHead();
@@ -349,44 +353,44 @@ class ProxyRuntimeTest {
             assertEquals(List.of("new", "S"), app.command("MGET", "ryw:hot", "ryw:untouched"), "one unapplied key sends the whole read to the primary");
             assertEquals(2L, app.command("LLEN", "ryw:list"));
             assertEquals(List.of("a", "b"), app.command("LRANGE", "ryw:list", "0", "-1"));
-            JsonNode reads = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("reads");
-            assertTrue(reads.path("readsFromMirror").asBoolean(), reads.toString());
-            assertTrue(reads.path("unappliedKeys").asLong() >= 2 || reads.path("primaryOnly").asBoolean(), reads.toString());
+            ReadsState reads = control.console().status().await().atMost(Duration.ofSeconds(5)).reads();
+            assertTrue(reads.readsFromMirror(), reads.toString());
+            assertTrue(reads.unappliedKeys() >= 2 || reads.primaryOnly(), reads.toString());
 
             long head = reportAppliedThroughHead();
             assertEquals("old", app.command("GET", "ryw:hot"), "once the drain applied the write, the read split applies to the key again");
-            assertEquals(head, supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("reads").path("applied").asLong());
+            assertEquals(head, control.console().status().await().atMost(Duration.ofSeconds(5)).reads().applied());
 
             app.command("INCR", "ryw:counter");
             TwoRedisResource.target().command("SET", "ryw:counter", "0");
             assertEquals("1", app.command("GET", "ryw:counter"), "a write after the applied point is tracked again");
         } finally {
-            supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+            control.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
         }
     }
 
     /** What the drain does after a batch: the service passes the applied sequence to the proxy (a CDI event). */
     private long reportAppliedThroughHead() {
-        long head = supervisor.console().status().await().atMost(Duration.ofSeconds(5)).path("journal").path("head").asLong();
+        long head = control.console().status().await().atMost(Duration.ofSeconds(5)).journal().head();
         appliedEvents.fire(new io.df2redis.migration.journal.JournalApplied(head));
-        await().atMost(Duration.ofSeconds(10)).until(() -> supervisor.console().status().await().atMost(Duration.ofSeconds(5))
-                .path("reads").path("applied").asLong() >= head);
+        await().atMost(Duration.ofSeconds(10)).until(() -> control.console().status().await().atMost(Duration.ofSeconds(5))
+                .reads().applied() >= head);
         return head;
     }
 
     @Test
     @Order(10)
     void switchingTheMultiWriteModeKeepsTheProcessItsConnectionsAndItsRoute() throws Exception {
-        supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
         long pid = ((Number) store.read(s -> s.proxy.get("pid"))).longValue();
         try (RespConnection connected = app.connect()) {
             assertEquals("OK", connected.command("SET", "p:before-switch", "1"));
-            supervisor.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
+            control.switchMultiWriteMode(io.df2redis.config.MigrationConfig.MultiWriteMode.ALL_RESOURCES_CHECK_ERROR)
                     .await().atMost(Duration.ofSeconds(30));
-            JsonNode status = supervisor.console().status().await().atMost(Duration.ofSeconds(5));
-            assertEquals("ALL_RESOURCES_CHECK_ERROR", status.path("multiWriteMode").asText());
-            assertTrue(status.path("route").toString().startsWith("{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://******@"
-                    + TwoRedisResource.target().address()), "the flipped route stays: " + status.path("route"));
+            ProxyStatus status = control.console().status().await().atMost(Duration.ofSeconds(5));
+            assertEquals("ALL_RESOURCES_CHECK_ERROR", status.multiWriteMode());
+            assertTrue(status.route().toString().startsWith("{\"type\":\"simple\",\"operation\":{\"type\":\"rw_separate\",\"read\":\"redis://******@"
+                    + TwoRedisResource.target().address()), "the flipped route stays: " + status.route());
             assertEquals(pid, ((Number) store.read(s -> s.proxy.get("pid"))).longValue(), "no restart");
             assertEquals("OK", connected.command("SET", "p:after-switch", "1"), "a connection opened before the switch still works");
         }
@@ -401,7 +405,7 @@ class ProxyRuntimeTest {
         assertTrue(reply instanceof RespConnection.Error e && e.message().startsWith("WRONGTYPE"), "the mirror's error is returned: " + reply);
         TwoRedisResource.source().command("DEL", "p:wrongtype");
         TwoRedisResource.target().command("DEL", "p:wrongtype");
-        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
     }
 
     @Test
@@ -476,9 +480,9 @@ class ProxyRuntimeTest {
     @Test
     @Order(14)
     void everyFileHoldingASecretStaysPrivateAfterRouteChanges() throws Exception {
-        supervisor.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
-        supervisor.applyRoute(RouteKind.READ_SPLIT, 50).await().atMost(Duration.ofSeconds(10));
-        supervisor.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.FLIPPED, 0).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.READ_SPLIT, 50).await().atMost(Duration.ofSeconds(10));
+        control.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(10));
         for (String file : List.of("route.json", "proxy.properties", "console.token")) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(supervisor.directory().resolve(file))),
                     file + " after three route changes");

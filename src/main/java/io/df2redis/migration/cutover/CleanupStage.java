@@ -6,7 +6,7 @@ import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
@@ -31,14 +31,14 @@ public class CleanupStage implements Stage {
 
     private final MigrationConfig config;
     private final MigrationPaths paths;
-    private final ProxySupervisor proxy;
+    private final ProxyControl proxy;
     private final JournalDrain drain;
     private final OwnKeyRemoval ownKeys;
     private final StatusStore store;
     private final CutoverControl control;
     private final MetaHookOff metaHook;
 
-    public CleanupStage(MigrationConfig config, MigrationPaths paths, ProxySupervisor proxy, JournalDrain drain,
+    public CleanupStage(MigrationConfig config, MigrationPaths paths, ProxyControl proxy, JournalDrain drain,
             OwnKeyRemoval ownKeys, StatusStore store, CutoverControl control, MetaHookOff metaHook) {
         this.metaHook = metaHook;
         this.config = config;

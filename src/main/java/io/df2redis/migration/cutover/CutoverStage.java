@@ -9,7 +9,7 @@ import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.scripts.ScriptCopy;
 import io.df2redis.migration.verify.FullPassDue;
 import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Multi;
@@ -36,14 +36,14 @@ import java.util.Map;
 public class CutoverStage implements Stage {
 
     private final MigrationConfig config;
-    private final ProxySupervisor proxy;
+    private final ProxyControl proxy;
     private final JournalDrain drain;
     private final Verifier verifier;
     private final StatusStore store;
     private final CutoverControl control;
     private final ScriptCopy scripts;
 
-    public CutoverStage(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, Verifier verifier,
+    public CutoverStage(MigrationConfig config, ProxyControl proxy, JournalDrain drain, Verifier verifier,
             StatusStore store, CutoverControl control, ScriptCopy scripts) {
         this.scripts = scripts;
         this.config = config;

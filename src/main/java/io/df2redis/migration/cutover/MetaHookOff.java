@@ -2,6 +2,7 @@ package io.df2redis.migration.cutover;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.ProxySupervisor;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -26,11 +27,13 @@ public class MetaHookOff {
     private final MigrationConfig config;
     private final MigrationPaths paths;
     private final ProxySupervisor proxy;
+    private final ProxyControl control;
 
-    public MetaHookOff(MigrationConfig config, MigrationPaths paths, ProxySupervisor proxy) {
+    public MetaHookOff(MigrationConfig config, MigrationPaths paths, ProxySupervisor proxy, ProxyControl control) {
         this.config = config;
         this.paths = paths;
         this.proxy = proxy;
+        this.control = control;
     }
 
     public Uni<Void> turnOff() {
@@ -48,8 +51,8 @@ public class MetaHookOff {
     }
 
     private Uni<Void> inactive() {
-        return proxy.console().status()
-                .chain(status -> !status.path("metaCas").path("active").asBoolean(false) ? Uni.createFrom().voidItem()
+        return control.console().status()
+                .chain(status -> status.metaCas() == null || !status.metaCas().active() ? Uni.createFrom().voidItem()
                         : Uni.createFrom().voidItem().onItem().delayIt().by(POLL).chain(this::inactive))
                 .ifNoItem().after(WAIT).failWith(() -> new IllegalStateException("the proxy still writes meta keys "
                         + WAIT.toSeconds() + " s after hook.json was removed"));

@@ -37,11 +37,11 @@ public class PrimaryFlip {
     private final Verifier verifier;
     private final StatusStore store;
     private final MigrationConfig config;
-    private final io.df2redis.proxy.ProxySupervisor proxy;
+    private final io.df2redis.proxy.ProxyControl proxy;
     private final ScriptCopy scripts;
 
     public PrimaryFlip(WriteFlip flip, JournalDrain drain, Verifier verifier, StatusStore store, MigrationConfig config,
-            io.df2redis.proxy.ProxySupervisor proxy, ScriptCopy scripts) {
+            io.df2redis.proxy.ProxyControl proxy, ScriptCopy scripts) {
         this.scripts = scripts;
         this.flip = flip;
         this.drain = drain;

@@ -1,12 +1,12 @@
 package io.df2redis.migration.cutover;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.contract.console.FenceState;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.verify.Verifier;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StatusStore;
@@ -32,14 +32,14 @@ import java.util.concurrent.TimeoutException;
 public class WriteFlip {
 
     private final MigrationConfig config;
-    private final ProxySupervisor proxy;
+    private final ProxyControl proxy;
     private final JournalDrain drain;
     private final Verifier verifier;
     private final RedisEndpoints redis;
     private final StatusStore store;
     private final io.df2redis.migration.event.EventHub events;
 
-    public WriteFlip(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, Verifier verifier,
+    public WriteFlip(MigrationConfig config, ProxyControl proxy, JournalDrain drain, Verifier verifier,
             RedisEndpoints redis, StatusStore store, io.df2redis.migration.event.EventHub events) {
         this.events = events;
         this.config = config;
@@ -157,9 +157,9 @@ public class WriteFlip {
      * answer says what was in flight once every client connection had stopped reading: when nothing was, the
      * console is not asked again.
      */
-    private Uni<Long> beforeFlip(StageContext context, Steps steps, JsonNode fenceState) {
-        Uni<Long> noWriteInFlight = fenceState.path("inflight").asLong(-1) == 0 && fenceState.has("journalHead")
-                ? Uni.createFrom().item(fenceState.path("journalHead").asLong())
+    private Uni<Long> beforeFlip(StageContext context, Steps steps, FenceState fenceState) {
+        Uni<Long> noWriteInFlight = fenceState.on() && fenceState.inflight() == 0
+                ? Uni.createFrom().item(fenceState.journalHead())
                 : proxy.console().noWriteInFlight();
         return noWriteInFlight
                 .invoke(() -> steps.done("inFlight"))
@@ -199,7 +199,7 @@ public class WriteFlip {
                 .invoke(() -> steps.done("direction"));
     }
 
-    private Uni<JsonNode> lift() {
+    private Uni<FenceState> lift() {
         return proxy.console().fence(false, null);
     }
 
@@ -245,6 +245,6 @@ public class WriteFlip {
     public Uni<Boolean> proxyReadsTarget() {
         String target = config.target().seed().split(",")[0].trim();
         return proxy.console().status()
-                .map(status -> status.path("route").path("operation").path("read").toString().contains(target));
+                .map(status -> status.route().path("operation").path("read").toString().contains(target));
     }
 }

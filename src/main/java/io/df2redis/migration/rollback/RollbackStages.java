@@ -8,7 +8,7 @@ import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.state.StageStatus;
 import io.df2redis.state.StatusStore;
@@ -37,14 +37,14 @@ public class RollbackStages {
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(5);
 
     private final MigrationConfig config;
-    private final ProxySupervisor proxy;
+    private final ProxyControl proxy;
     private final JournalDrain drain;
     private final PrimaryFlip flip;
     private final StatusStore store;
     private final TargetPurge purge;
     private final io.df2redis.migration.cutover.MetaHookOff metaHook;
 
-    public RollbackStages(MigrationConfig config, ProxySupervisor proxy, JournalDrain drain, PrimaryFlip flip,
+    public RollbackStages(MigrationConfig config, ProxyControl proxy, JournalDrain drain, PrimaryFlip flip,
             StatusStore store, TargetPurge purge, io.df2redis.migration.cutover.MetaHookOff metaHook) {
         this.metaHook = metaHook;
         this.config = config;

@@ -1,8 +1,9 @@
 package io.df2redis.migration.scripts;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.df2redis.contract.console.ScriptBodies;
+import io.df2redis.contract.console.ScriptFigures;
 import io.df2redis.migration.engine.StageContext;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.state.ScriptState;
@@ -14,7 +15,6 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -34,11 +34,11 @@ import java.util.List;
 @ApplicationScoped
 public class ScriptCopy {
 
-    private final ProxySupervisor proxy;
+    private final ProxyControl proxy;
     private final RedisEndpoints redis;
     private final StatusStore store;
 
-    public ScriptCopy(ProxySupervisor proxy, RedisEndpoints redis, StatusStore store) {
+    public ScriptCopy(ProxyControl proxy, RedisEndpoints redis, StatusStore store) {
         this.proxy = proxy;
         this.redis = redis;
         this.store = store;
@@ -83,28 +83,21 @@ public class ScriptCopy {
      */
     public Uni<Void> refreshRuns() {
         return proxy.console().status()
-                .invoke(status -> counted(store, status))
+                .invoke(status -> counted(store, status.scripts()))
                 .replaceWithVoid();
     }
 
     /** The script counters of a proxy {@code /status}, added to the status. */
-    public static void counted(StatusStore store, JsonNode proxyStatus) {
-        JsonNode figures = proxyStatus.path("scripts");
-        if (figures.isMissingNode()) {
+    public static void counted(StatusStore store, ScriptFigures figures) {
+        if (figures == null) {
             return;
         }
-        store.update(s -> s.scripts.proxyCounters(figures.path("since").asLong(), figures.path("runs").asLong(), figures.path("flaggedRuns").asLong()));
+        store.update(s -> s.scripts.proxyCounters(figures.since(), figures.runs(), figures.flaggedRuns()));
     }
 
     private Uni<List<byte[]>> bodies() {
         return proxy.console().scripts()
-                .map(ScriptCopy::decode);
-    }
-
-    private static List<byte[]> decode(JsonNode scripts) {
-        List<byte[]> bodies = new ArrayList<>();
-        scripts.path("bodies").forEach(body -> bodies.add(Base64.getDecoder().decode(body.asText())));
-        return bodies;
+                .map(ScriptBodies::bodies);
     }
 
     /** One body after the other on each side (bounded: one SCRIPT LOAD in flight); returns how many each side took. */

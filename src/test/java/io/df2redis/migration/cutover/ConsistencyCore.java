@@ -8,6 +8,9 @@ import io.df2redis.migration.event.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.scripts.ScriptCopy;
 import io.df2redis.migration.verify.Verifier;
+import io.df2redis.proxy.ProxyControl;
+import io.df2redis.proxy.ProxyFiles;
+import io.df2redis.proxy.ProxyStatusPoller;
 import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;
 import io.df2redis.resp.RedisEndpoints;
@@ -38,6 +41,7 @@ public final class ConsistencyCore implements AutoCloseable {
     public final EventHub events;
     public final RedisEndpoints redis;
     public final ProxySupervisor proxy;
+    public final ProxyControl control;
     public final JournalDrain drain;
     public final Verifier verifier;
     public final WriteFlip writeFlip;
@@ -52,10 +56,13 @@ public final class ConsistencyCore implements AutoCloseable {
         this.store = StatusStore.open(paths.statusFile());
         this.events = new EventHub(store, 100);
         this.redis = new RedisEndpoints(vertx, config);
-        this.proxy = new ProxySupervisor(config, paths, events, store, vertx);
+        ProxyFiles files = new ProxyFiles(config, paths);
+        this.control = new ProxyControl(config, files, events, store);
+        this.proxy = new ProxySupervisor(config, paths, files, control, new ProxyStatusPoller(control, events, store, vertx), events, store,
+                vertx);
         this.drain = new JournalDrain(config, paths, redis, store, events);
         this.verifier = new Verifier(config, paths, redis, drain, store);
-        this.writeFlip = new WriteFlip(config, proxy, drain, verifier, redis, store, events);
+        this.writeFlip = new WriteFlip(config, control, drain, verifier, redis, store, events);
     }
 
     /**
@@ -112,12 +119,12 @@ public final class ConsistencyCore implements AutoCloseable {
 
     /** The read cutover stage over this core, with a cutover control of its own. */
     public CutoverStage cutoverStage() {
-        return new CutoverStage(config, proxy, drain, verifier, store, new CutoverControl(), new ScriptCopy(proxy, redis, store));
+        return new CutoverStage(config, control, drain, verifier, store, new CutoverControl(), new ScriptCopy(control, redis, store));
     }
 
     /** The primary flip (the fence stage's and the rollback's) over this core's write flip. */
     public PrimaryFlip primaryFlip() {
-        return new PrimaryFlip(writeFlip, drain, verifier, store, config, proxy, new ScriptCopy(proxy, redis, store));
+        return new PrimaryFlip(writeFlip, drain, verifier, store, config, control, new ScriptCopy(control, redis, store));
     }
 
     /** How many fenced flip attempts the status records. */

@@ -44,7 +44,7 @@ class PrimaryFlipTest {
     void aFlipBackCutOffAfterTheProxyHadTheRouteIsFinishedNotDoneAgain() throws Exception {
         try (ConsistencyCore core = afterTheWriteFlip()) {
             core.store.update(s -> s.cutover.put("flipping", "dual-write"));
-            core.proxy.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(20));
+            core.control.applyRoute(RouteKind.DUAL_WRITE, 0).await().atMost(Duration.ofSeconds(20));
 
             StageResult result = core.primaryFlip().run(new DetachedStageContext("rollback-route"), PrimarySide.SOURCE)
                     .await().atMost(Duration.ofSeconds(60));
@@ -63,7 +63,7 @@ class PrimaryFlipTest {
     void aFlipBackCutOffBeforeTheProxyHadTheRouteIsUndoneAndDoneAgain() throws Exception {
         try (ConsistencyCore core = afterTheWriteFlip()) {
             core.store.update(s -> s.cutover.put("flipping", "dual-write"));
-            core.proxy.console().fence(true, "hold").await().atMost(Duration.ofSeconds(10));
+            core.control.console().fence(true, "hold").await().atMost(Duration.ofSeconds(10));
 
             StageResult result = core.primaryFlip().run(new DetachedStageContext("rollback-route"), PrimarySide.SOURCE)
                     .await().atMost(Duration.ofSeconds(60));
@@ -71,7 +71,7 @@ class PrimaryFlipTest {
             assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
             assertTrue(result.message().startsWith("source is primary again"), result.message());
             assertEquals(1, core.fenceAttempts(), "one fenced flip, after the cut-off one was undone");
-            assertFalse(core.proxy.console().fenceState().await().atMost(Duration.ofSeconds(5)).path("on").asBoolean(),
+            assertFalse(core.control.console().fenceState().await().atMost(Duration.ofSeconds(5)).on(),
                     "the fence the cut-off flip left is lifted");
             assertFalse(core.writeFlip.proxyReadsTarget().await().atMost(Duration.ofSeconds(5)), "reads go to the source");
             assertEquals(false, core.store.read(s -> s.cutover.get("writesFlipped")));

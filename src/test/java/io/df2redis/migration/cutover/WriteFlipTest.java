@@ -10,7 +10,7 @@ import io.df2redis.local.LocalRedis;
 import io.df2redis.contract.resp.RespClient;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.journal.JournalDrain;
-import io.df2redis.proxy.ProxySupervisor;
+import io.df2redis.proxy.ProxyControl;
 import io.df2redis.proxy.RouteKind;
 import io.vertx.mutiny.core.Vertx;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ class WriteFlipTest {
             LocalRedis source = core.source;
             LocalRedis target = core.target;
             MigrationConfig config = core.config;
-            ProxySupervisor proxy = core.proxy;
+            ProxyControl proxy = core.control;
             JournalDrain drain = core.drain;
             WriteFlip flip = core.writeFlip;
             RespClient app = new RespClient("127.0.0.1", core.proxyPort, Optional.empty());
@@ -54,7 +54,7 @@ class WriteFlipTest {
 
             CompletableFuture<WriteFlip.Attempt> attempt = flip.attempt(new DetachedStageContext("fence"), Orientation.Direction.REVERSE).subscribeAsCompletionStage();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                    .until(() -> proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean() || attempt.isDone());
+                    .until(() -> proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).on() || attempt.isDone());
             Object heldWrite = app.command("SET", "during", "held");
             WriteFlip.Attempt failed = attempt.get();
 
@@ -64,7 +64,7 @@ class WriteFlipTest {
                     "the fence lifted before the proxy's own limit: " + failed.pauseMillis() + " ms");
             assertEquals("OK", heldWrite, "the held write was released, not refused");
             assertEquals("held", source.command("GET", "during"), "and answered by the old primary");
-            assertFalse(proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).path("on").asBoolean());
+            assertFalse(proxy.console().fenceState().await().atMost(Duration.ofSeconds(2)).on());
             assertFalse(flip.proxyReadsTarget().await().atMost(Duration.ofSeconds(2)), "the route is unchanged");
 
             drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));

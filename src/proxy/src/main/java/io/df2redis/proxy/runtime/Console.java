@@ -1,9 +1,20 @@
 package io.df2redis.proxy.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.netease.nim.camellia.redis.proxy.conf.MultiWriteMode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.df2redis.contract.console.ConsoleError;
+import io.df2redis.contract.console.ConsoleJson;
+import io.df2redis.contract.console.FenceState;
+import io.df2redis.contract.console.MultiWriteModeState;
+import io.df2redis.contract.console.ProxyStatus;
+import io.df2redis.contract.console.ReadsState;
+import io.df2redis.contract.console.RouteState;
+import io.df2redis.contract.console.ScriptBodies;
+import io.df2redis.contract.console.ScriptRecorded;
+import io.df2redis.contract.secrets.RedisUrls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -26,7 +37,8 @@ import java.util.concurrent.Executors;
  *   {@code POST /scripts} (body: one script) records a body the service found elsewhere (the source's own list).</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <console.token>} (the scheme in any case); the
- * console answers 401 otherwise, and compares the token in constant time.
+ * console answers 401 otherwise, and compares the token in constant time. Answers are the contract's
+ * {@code io.df2redis.contract.console} records; every refusal is a {@link ConsoleError}.
  */
 final class Console implements AutoCloseable {
 
@@ -73,7 +85,7 @@ final class Console implements AutoCloseable {
         return exchange -> {
             if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                respond(exchange, 401, "{\"error\":\"the proxy console needs Authorization: Bearer <proxy.consoleToken>\"}");
+                refuse(exchange, 401, "the proxy console needs Authorization: Bearer <proxy.consoleToken>");
                 return;
             }
             handler.handle(exchange);
@@ -93,14 +105,14 @@ final class Console implements AutoCloseable {
             try {
                 multiWriteModes.apply(MultiWriteMode.valueOf(String.valueOf(mode)));
             } catch (IllegalArgumentException e) {
-                respond(exchange, 400, "{\"error\":\"use mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR\"}");
+                refuse(exchange, 400, "use mode=FIRST_RESOURCE_ONLY|ALL_RESOURCES_NO_CHECK|ALL_RESOURCES_CHECK_ERROR");
                 return;
             } catch (IllegalStateException e) {
-                respond(exchange, 500, "{\"error\":\"" + jsonEscape(e.getMessage()) + "\"}");
+                refuse(exchange, 500, e.getMessage());
                 return;
             }
         }
-        respond(exchange, 200, "{\"multiWriteMode\":\"" + multiWriteModes.current() + "\"}");
+        respond(exchange, 200, new MultiWriteModeState(String.valueOf(multiWriteModes.current())));
     }
 
     private void journalApplied(HttpExchange exchange) throws IOException {
@@ -108,11 +120,11 @@ final class Console implements AutoCloseable {
             try {
                 unapplied.applied(Long.parseLong(String.valueOf(query(exchange.getRequestURI()).get("seq"))));
             } catch (NumberFormatException e) {
-                respond(exchange, 400, "{\"error\":\"use seq=<the last journal sequence the drain applied>\"}");
+                refuse(exchange, 400, "use seq=<the last journal sequence the drain applied>");
                 return;
             }
         }
-        respond(exchange, 200, readsJson());
+        respond(exchange, 200, reads());
     }
 
     private void scripts(HttpExchange exchange) throws IOException {
@@ -120,30 +132,22 @@ final class Console implements AutoCloseable {
         if ("POST".equals(exchange.getRequestMethod())) {
             byte[] body = exchange.getRequestBody().readNBytes(64 << 20); // no script is larger (scripts.maxBytes by default)
             if (body.length == 0) {
-                respond(exchange, 400, "{\"error\":\"POST /scripts needs the script body as the request body\"}");
+                refuse(exchange, 400, "POST /scripts needs the script body as the request body");
                 return;
             }
             if (!scripts.record(body)) {
-                respond(exchange, 507, "{\"error\":\"the script was not recorded: the proxy keeps at most scripts.maxCount bodies of "
-                        + "scripts.maxBytes bytes in all\"}");
+                refuse(exchange, 507, "the script was not recorded: the proxy keeps at most scripts.maxCount bodies of "
+                        + "scripts.maxBytes bytes in all");
                 return;
             }
-            respond(exchange, 200, "{\"sha\":\"" + Scripts.sha1(body) + "\",\"scripts\":" + scripts.statusJson() + "}");
+            respond(exchange, 200, new ScriptRecorded(Scripts.sha1(body), scripts.figures()));
             return;
         }
-        StringBuilder json = new StringBuilder("{\"scripts\":").append(scripts.statusJson()).append(",\"bodies\":[");
-        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
-        boolean first = true;
-        for (byte[] body : scripts.all()) {
-            json.append(first ? "" : ",").append('"').append(base64.encodeToString(body)).append('"');
-            first = false;
-        }
-        respond(exchange, 200, json.append("]}").toString());
+        respond(exchange, 200, new ScriptBodies(scripts.figures(), scripts.all()));
     }
 
-    private String readsJson() {
-        return "{\"applied\":" + unapplied.appliedSeq() + ",\"unappliedKeys\":" + unapplied.tracked() + ",\"primaryOnly\":"
-                + unapplied.primaryOnly() + ",\"readsFromMirror\":" + route.readsFromMirror() + "}";
+    private ReadsState reads() {
+        return new ReadsState(unapplied.appliedSeq(), unapplied.tracked(), unapplied.primaryOnly(), route.readsFromMirror());
     }
 
     int port() {
@@ -151,37 +155,36 @@ final class Console implements AutoCloseable {
     }
 
     private void status(HttpExchange exchange) throws IOException {
-        respond(exchange, 200, statusJson());
+        respond(exchange, 200, status());
     }
 
-    String statusJson() {
-        StringBuilder compat = new StringBuilder("{");
-        for (Map.Entry<String, Long> entry : plugin.incompatibleCommands().entrySet()) {
-            if (compat.length() > 1) {
-                compat.append(',');
-            }
-            compat.append('"').append(entry.getKey().replace("\"", "")).append("\":").append(entry.getValue());
-        }
-        compat.append('}');
-        return "{\"routeVersion\":" + route.version() + ",\"multiWriteMode\":\"" + multiWriteModes.current() + "\""
-                + ",\"route\":" + routeJson()
-                + ",\"fence\":{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"refused\":" + plugin.fencedWrites()
-                + ",\"autoLifts\":" + fence.autoLifts() + "}"
-                + ",\"inflight\":" + plugin.inflight()
-                + ",\"journal\":{\"head\":" + journal.head() + ",\"startHead\":" + journal.startHead() + ",\"intents\":" + journal.intents() + ",\"commits\":"
-                + journal.commits() + ",\"refused\":" + journal.refused() + ",\"queueDepth\":" + journal.queueDepth()
-                + ",\"segment\":\"" + journal.segmentName() + "\"}"
-                + ",\"metaCas\":{\"active\":" + metaCas.active() + ",\"applied\":" + metaCas.applied() + ",\"dropped\":"
-                + metaCas.dropped() + ",\"scriptReloads\":" + metaCas.scriptReloads() + "}"
-                + ",\"reads\":" + readsJson()
-                + ",\"scripts\":" + plugin.scripts().statusJson()
-                + ",\"unmirrorable\":" + compat + "}";
+    ProxyStatus status() {
+        return new ProxyStatus(route.version(), String.valueOf(multiWriteModes.current()), maskedRoute(),
+                new ProxyStatus.Fence(fence.on(), fence.mode(), plugin.fencedWrites(), fence.autoLifts()),
+                plugin.inflight(),
+                new ProxyStatus.Journal(journal.head(), journal.startHead(), journal.intents(), journal.commits(), journal.refused(),
+                        journal.queueDepth(), journal.segmentName()),
+                new ProxyStatus.MetaCas(metaCas.active(), metaCas.applied(), metaCas.dropped(), metaCas.scriptReloads()),
+                reads(),
+                plugin.scripts().figures(),
+                plugin.incompatibleCommands());
     }
 
-    /** The route as JSON, credentials masked: a single-resource route is a bare URL, given as a JSON string. */
-    private String routeJson() {
+    /**
+     * The route, credentials masked: a resource table as JSON, a single-resource route (a bare URL) as a JSON
+     * string; a table that does not parse is shown as text rather than failing the whole answer.
+     */
+    private JsonNode maskedRoute() {
         String current = route.currentJson().trim();
-        return current.startsWith("{") ? Secrets.maskUrls(current) : "\"" + jsonEscape(Secrets.maskUrl(current)) + "\"";
+        if (!current.startsWith("{")) {
+            return ConsoleJson.text(RedisUrls.maskUrl(current));
+        }
+        String masked = RedisUrls.maskUrls(current);
+        try {
+            return ConsoleJson.tree(masked);
+        } catch (java.io.UncheckedIOException e) {
+            return ConsoleJson.text(masked);
+        }
     }
 
     /** Camellia's own figures of the last interval (qps, per command, per backend, failures), credentials masked. */
@@ -193,24 +196,24 @@ final class Console implements AutoCloseable {
         } catch (RuntimeException e) {
             json = "{}";
         }
-        respond(exchange, 200, Secrets.maskUrls(json == null || json.isEmpty() ? "{}" : json));
+        respondJson(exchange, 200, RedisUrls.maskUrls(json == null || json.isEmpty() ? "{}" : json));
     }
 
     private void route(HttpExchange exchange) throws IOException {
         if ("GET".equals(exchange.getRequestMethod())) {
-            respond(exchange, 200, "{\"routeVersion\":" + route.version() + ",\"route\":" + routeJson() + "}");
+            respond(exchange, 200, new RouteState(route.version(), maskedRoute()));
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
-            respond(exchange, 405, "{\"error\":\"use GET or POST\"}");
+            refuse(exchange, 405, "use GET or POST");
             return;
         }
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         try {
             long version = route.apply(body);
-            respond(exchange, 200, "{\"routeVersion\":" + version + ",\"route\":" + routeJson() + "}");
+            respond(exchange, 200, new RouteState(version, maskedRoute()));
         } catch (IllegalArgumentException e) {
-            respond(exchange, 400, "{\"error\":\"" + jsonEscape(e.getMessage()) + "\"}");
+            refuse(exchange, 400, e.getMessage());
         }
     }
 
@@ -220,13 +223,12 @@ final class Console implements AutoCloseable {
             String state = query.get("state");
             String mode = query.get("mode");
             if (!"on".equals(state) && !"off".equals(state) || mode != null && !mode.equals("reject") && !mode.equals("hold")) {
-                respond(exchange, 400, "{\"error\":\"use state=on|off and optionally mode=reject|hold\"}");
+                refuse(exchange, 400, "use state=on|off and optionally mode=reject|hold");
                 return;
             }
             fence.set("on".equals(state), mode);
         }
-        respond(exchange, 200, "{\"on\":" + fence.on() + ",\"mode\":\"" + fence.mode() + "\",\"inflight\":" + plugin.inflight()
-                + ",\"journalHead\":" + journal.head() + "}");
+        respond(exchange, 200, new FenceState(fence.on(), fence.mode(), plugin.inflight(), journal.head()));
     }
 
     private static Map<String, String> query(URI uri) {
@@ -243,11 +245,15 @@ final class Console implements AutoCloseable {
         return values;
     }
 
-    private static String jsonEscape(String text) {
-        return String.valueOf(text).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ");
+    private static void refuse(HttpExchange exchange, int status, String reason) throws IOException {
+        respond(exchange, status, new ConsoleError(String.valueOf(reason)));
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+    private static void respond(HttpExchange exchange, int status, Object answer) throws IOException {
+        respondJson(exchange, status, ConsoleJson.write(answer));
+    }
+
+    private static void respondJson(HttpExchange exchange, int status, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, body.length);

@@ -1,5 +1,6 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.secrets.RedisUrls;
 import io.df2redis.contract.resp.RespConnection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -159,7 +160,7 @@ final class PrimaryLink {
             dropConnection();
             if (!closed) {
                 gate.linkReplied(ctx, error("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " failed on the connection to the primary ("
-                        + Secrets.maskUrls(String.valueOf(e.getMessage())) + ")" + (open != null ? "; it may have run" : "")));
+                        + RedisUrls.maskUrls(String.valueOf(e.getMessage())) + ")" + (open != null ? "; it may have run" : "")));
             }
         } catch (InterruptedException e) {
             links.abandoned(open);
@@ -261,7 +262,7 @@ final class PrimaryLink {
                 subscribed = false;
                 ending = true;
                 gate.linkFrame(ctx, error("ERR df2redis proxy: " + name.toUpperCase(Locale.ROOT) + " failed on the connection to the primary ("
-                        + Secrets.maskUrls(String.valueOf(e.getMessage())) + ")"));
+                        + RedisUrls.maskUrls(String.valueOf(e.getMessage())) + ")"));
                 gate.linkEnded(ctx, false);
                 return;
             }

@@ -1,5 +1,6 @@
 package io.df2redis.proxy.runtime;
 
+import io.df2redis.contract.secrets.RedisUrls;
 import com.netease.nim.camellia.core.model.Resource;
 import com.netease.nim.camellia.core.model.ResourceTable;
 import com.netease.nim.camellia.core.model.operation.ResourceOperation;
@@ -146,7 +147,7 @@ public final class RouteUpdater extends ProxyRouteConfUpdater {
             RedisResourceUtil.checkResourceTable(parsed);
             return parsed;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("invalid route: " + Secrets.maskUrls(String.valueOf(e.getMessage())), e);
+            throw new IllegalArgumentException("invalid route: " + RedisUrls.maskUrls(String.valueOf(e.getMessage())), e);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.df2redis.proxy.runtime;
 
 import com.netease.nim.camellia.redis.proxy.command.Command;
 import com.netease.nim.camellia.redis.proxy.reply.ErrorReply;
+import io.df2redis.contract.console.ScriptFigures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -182,16 +183,15 @@ final class Scripts implements AutoCloseable {
     }
 
     /** The figures for the console's status (no body, no sha). */
-    String statusJson() {
+    ScriptFigures figures() {
         int count;
         long size;
         synchronized (bodies) {
             count = bodies.size();
             size = bytes;
         }
-        return "{\"since\":" + since + ",\"recorded\":" + count + ",\"bytes\":" + size + ",\"runs\":" + runs.sum() + ",\"flaggedRuns\":" + flaggedRuns.sum()
-                + ",\"sentAsEval\":" + rewritten.sum() + ",\"noscript\":" + noscript.sum() + ",\"unrecorded\":" + unrecorded.sum()
-                + ",\"lastFailure\":\"" + lastFailure.replace("\"", "") + "\"}";
+        return new ScriptFigures(since, count, size, runs.sum(), flaggedRuns.sum(), rewritten.sum(), noscript.sum(), unrecorded.sum(),
+                lastFailure);
     }
 
     /** Waits (bounded) for the files already queued, for a clean stop. */
