@@ -24,7 +24,7 @@
 #   --no-auth:        no Redis password anywhere.
 # console.token is always set; console calls send "Authorization: Bearer <token>".
 # Needs redis-server, redis-cli, java, node/npm and curl; builds the proxy jar when it is missing
-# (./mvnw -f src/contract/pom.xml install, then ./mvnw -f src/proxy/pom.xml package) and runs `npm install` in bench/clients when needed.
+# (./mvnw -f src/proxy/pom.xml package) and runs `npm install` in bench/clients when needed.
 # Everything listens on 127.0.0.1; every process it starts is stopped when it exits.
 set -euo pipefail
 

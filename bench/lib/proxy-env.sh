@@ -12,7 +12,7 @@ ROOT_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 PROXY_JAR="${PROXY_JAR:-$ROOT_DIR/src/proxy/target/runtime/df2redis-proxy.jar}"
 PASSWORD=benchpw4711
 CONSOLE_TOKEN=bench-console-token-4711
-[ -f "$PROXY_JAR" ] || (cd "$ROOT_DIR" && ./mvnw -q -B -f src/contract/pom.xml install -DskipTests && ./mvnw -q -B -f src/proxy/pom.xml package)
+[ -f "$PROXY_JAR" ] || (cd "$ROOT_DIR" && ./mvnw -q -B -f src/proxy/pom.xml package)
 WORK="$(mktemp -d -t df2redis-proxy-bench-XXXXXX)"
 STARTED_PIDS=()
 

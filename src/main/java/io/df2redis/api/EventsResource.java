@@ -1,7 +1,7 @@
 package io.df2redis.api;
 
 import io.df2redis.migration.MigrationService;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.MigrationEvent;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.GET;

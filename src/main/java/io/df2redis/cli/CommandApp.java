@@ -5,7 +5,7 @@ import io.df2redis.migration.MigrationRuntime;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.PipelineOutcome;
 import io.df2redis.migration.rollback.RollbackService;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.proxy.ProxySupervisor;
 import io.df2redis.proxy.RouteKind;

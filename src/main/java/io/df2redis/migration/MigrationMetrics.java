@@ -1,6 +1,6 @@
 package io.df2redis.migration;
 
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.MigrationEvent;
 import io.df2redis.state.StageState;
 import io.df2redis.state.StageStatus;

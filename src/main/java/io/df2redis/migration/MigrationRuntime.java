@@ -7,7 +7,7 @@ import io.df2redis.migration.engine.EngineSettings;
 import io.df2redis.migration.engine.PipelineEngine;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageRegistry;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.migration.rollback.RollbackStages;
 import io.df2redis.state.StatusStore;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,7 +2,7 @@ package io.df2redis.proxy;
 
 import io.df2redis.config.Secrets;
 import io.df2redis.contract.secrets.RedisUrls;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.quarkus.logging.Log;
 import java.util.ArrayDeque;
 import java.util.Deque;

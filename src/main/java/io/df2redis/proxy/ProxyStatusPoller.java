@@ -1,11 +1,12 @@
 package io.df2redis.proxy;
 
+import io.df2redis.contract.console.ScriptFigures;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.df2redis.contract.console.ProxyStatus;
 import io.df2redis.contract.secrets.RedisUrls;
-import io.df2redis.migration.event.EventHub;
-import io.df2redis.migration.scripts.ScriptCopy;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.StatusJson;
 import io.df2redis.state.StatusStore;
 import io.quarkus.logging.Log;
@@ -69,7 +70,7 @@ public class ProxyStatusPoller {
             s.metrics.put("proxy_inflight_writes", (double) status.inflight());
             s.metrics.put("proxy_fenced_writes", (double) status.fence().refused());
         });
-        ScriptCopy.counted(store, status.scripts());
+        countScripts(store, status.scripts());
         if (!unmirrorable.equals(lastUnmirrorable) && !unmirrorable.isEmpty()) {
             lastUnmirrorable = unmirrorable;
             events.emit("proxy.unmirrorable", null, "clients use commands the proxy cannot dual-write (counts so far): "
@@ -106,5 +107,13 @@ public class ProxyStatusPoller {
         } catch (JsonProcessingException e) {
             return counts.toString();
         }
+    }
+
+    /** The script counters of a proxy {@code /status}, added to the status. */
+    public static void countScripts(StatusStore store, ScriptFigures figures) {
+        if (figures == null) {
+            return;
+        }
+        store.update(s -> s.scripts.proxyCounters(figures.since(), figures.runs(), figures.flaggedRuns()));
     }
 }

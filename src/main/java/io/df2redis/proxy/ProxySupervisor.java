@@ -3,7 +3,7 @@ package io.df2redis.proxy;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.contract.console.ProxyStatus;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.StatusStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;

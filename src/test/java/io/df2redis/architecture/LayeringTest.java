@@ -81,12 +81,6 @@ class LayeringTest {
                         "importer", "health", "local", "api")
                 .whereLayer("cli").mayOnlyAccessLayers("contract", "config", "state", "resp", "copy", "proxy", "migration",
                         "importer", "health", "local", "api", "dashboard")
-                // The proxy supervisor emits its events through the migration's EventHub, observes the drain's
-                // JournalApplied and counts scripts with ScriptCopy. The hub and the events are to move to state/
-                // (typed state and events) and the supervisor is being split; that work removes these arrows.
-                .ignoreDependency(nameIs("io.df2redis.proxy.ProxySupervisor"), nameIs("io.df2redis.migration.event.EventHub")
-                        .or(nameIs("io.df2redis.migration.journal.JournalApplied"))
-                        .or(nameIs("io.df2redis.migration.scripts.ScriptCopy")))
                 // A remote call that timed out is reported as the engine's RetryableStageException, so that the
                 // stage retries it; the exception belongs below both (it is to move with the typed state work).
                 .ignoreDependency(nameIs("io.df2redis.resp.RemoteFailure"), nameIs("io.df2redis.migration.engine.RetryableStageException"))

@@ -76,7 +76,7 @@ class ProxyRuntimeTest {
     @Inject
     io.df2redis.migration.stage.MetaHookStage metaHook;
     @Inject
-    jakarta.enterprise.event.Event<io.df2redis.migration.journal.JournalApplied> appliedEvents;
+    jakarta.enterprise.event.Event<io.df2redis.proxy.JournalApplied> appliedEvents;
 
     private final RespClient app = new RespClient("127.0.0.1", PROXY_PORT, Optional.of(TwoRedisResource.SOURCE_PASSWORD));
 
@@ -372,7 +372,7 @@ class ProxyRuntimeTest {
     /** What the drain does after a batch: the service passes the applied sequence to the proxy (a CDI event). */
     private long reportAppliedThroughHead() {
         long head = control.console().status().await().atMost(Duration.ofSeconds(5)).journal().head();
-        appliedEvents.fire(new io.df2redis.migration.journal.JournalApplied(head));
+        appliedEvents.fire(new io.df2redis.proxy.JournalApplied(head));
         await().atMost(Duration.ofSeconds(10)).until(() -> control.console().status().await().atMost(Duration.ofSeconds(5))
                 .reads().applied() >= head);
         return head;

@@ -37,10 +37,10 @@ public class WriteFlip {
     private final Verifier verifier;
     private final RedisEndpoints redis;
     private final StatusStore store;
-    private final io.df2redis.migration.event.EventHub events;
+    private final io.df2redis.state.EventHub events;
 
     public WriteFlip(MigrationConfig config, ProxyControl proxy, JournalDrain drain, Verifier verifier,
-            RedisEndpoints redis, StatusStore store, io.df2redis.migration.event.EventHub events) {
+            RedisEndpoints redis, StatusStore store, io.df2redis.state.EventHub events) {
         this.events = events;
         this.config = config;
         this.proxy = proxy;

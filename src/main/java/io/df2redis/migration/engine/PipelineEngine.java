@@ -1,6 +1,6 @@
 package io.df2redis.migration.engine;
 
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.PipelineStatus;
 import io.df2redis.state.StageState;
 import io.df2redis.state.StageStatus;

@@ -1,6 +1,6 @@
 package io.df2redis.migration.engine;
 
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.Progress;
 import io.df2redis.state.StageState;
 import io.df2redis.state.StageStatus;

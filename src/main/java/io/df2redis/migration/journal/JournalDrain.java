@@ -1,5 +1,6 @@
 package io.df2redis.migration.journal;
 
+import io.df2redis.proxy.JournalApplied;
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.contract.cluster.HashSlot;
@@ -9,7 +10,7 @@ import io.df2redis.copy.WriterSession;
 import io.df2redis.copy.WriterSettings;
 import io.df2redis.migration.engine.Orientation;
 import io.df2redis.migration.engine.Orientation.Direction;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.state.StatusStore;
 import io.quarkus.runtime.ShutdownEvent;

@@ -4,6 +4,7 @@ import io.df2redis.contract.console.ScriptBodies;
 import io.df2redis.contract.console.ScriptFigures;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.proxy.ProxyControl;
+import io.df2redis.proxy.ProxyStatusPoller;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.resp.RedisSide;
 import io.df2redis.state.ScriptState;
@@ -83,16 +84,8 @@ public class ScriptCopy {
      */
     public Uni<Void> refreshRuns() {
         return proxy.console().status()
-                .invoke(status -> counted(store, status.scripts()))
+                .invoke(status -> ProxyStatusPoller.countScripts(store, status.scripts()))
                 .replaceWithVoid();
-    }
-
-    /** The script counters of a proxy {@code /status}, added to the status. */
-    public static void counted(StatusStore store, ScriptFigures figures) {
-        if (figures == null) {
-            return;
-        }
-        store.update(s -> s.scripts.proxyCounters(figures.since(), figures.runs(), figures.flaggedRuns()));
     }
 
     private Uni<List<byte[]>> bodies() {

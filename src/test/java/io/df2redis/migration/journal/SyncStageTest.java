@@ -12,7 +12,7 @@ import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.DetachedStageContext;
 import io.df2redis.migration.engine.StageResult;
 import io.df2redis.resp.RedisEndpoints;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.state.StatusStore;
 import io.df2redis.state.StageStatus;
 import io.vertx.mutiny.core.Vertx;

@@ -8,7 +8,7 @@ import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.contract.cluster.HashSlot;
 import io.df2redis.local.LocalRedis;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StatusStore;

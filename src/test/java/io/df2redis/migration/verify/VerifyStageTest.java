@@ -9,7 +9,7 @@ import io.df2redis.config.MigrationPaths;
 import io.df2redis.local.LocalRedis;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.resp.RedisEndpoints;
 import io.df2redis.state.StageStatus;

@@ -1,8 +1,6 @@
-package io.df2redis.migration.event;
+package io.df2redis.state;
 
 import io.df2redis.config.Secrets;
-import io.df2redis.state.MigrationEvent;
-import io.df2redis.state.StatusStore;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import java.time.Instant;
