@@ -25,7 +25,14 @@ public class EventHub {
 
     private final StatusStore store;
     private final int keep;
-    private final CopyOnWriteArrayList<Consumer<MigrationEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Events numbered and in the ring, not yet logged and handed to the listeners (guarded by the hub). */
+    private final java.util.ArrayDeque<MigrationEvent> undelivered = new java.util.ArrayDeque<>();
+    private boolean delivering;
+
+    /** A listener gets the events numbered after {@code after}: those emitted once it was registered. */
+    private record Listener(long after, Consumer<MigrationEvent> consumer) {
+    }
     private final AtomicInteger subscribers = new AtomicInteger();
     private long seq;
 
@@ -35,25 +42,55 @@ public class EventHub {
         this.seq = store.read(s -> s.eventCount);
     }
 
-    /** Emits one event: into the status ring, the log, the listeners and the live stream. */
-    public synchronized MigrationEvent emit(String type, String stage, String message, Map<String, Object> data) {
-        MigrationEvent event = new MigrationEvent(++seq, Instant.now(), type, stage, Secrets.mask(message), maskValues(data));
-        store.update(status -> {
-            status.recentEvents.add(event);
-            while (status.recentEvents.size() > keep) {
-                status.recentEvents.remove(0);
+    /**
+     * Emits one event: into the status ring (under the hub's lock, so the ring keeps the numbering), then to
+     * the log, the listeners and the live streams, in order and outside the lock: a slow listener (a CLI
+     * printing to a full pipe) holds up no other thread's emit. The thread that finds no delivery under way
+     * delivers what is queued, its own event included; another thread's event queued meanwhile goes with it.
+     */
+    public MigrationEvent emit(String type, String stage, String message, Map<String, Object> data) {
+        MigrationEvent event;
+        synchronized (this) {
+            event = new MigrationEvent(++seq, Instant.now(), type, stage, Secrets.mask(message), maskValues(data));
+            store.update(status -> {
+                status.recentEvents.add(event);
+                while (status.recentEvents.size() > keep) {
+                    status.recentEvents.remove(0);
+                }
+                status.eventCount = event.seq();
+            });
+            undelivered.add(event);
+            if (delivering) {
+                return event;
             }
-            status.eventCount = event.seq();
-        });
-        log(event);
-        for (Consumer<MigrationEvent> listener : listeners) {
-            try {
-                listener.accept(event);
-            } catch (RuntimeException e) {
-                LOG.warnf("event listener failed: %s", e.getMessage());
+            delivering = true;
+        }
+        deliverQueued();
+        return event;
+    }
+
+    private void deliverQueued() {
+        while (true) {
+            MigrationEvent next;
+            synchronized (this) {
+                next = undelivered.poll();
+                if (next == null) {
+                    delivering = false;
+                    return;
+                }
+            }
+            log(next);
+            for (Listener listener : listeners) {
+                if (next.seq() <= listener.after()) {
+                    continue;
+                }
+                try {
+                    listener.consumer().accept(next);
+                } catch (RuntimeException e) {
+                    LOG.warnf("event listener failed: %s", e.getMessage());
+                }
             }
         }
-        return event;
     }
 
     public MigrationEvent emit(String type, String stage, String message) {
@@ -62,16 +99,18 @@ public class EventHub {
 
     /**
      * A subscriber's stream: {@code first} (the current state), then every later event, with no
-     * event lost or repeated in between (both happen under the hub's lock). Bounded per subscriber;
+     * event lost or repeated in between (the state is built and the subscriber registered under the hub's
+     * lock, and gets only the events numbered after it). Bounded per subscriber;
      * cancelling (a client that disconnects) frees the subscription at once.
      */
     public Multi<MigrationEvent> stream(Supplier<MigrationEvent> first) {
         return Multi.createFrom().<MigrationEvent>emitter(emitter -> {
-                    Consumer<MigrationEvent> forward = emitter::emit;
+                    Listener forward;
                     synchronized (this) {
                         if (first != null) {
                             emitter.emit(first.get());
                         }
+                        forward = new Listener(seq, emitter::emit);
                         listeners.add(forward);
                     }
                     subscribers.incrementAndGet();
@@ -88,9 +127,9 @@ public class EventHub {
         return new MigrationEvent(seq, Instant.now(), "state", null, "current state", data);
     }
 
-    /** Called synchronously for every event, in order (the CLI printer, metrics); must be quick. */
-    public void listen(Consumer<MigrationEvent> listener) {
-        listeners.add(listener);
+    /** Gets every event emitted from now on, in order, outside the hub's lock (the CLI printer, metrics). */
+    public synchronized void listen(Consumer<MigrationEvent> listener) {
+        listeners.add(new Listener(seq, listener));
     }
 
     public int subscribers() {
