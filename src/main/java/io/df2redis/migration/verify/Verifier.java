@@ -50,9 +50,10 @@ public class Verifier {
      */
     static final int PAGES_IN_FLIGHT = 4;
     /**
-     * Keys of a page compared by value at once (their DUMP payloads differ: a Redis 7.0 set of strings is a
-     * hash table whose DUMP lists members in table order, which a RESTORE elsewhere does not keep; a Dragonfly
-     * payload). Their reads are pipelined on each side's connection instead of waiting one round trip each.
+     * Keys of a page compared by value (their DUMP payloads differ: a Redis 7.0 set of strings is a hash table
+     * whose DUMP lists members in table order, which a RESTORE elsewhere does not keep; a Dragonfly payload)
+     * are read in pipelined rounds on the lean connections ({@link SideAccess#forms}); this many of those left
+     * to {@link ValueForm} (streams, big collections) are read at once on each side's general connection.
      */
     static final int BY_VALUE_IN_FLIGHT = 32;
     /** Settled comparisons of a key that is written during each before it counts as busy. */
@@ -474,19 +475,33 @@ public class Verifier {
                 differences.add(new Difference(db, keys.get(i), ttlReason(session, x.pttl(), y.pttl())));
             }
         }
-        return Multi.createFrom().iterable(byValue)
-                .onItem().transformToUni(i -> Uni.combine().all().unis(ValueForm.of(session.authoritative, db, keys.get(i)),
-                                ValueForm.of(session.other, db, keys.get(i))).asTuple()
-                        .invoke(values -> {
-                            if (!values.getItem1().equals(values.getItem2())) {
-                                differences.add(new Difference(db, keys.get(i), "different value"));
-                            } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
-                                differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
-                            }
-                        }))
-                .merge(BY_VALUE_IN_FLIGHT)
-                .onItem().ignoreAsUni()
-                .replaceWith(differences);
+        if (byValue.isEmpty()) {
+            return Uni.createFrom().item(differences);
+        }
+        List<byte[]> byValueKeys = byValue.stream().map(keys::get).toList();
+        return Uni.combine().all().unis(session.authoritative.forms(db, byValueKeys), session.other.forms(db, byValueKeys)).asTuple()
+                .chain(forms -> Multi.createFrom().range(0, byValue.size())
+                        .onItem().transformToUni(j -> sameValue(session, db, byValueKeys.get(j), forms.getItem1().get(j), forms.getItem2().get(j))
+                                .invoke(same -> {
+                                    int i = byValue.get(j);
+                                    if (!same) {
+                                        differences.add(new Difference(db, keys.get(i), "different value"));
+                                    } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
+                                        differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
+                                    }
+                                }))
+                        .merge(BY_VALUE_IN_FLIGHT)
+                        .onItem().ignoreAsUni()
+                        .replaceWith(differences));
+    }
+
+    /** Both lean forms when both sides gave one, else both sides through {@link ValueForm}. */
+    private static Uni<Boolean> sameValue(Session session, int db, byte[] key, String authoritativeForm, String otherForm) {
+        if (authoritativeForm != null && otherForm != null) {
+            return Uni.createFrom().item(authoritativeForm.equals(otherForm));
+        }
+        return Uni.combine().all().unis(ValueForm.of(session.authoritative, db, key), ValueForm.of(session.other, db, key)).asTuple()
+                .map(values -> values.getItem1().equals(values.getItem2()));
     }
 
     private boolean ttlClose(long x, long y) {
