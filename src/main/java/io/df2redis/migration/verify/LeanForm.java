@@ -78,8 +78,7 @@ enum LeanForm {
             for (int j = 0; j + 1 < leaves.size(); j += 2) {
                 byte[] second = (byte[]) leaves.get(j + 1);
                 if (this == ZSET) {
-                    // the same score may be written "1" by one server and "1.0" by another
-                    second = Double.toString(Double.parseDouble(new String(second, StandardCharsets.US_ASCII))).getBytes(StandardCharsets.US_ASCII);
+                    second = score(second);
                 }
                 parts.add(pair((byte[]) leaves.get(j), second));
             }
@@ -90,6 +89,17 @@ enum LeanForm {
             parts.sort(Arrays::compare);
         }
         return type + ":" + parts.size() + ":" + digest(parts);
+    }
+
+    /** A score as a number: one server may write "1" or "inf" where another writes "1.0" or "Infinity". */
+    private static byte[] score(byte[] text) {
+        String score = new String(text, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+        double value = switch (score) {
+            case "inf", "+inf", "infinity", "+infinity" -> Double.POSITIVE_INFINITY;
+            case "-inf", "-infinity" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(score);
+        };
+        return Double.toString(value).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] pair(byte[] first, byte[] second) {

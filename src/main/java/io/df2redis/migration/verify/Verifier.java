@@ -126,8 +126,42 @@ public class Verifier {
                 .invoke(report -> publish(report, rate >= 1 ? "full" : "sample"));
     }
 
+    /**
+     * The full pass that is left once the scan copy verified every batch it wrote ({@code verify.duringCopy}):
+     * the keys only on the other side (the copy compared the authoritative side's keys), the keys the copy
+     * found differing (checked again with rounds and repairs), and the keys journaled since (a dirty pass).
+     */
+    public Uni<Report> afterVerifiedCopy(Consumer<Report> progress) {
+        Report total = new Report();
+        Session session = open();
+        return databases(session)
+                .chain(dbs -> Multi.createFrom().iterable(dbs)
+                        .onItem().transformToUniAndConcatenate(db -> scanDb(session, session.other, db, 1.0, false, total, progress))
+                        .onItem().ignoreAsUni())
+                .eventually(session::close)
+                .chain(() -> recheck(CopyBatchCheck.differences(paths)))
+                .invoke(total::add)
+                .chain(() -> dirty(report -> {
+                    Report sum = new Report();
+                    sum.add(total);
+                    sum.add(report);
+                    progress.accept(sum);
+                }))
+                .map(dirty -> {
+                    total.add(dirty);
+                    total.throughSeq = dirty.throughSeq;
+                    return total;
+                })
+                .invoke(report -> publish(report, "full"));
+    }
+
     /** The keys journaled after the last verified sequence, up to what the drain has applied. */
     public Uni<Report> dirtyPass(Consumer<Report> progress) {
+        return dirty(progress)
+                .invoke(report -> publish(report, "dirty"));
+    }
+
+    private Uni<Report> dirty(Consumer<Report> progress) {
         long from = drain.verifiedThrough();
         long to = drain.applied();
         Report total = new Report();
@@ -147,8 +181,7 @@ public class Verifier {
                 })
                 .onItem().ignoreAsUni()
                 .replaceWith(total)
-                .eventually(session::close)
-                .invoke(report -> publish(report, "dirty"));
+                .eventually(session::close);
     }
 
     /**
@@ -157,7 +190,11 @@ public class Verifier {
      * written to a new {@code mismatches.jsonl}.
      */
     public Uni<Report> recheckMismatches() {
-        java.nio.file.Path file = paths.stateDir().resolve("mismatches.jsonl");
+        return recheck(paths.stateDir().resolve("mismatches.jsonl"));
+    }
+
+    /** Checks the keys of a file of keys (rounds and repairs included); the file is archived first. */
+    private Uni<Report> recheck(java.nio.file.Path file) {
         return Uni.createFrom().item(() -> archived(file))
                 // File I/O: off the event loop.
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
@@ -193,7 +230,8 @@ public class Verifier {
                 keys.computeIfAbsent(entry.path("db").asInt(), d -> new java.util.LinkedHashMap<>())
                         .put(java.util.Base64.getEncoder().encodeToString(key), key);
             }
-            java.nio.file.Files.move(file, file.resolveSibling("mismatches-" + System.currentTimeMillis() + ".jsonl"));
+            String name = file.getFileName().toString().replace(".jsonl", "");
+            java.nio.file.Files.move(file, file.resolveSibling(name + "-" + System.currentTimeMillis() + ".jsonl"));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
