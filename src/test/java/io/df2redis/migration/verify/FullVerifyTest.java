@@ -91,7 +91,8 @@ class FullVerifyTest {
      * Steps: the same hashes, lists, sets and sorted sets on both sides, the target encoding its collections
      * otherwise (hash tables, skip lists, one list element per node), so that every DUMP payload differs and
      * every key is compared by value; one key of each type with another value on the target (a changed field,
-     * a reordered list, a member replaced, another score); a full pass finds exactly those four, as different values.
+     * a reordered list, a member replaced, another score); a full pass finds exactly those four, as different values,
+     * with pipelined lean reads (HGETALL, not the general client's HKEYS and HMGET).
      */
     @Test
     void byValueComparisonsFindADifferentHashListSetAndSortedSetAndPassEqualOnesWhosePayloadsDiffer() throws Exception {
@@ -112,6 +113,9 @@ class FullVerifyTest {
 
             assertEquals(List.of("k:1", "k:2", "k:3", "k:4"), List.copyOf(found.keySet()), found.toString());
             found.values().forEach(reason -> assertTrue(reason.startsWith("different value"), found.toString()));
+            String commands = String.valueOf(target.command("INFO", "commandstats"));
+            assertTrue(commands.contains("cmdstat_hgetall") && !commands.contains("cmdstat_hkeys"),
+                    "hashes read whole on the lean connections, not field by field on the general client: " + commands);
         }
     }
 
