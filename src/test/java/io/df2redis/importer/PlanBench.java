@@ -97,18 +97,20 @@ public final class PlanBench {
      * ({@code SAVE}); the scan importer (the file's default) otherwise.
      */
     /**
-     * {@code -Dbench.verify="{mode: full}|{mode: full, duringCopy: true}"}: the {@code verify} settings of the
-     * runs, taken in turn (run 1 the first, run 2 the second, ...), so that variants alternate on one host.
+     * {@code -Dbench.verify=sample,sample+duringCopy,full,full+duringCopy}: the verify mode of the runs, with
+     * {@code verify.duringCopy} on where marked, taken in turn (run 1 the first, run 2 the second, ...), so
+     * that variants alternate on one host.
      */
     private static String verifySettings(int run) {
         String variants = System.getProperty("bench.verify", "");
         if (variants.isBlank()) {
             return "";
         }
-        String[] each = variants.split("\\|");
-        String variant = each[(run - 1) % each.length].trim();
-        System.out.println("run " + run + " verify: " + variant);
-        return "verify: " + variant + "\n";
+        String[] each = variants.split(",");
+        String[] variant = each[(run - 1) % each.length].trim().split("\\+");
+        boolean duringCopy = variant.length > 1 && variant[1].equals("duringCopy");
+        System.out.println("run " + run + " verify: mode " + variant[0] + (duringCopy ? ", duringCopy" : ""));
+        return "verify: {mode: " + variant[0] + ", duringCopy: " + duringCopy + "}\n";
     }
 
     private static String importerSettings(LocalRedis source) throws Exception {
