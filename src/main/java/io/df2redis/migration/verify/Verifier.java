@@ -491,9 +491,9 @@ public class Verifier {
     }
 
     private Uni<List<Difference>> comparePage(Session session, int db, List<byte[]> keys) {
-        return session.authoritative.read(db, keys)
-                .chain(a -> session.other.read(db, keys)
-                        .chain(b -> judge(session, db, keys, a, b)));
+        // both sides at once: each page then costs the slower side's round trip, not the sum of both
+        return Uni.combine().all().unis(session.authoritative.read(db, keys), session.other.read(db, keys)).asTuple()
+                .chain(read -> judge(session, db, keys, read.getItem1(), read.getItem2()));
     }
 
     private Uni<List<Difference>> judge(Session session, int db, List<byte[]> keys, List<SideAccess.Held> a, List<SideAccess.Held> b) {
