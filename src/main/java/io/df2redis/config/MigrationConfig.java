@@ -139,6 +139,15 @@ public interface MigrationConfig {
         @DecimalMin(value = "0", message = "must be from 0 to 1")
         @DecimalMax(value = "1", message = "must be from 0 to 1")
         double maxDifferenceRate();
+
+        /**
+         * The scan importer compares each batch it wrote with the source before its checkpoint moves past it,
+         * so that a finished copy is already verified: a {@code full} verify stage then checks only the keys on
+         * the target alone and the keys written since (the journal). Keys found differing are checked again,
+         * settled and repaired, by the verify stage.
+         */
+        @WithDefault("false")
+        boolean duringCopy();
     }
 
     interface Cleanup {

@@ -47,7 +47,8 @@ public final class PlanBench {
                 Files.writeString(file, "source: {type: redis, addr: \"" + source.address() + "\"}\n"
                         + "target: {seed: \"" + target.address() + "\"}\n"
                         + "stateDir: " + state + "\n"
-                        + "migrate: {mode: snapshot" + importerSettings(source) + "}\n");
+                        + "migrate: {mode: snapshot" + importerSettings(source) + "}\n"
+                        + verifySettings(run));
                 long begin = System.nanoTime();
                 ProcessBuilder migrate = new ProcessBuilder(launcher.toString(), "migrate", "--config", file.toString())
                         .redirectErrorStream(true).redirectOutput(home.resolve("migrate-" + run + ".log").toFile());
@@ -95,6 +96,23 @@ public final class PlanBench {
      * {@code -Dbench.importer=rdb}: the embedded RDB importer on a snapshot the source saved just before
      * ({@code SAVE}); the scan importer (the file's default) otherwise.
      */
+    /**
+     * {@code -Dbench.verify=sample,sample+duringCopy,full,full+duringCopy}: the verify mode of the runs, with
+     * {@code verify.duringCopy} on where marked, taken in turn (run 1 the first, run 2 the second, ...), so
+     * that variants alternate on one host.
+     */
+    private static String verifySettings(int run) {
+        String variants = System.getProperty("bench.verify", "");
+        if (variants.isBlank()) {
+            return "";
+        }
+        String[] each = variants.split(",");
+        String[] variant = each[(run - 1) % each.length].trim().split("\\+");
+        boolean duringCopy = variant.length > 1 && variant[1].equals("duringCopy");
+        System.out.println("run " + run + " verify: mode " + variant[0] + (duringCopy ? ", duringCopy" : ""));
+        return "verify: {mode: " + variant[0] + ", duringCopy: " + duringCopy + "}\n";
+    }
+
     private static String importerSettings(LocalRedis source) throws Exception {
         if (!"rdb".equals(System.getProperty("bench.importer"))) {
             return "";

@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  * sessions ({@link WriterSession}) restore them. Reads run ahead of writes by up to {@link #READ_AHEAD_BYTES},
  * so that neither server waits on the other's slow moments (memory: that budget plus one round per reader,
  * and two batches of key names). The checkpoint holds the cursor below which every batch is written, so a
- * restart re-copies at most the batches that were in flight.
+ * restart re-copies at most the batches that were in flight. With {@code verify.duringCopy} each written batch
+ * is compared with the source ({@link BatchCheck}) before the cursor moves past it: below the cursor, copied
+ * and verified.
  */
 final class ScanCopy {
 
@@ -67,6 +69,9 @@ final class ScanCopy {
     private final Pacer pacer;
     private final Function<List<byte[]>, Uni<Void>> afterScan;
     private final MetaGuard guard;
+    private final BatchCheck check;
+    /** This attempt's checks of written batches; null when the copy does not verify. */
+    private BatchCheck.Batches checks;
     private final ReadAhead readAhead = new ReadAhead(READ_AHEAD_BYTES);
     private long keysScanned;
     private long warned;
@@ -74,9 +79,10 @@ final class ScanCopy {
     private boolean absoluteExpiry;
 
     ScanCopy(RedisSide source, TargetWriter writer, ScanSettings settings, StageContext context, FailureLog failureLog,
-            Function<List<byte[]>, Uni<Void>> afterScan, MetaGuard guard) {
+            Function<List<byte[]>, Uni<Void>> afterScan, MetaGuard guard, BatchCheck check) {
         this.afterScan = afterScan;
         this.guard = guard;
+        this.check = check;
         this.source = source;
         this.writer = writer;
         this.settings = settings;
@@ -87,6 +93,8 @@ final class ScanCopy {
         // migrate.maxFailures counts the failures of this run: the keys an earlier run failed are not carried
         // over, the import stage copies them again once this copy ends (see CompletenessCheck).
         this.position.failures = 0;
+        // Verified during the copy only if every batch behind the cursor was: from the start, or since a start that did.
+        this.position.verifiedDuringCopy = check.enabled() && (fromStart || position.verifiedDuringCopy);
         this.pacer = new Pacer(settings.maxKeysPerSecond());
     }
 
@@ -98,10 +106,22 @@ final class ScanCopy {
                 .chain(this::probeAbsoluteExpiry)
                 .chain(compression::apply)
                 .chain(() -> writer.open()
+                        .invoke(this::openChecks)
                         .chain(() -> context.saveCheckpoint(position.toCheckpoint()))
                         .chain(() -> repeat(this::copyNextDatabase))
+                        .eventually(this::closeChecks)
                         .eventually(compression::restore))
                 .map(done -> finish(started));
+    }
+
+    private void openChecks() {
+        if (check.enabled()) {
+            checks = check.open();
+        }
+    }
+
+    private Uni<Void> closeChecks() {
+        return checks == null ? Uni.createFrom().voidItem() : checks.close();
     }
 
     private Uni<Void> planDatabases() {
@@ -114,6 +134,7 @@ final class ScanCopy {
             context.warn("the import checkpoint is damaged (database index " + position.dbIndex + " of the databases "
                     + position.databases + "): copying every database again from the start");
             position.restart();
+            position.verifiedDuringCopy = check.enabled();
             restarted = true;
         }
         return source.send(Command.INFO, "keyspace")
@@ -179,6 +200,7 @@ final class ScanCopy {
                 .onOverflow().bufferUnconditionally()
                 .onItem().transformToUni(read -> writeRound(scan, read)).merge(settings.concurrency())
                 // A round that was not its batch's last yields null, which the merge skips.
+                .onItem().transformToUni(batch -> verifyBatch(scan, batch)).merge(settings.concurrency())
                 .onItem().transformToUniAndConcatenate(batch -> finishBatch(scan, batch))
                 .onItem().ignoreAsUni()
                 .eventually(() -> closeSessions(scan));
@@ -295,8 +317,19 @@ final class ScanCopy {
                 .map(written -> batch.roundsLeft.decrementAndGet() == 0 ? batch : null);
     }
 
+    /** Compares a written batch's keys on both sides when the copy verifies ({@code verify.duringCopy}). */
+    private Uni<BatchProgress> verifyBatch(DatabaseScan scan, BatchProgress batch) {
+        if (checks == null || batch.scanned.keys().isEmpty()) {
+            return Uni.createFrom().item(batch);
+        }
+        return checks.check(scan.db, batch.scanned.keys())
+                .invoke(differing -> batch.differing = differing)
+                .replaceWith(batch);
+    }
+
     private Uni<Void> finishBatch(DatabaseScan scan, BatchProgress batch) {
-        CopiedBatch copied = new CopiedBatch(batch.scanned.sequence(), batch.scanned.nextCursor(), batch.report, batch.gone.get());
+        CopiedBatch copied = new CopiedBatch(batch.scanned.sequence(), batch.scanned.nextCursor(), batch.report, batch.gone.get(),
+                checks == null ? 0 : batch.scanned.keys().size(), batch.differing);
         return logFailures(copied.report())
                 .chain(() -> commit(scan, copied));
     }
@@ -327,6 +360,8 @@ final class ScanCopy {
         CopiedBatch next;
         while ((next = scan.finished.remove(scan.nextToCommit)) != null) {
             position.add(next.report(), next.expired());
+            position.verified += next.verified();
+            position.verifiedDiffering += next.differing();
             position.cursor = next.nextCursor();
             position.batches++;
             scan.nextToCommit++;
@@ -358,6 +393,10 @@ final class ScanCopy {
         context.metric("import_skipped_existing", position.skippedExisting);
         context.metric("import_big_keys", position.bigKeys);
         context.metric("import_failures", position.failures);
+        if (checks != null) {
+            context.metric("import_keys_verified", position.verified);
+            context.metric("import_keys_verified_differing", position.verifiedDiffering);
+        }
         // Full: the target is the slower side; near zero: the source is.
         context.metric("import_read_ahead_bytes", readAhead.held());
         position.fallbacks.forEach((type, n) -> context.metric("import_fallbacks_" + type, n));
@@ -408,6 +447,8 @@ final class ScanCopy {
         final WriteReport report = new WriteReport();
         final AtomicLong gone = new AtomicLong();
         final AtomicInteger roundsLeft;
+        /** Keys the check of the written batch found differing. */
+        volatile long differing;
 
         BatchProgress(ScannedBatch scanned, int rounds) {
             this.scanned = scanned;
@@ -421,7 +462,7 @@ final class ScanCopy {
     private record ReadRound(Round round, KeyReads.Result read, long heldBytes) {
     }
 
-    private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired) {
+    private record CopiedBatch(long sequence, String nextCursor, WriteReport report, long expired, long verified, long differing) {
     }
 
 }

@@ -28,11 +28,25 @@ public class ScanImporter implements Importer {
     private final ScanSettings settings;
     private Function<List<byte[]>, Uni<Void>> afterScan = keys -> Uni.createFrom().voidItem();
     private MetaGuard guard = MetaGuard.OFF;
+    private BatchCheck check = BatchCheck.OFF;
 
-    @Inject
     public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths) {
         this(redis::source, ScanSettings.from(config, paths));
         this.guard = MetaGuard.from(config);
+    }
+
+    @Inject
+    public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths, BatchCheck check) {
+        this(redis, config, paths);
+        this.check = check;
+    }
+
+    /**
+     * Whether the import stage's checkpoint says every key the copy wrote was verified after its batch was
+     * written ({@code verify.duringCopy} from the copy's start).
+     */
+    public static boolean verifiedDuringCopy(java.util.Map<String, Object> importCheckpoint) {
+        return Boolean.TRUE.equals(importCheckpoint.get(ScanPosition.VERIFIED_DURING_COPY));
     }
 
     /** Skips keys whose meta time on the target is newer than T0 (see {@link MetaGuard}). */
@@ -63,7 +77,7 @@ public class ScanImporter implements Importer {
     @Override
     public Uni<ImportResult> run(StageContext context, TargetWriter writer) {
         FailureLog failures = new FailureLog(settings.failuresFile());
-        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures, afterScan, guard).run())
+        return Uni.createFrom().deferred(() -> new ScanCopy(source.get(), writer, settings, context, failures, afterScan, guard, check).run())
                 .eventually(failures::close);
     }
 }

@@ -13,6 +13,9 @@ import java.util.TreeMap;
  */
 final class ScanPosition {
 
+    /** Checkpoint field: every key the copy wrote was compared with the source after its batch was written. */
+    static final String VERIFIED_DURING_COPY = "verifiedDuringCopy";
+
     List<Integer> databases = new ArrayList<>();
     int dbIndex;
     String cursor = "0";
@@ -24,6 +27,11 @@ final class ScanPosition {
     long skippedExisting;
     long bigKeys;
     long failures;
+    /** Keys compared on both sides after their batch was written ({@code verify.duringCopy}), and those found differing. */
+    long verified;
+    long verifiedDiffering;
+    /** Every batch behind the cursor was verified after it was written. */
+    boolean verifiedDuringCopy;
     final Map<String, Long> fallbacks = new TreeMap<>();
     /** The source's rdbcompression before the import turned it off; null when the import did not change it. */
     String sourceRdbCompression;
@@ -46,6 +54,9 @@ final class ScanPosition {
         position.skippedExisting = number(checkpoint.get("skippedExisting"));
         position.bigKeys = number(checkpoint.get("bigKeys"));
         position.failures = number(checkpoint.get("failures"));
+        position.verified = number(checkpoint.get("verified"));
+        position.verifiedDiffering = number(checkpoint.get("verifiedDiffering"));
+        position.verifiedDuringCopy = Boolean.TRUE.equals(checkpoint.get(VERIFIED_DURING_COPY));
         if (checkpoint.get("sourceRdbCompression") instanceof String previous) {
             position.sourceRdbCompression = previous;
         }
@@ -69,6 +80,9 @@ final class ScanPosition {
         checkpoint.put("bigKeys", bigKeys);
         checkpoint.put("failures", failures);
         checkpoint.put("fallbacks", new TreeMap<>(fallbacks));
+        checkpoint.put("verified", verified);
+        checkpoint.put("verifiedDiffering", verifiedDiffering);
+        checkpoint.put(VERIFIED_DURING_COPY, verifiedDuringCopy);
         if (sourceRdbCompression != null) {
             checkpoint.put("sourceRdbCompression", sourceRdbCompression);
         }
@@ -88,6 +102,8 @@ final class ScanPosition {
         skippedExisting = 0;
         bigKeys = 0;
         failures = 0;
+        verified = 0;
+        verifiedDiffering = 0;
         fallbacks.clear();
     }
 

@@ -16,6 +16,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,8 @@ import java.util.function.Function;
  * go out pipelined on lean connections ({@link LeanConnection}, the copy's own): one per database of
  * a standalone side, one per master of a cluster, the keys grouped by the master that owns their slot.
  * A group that meets a redirect (a slot that moved) is read again through the cluster client, which
- * follows it. Other commands (the by-value reads of {@link ValueForm}) use the general client.
+ * follows it. The by-value reads of keys whose payloads differ ({@link #forms}) are pipelined the same way;
+ * what they leave (streams, big collections, redirected groups) is read by {@link ValueForm} on the general client.
  * Read only: verification never writes (repairs go through the journal drain).
  */
 final class SideAccess implements AutoCloseable {
@@ -36,6 +38,12 @@ final class SideAccess implements AutoCloseable {
     private static final byte[] PTTL = RespCommands.head(2, "PTTL".getBytes(StandardCharsets.US_ASCII));
     private static final byte[] DUMP = RespCommands.head(2, "DUMP".getBytes(StandardCharsets.US_ASCII));
     private static final byte[] EXISTS = RespCommands.head(2, "EXISTS".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] TYPE = RespCommands.head(2, "TYPE".getBytes(StandardCharsets.US_ASCII));
+    /**
+     * Elements of a collection read in one reply by {@link #forms}; a bigger one is left to {@link ValueForm}
+     * (memory: a page of by-value keys holds at most this many elements each).
+     */
+    static final long LEAN_FORM_ELEMENTS = 4096;
     /** The largest payload a Java array holds: verification compares whole payloads, as it always did. */
     private static final long KEPT_PAYLOAD = Integer.MAX_VALUE - 16;
     private static final String STANDALONE = "standalone";
@@ -77,6 +85,75 @@ final class SideAccess implements AutoCloseable {
     Uni<List<Boolean>> exist(int db, List<byte[]> keys) {
         return perNode(db, keys, SideAccess::exists, (replies, i, n) -> replies.number(i) > 0,
                 (d, group) -> heldByClient(d, group).map(held -> held.stream().map(Held::exists).toList()));
+    }
+
+    /**
+     * Each key's value in a form that does not depend on its encoding, as {@link ValueForm} sees it, read in
+     * pipelined rounds: TYPE of every key, then the size of each collection, then the values of strings and
+     * of collections up to {@link #LEAN_FORM_ELEMENTS} elements. Null for a key left to {@link ValueForm}
+     * (a stream, a bigger collection, a group whose slot moved): compare such a key by {@link ValueForm} on
+     * both sides, never one form with the other.
+     */
+    Uni<List<String>> forms(int db, List<byte[]> keys) {
+        return perNode(db, keys, SideAccess::types, (replies, i, n) -> replies.text(i), (d, group) -> unread(group))
+                .chain(types -> {
+                    Map<LeanForm, List<Integer>> byKind = new LinkedHashMap<>();
+                    for (int i = 0; i < keys.size(); i++) {
+                        LeanForm kind = LeanForm.of(types.get(i));
+                        if (kind != null) {
+                            byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(i);
+                        }
+                    }
+                    String[] forms = new String[keys.size()];
+                    for (int i = 0; i < keys.size(); i++) {
+                        String type = types.get(i);
+                        // a key gone, or of a type without a value to read ("none"): its type is its form
+                        forms[i] = type != null && LeanForm.of(type) == null && !type.equals("stream") ? type : null;
+                    }
+                    return Multi.createFrom().iterable(byKind.entrySet())
+                            .onItem().transformToUniAndMerge(kind -> formsOf(db, kind.getKey(), kind.getValue().stream().map(keys::get).toList())
+                                    .invoke(read -> {
+                                        for (int j = 0; j < read.size(); j++) {
+                                            forms[kind.getValue().get(j)] = read.get(j);
+                                        }
+                                    }))
+                            .onItem().ignoreAsUni()
+                            .map(done -> Arrays.asList(forms));
+                });
+    }
+
+    /** The forms of keys of one type: collections sized first, those within {@link #LEAN_FORM_ELEMENTS} read. */
+    private Uni<List<String>> formsOf(int db, LeanForm kind, List<byte[]> keys) {
+        Uni<List<Long>> sizes = kind.size == null ? Uni.createFrom().item(java.util.Collections.nCopies(keys.size(), 0L))
+                : perNode(db, keys, group -> kind.encode(kind.size, group), (replies, i, n) -> replies.error(i) ? -1L : replies.number(i),
+                        (d, group) -> Uni.createFrom().item(java.util.Collections.nCopies(group.size(), -1L)));
+        return sizes.chain(sized -> {
+            List<Integer> small = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                if (sized.get(i) >= 0 && sized.get(i) <= LEAN_FORM_ELEMENTS) {
+                    small.add(i);
+                }
+            }
+            String[] forms = new String[keys.size()];
+            return perNode(db, small.stream().map(keys::get).toList(), group -> kind.encode(kind.read, group), kind::form,
+                            (d, group) -> unread(group))
+                    .map(read -> {
+                        for (int j = 0; j < read.size(); j++) {
+                            forms[small.get(j)] = read.get(j);
+                        }
+                        return Arrays.asList(forms);
+                    });
+        });
+    }
+
+    private static Uni<List<String>> unread(List<byte[]> keys) {
+        return Uni.createFrom().item(java.util.Collections.nCopies(keys.size(), (String) null));
+    }
+
+    private static RespCommands types(List<byte[]> keys) {
+        RespCommands commands = new RespCommands(keys.stream().mapToInt(k -> k.length + 24).sum());
+        keys.forEach(key -> commands.command(TYPE).arg(key));
+        return commands;
     }
 
     private static RespCommands pttlAndDump(List<byte[]> keys) {
@@ -185,13 +262,18 @@ final class SideAccess implements AutoCloseable {
     }
 
     private <T> List<T> decoded(RespReplies replies, int keys, Decode<T> decode) {
-        int error = replies.firstError();
-        if (error >= 0) {
-            String message = replies.errorMessage(error);
+        for (int i = 0; i < replies.size(); i++) {
+            String message = replies.errorMessage(i);
+            if (message == null) {
+                continue;
+            }
             if (message.startsWith("MOVED ") || message.startsWith("ASK ")) {
                 throw new Redirect(message);
             }
-            throw new IllegalStateException(name + " refused a verify read: " + message);
+            // A key whose type changed between two rounds of by-value reads: its decoder sees the error.
+            if (!message.startsWith("WRONGTYPE")) {
+                throw new IllegalStateException(name + " refused a verify read: " + message);
+            }
         }
         List<T> values = new ArrayList<>(keys);
         for (int i = 0; i < keys; i++) {

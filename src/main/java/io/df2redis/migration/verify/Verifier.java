@@ -51,9 +51,10 @@ public class Verifier {
      */
     static final int PAGES_IN_FLIGHT = 4;
     /**
-     * Keys of a page compared by value at once (their DUMP payloads differ: a Redis 7.0 set of strings is a
-     * hash table whose DUMP lists members in table order, which a RESTORE elsewhere does not keep; a Dragonfly
-     * payload). Their reads are pipelined on each side's connection instead of waiting one round trip each.
+     * Keys of a page compared by value (their DUMP payloads differ: a Redis 7.0 set of strings is a hash table
+     * whose DUMP lists members in table order, which a RESTORE elsewhere does not keep; a Dragonfly payload)
+     * are read in pipelined rounds on the lean connections ({@link SideAccess#forms}); this many of those left
+     * to {@link ValueForm} (streams, big collections) are read at once on each side's general connection.
      */
     static final int BY_VALUE_IN_FLIGHT = 32;
     /** Settled comparisons of a key that is written during each before it counts as busy. */
@@ -126,8 +127,42 @@ public class Verifier {
                 .invoke(report -> publish(report, rate >= 1 ? "full" : "sample"));
     }
 
+    /**
+     * The full pass that is left once the scan copy verified every batch it wrote ({@code verify.duringCopy}):
+     * the keys only on the other side (the copy compared the authoritative side's keys), the keys the copy
+     * found differing (checked again with rounds and repairs), and the keys journaled since (a dirty pass).
+     */
+    public Uni<Report> afterVerifiedCopy(Consumer<Report> progress) {
+        Report total = new Report();
+        Session session = open();
+        return databases(session)
+                .chain(dbs -> Multi.createFrom().iterable(dbs)
+                        .onItem().transformToUniAndConcatenate(db -> scanDb(session, session.other, db, 1.0, false, total, progress))
+                        .onItem().ignoreAsUni())
+                .eventually(session::close)
+                .chain(() -> recheck(CopyBatchCheck.differences(paths)))
+                .invoke(total::add)
+                .chain(() -> dirty(report -> {
+                    Report sum = new Report();
+                    sum.add(total);
+                    sum.add(report);
+                    progress.accept(sum);
+                }))
+                .map(dirty -> {
+                    total.add(dirty);
+                    total.throughSeq = dirty.throughSeq;
+                    return total;
+                })
+                .invoke(report -> publish(report, "full"));
+    }
+
     /** The keys journaled after the last verified sequence, up to what the drain has applied. */
     public Uni<Report> dirtyPass(Consumer<Report> progress) {
+        return dirty(progress)
+                .invoke(report -> publish(report, "dirty"));
+    }
+
+    private Uni<Report> dirty(Consumer<Report> progress) {
         long from = drain.verifiedThrough();
         long to = drain.applied();
         Report total = new Report();
@@ -147,8 +182,7 @@ public class Verifier {
                 })
                 .onItem().ignoreAsUni()
                 .replaceWith(total)
-                .eventually(session::close)
-                .invoke(report -> publish(report, "dirty"));
+                .eventually(session::close);
     }
 
     /**
@@ -157,7 +191,11 @@ public class Verifier {
      * written to a new {@code mismatches.jsonl}.
      */
     public Uni<Report> recheckMismatches() {
-        java.nio.file.Path file = paths.stateDir().resolve("mismatches.jsonl");
+        return recheck(paths.stateDir().resolve("mismatches.jsonl"));
+    }
+
+    /** Checks the keys of a file of keys (rounds and repairs included); the file is archived first. */
+    private Uni<Report> recheck(java.nio.file.Path file) {
         return Uni.createFrom().item(() -> archived(file))
                 // File I/O: off the event loop.
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
@@ -193,7 +231,8 @@ public class Verifier {
                 keys.computeIfAbsent(entry.path("db").asInt(), d -> new java.util.LinkedHashMap<>())
                         .put(java.util.Base64.getEncoder().encodeToString(key), key);
             }
-            java.nio.file.Files.move(file, file.resolveSibling("mismatches-" + System.currentTimeMillis() + ".jsonl"));
+            String name = file.getFileName().toString().replace(".jsonl", "");
+            java.nio.file.Files.move(file, file.resolveSibling(name + "-" + System.currentTimeMillis() + ".jsonl"));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -453,9 +492,9 @@ public class Verifier {
     }
 
     private Uni<List<Difference>> comparePage(Session session, int db, List<byte[]> keys) {
-        return session.authoritative.read(db, keys)
-                .chain(a -> session.other.read(db, keys)
-                        .chain(b -> judge(session, db, keys, a, b)));
+        // both sides at once: each page then costs the slower side's round trip, not the sum of both
+        return Uni.combine().all().unis(session.authoritative.read(db, keys), session.other.read(db, keys)).asTuple()
+                .chain(read -> judge(session, db, keys, read.getItem1(), read.getItem2()));
     }
 
     private Uni<List<Difference>> judge(Session session, int db, List<byte[]> keys, List<SideAccess.Held> a, List<SideAccess.Held> b) {
@@ -475,19 +514,33 @@ public class Verifier {
                 differences.add(new Difference(db, keys.get(i), ttlReason(session, x.pttl(), y.pttl())));
             }
         }
-        return Multi.createFrom().iterable(byValue)
-                .onItem().transformToUni(i -> Uni.combine().all().unis(ValueForm.of(session.authoritative, db, keys.get(i)),
-                                ValueForm.of(session.other, db, keys.get(i))).asTuple()
-                        .invoke(values -> {
-                            if (!values.getItem1().equals(values.getItem2())) {
-                                differences.add(new Difference(db, keys.get(i), "different value"));
-                            } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
-                                differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
-                            }
-                        }))
-                .merge(BY_VALUE_IN_FLIGHT)
-                .onItem().ignoreAsUni()
-                .replaceWith(differences);
+        if (byValue.isEmpty()) {
+            return Uni.createFrom().item(differences);
+        }
+        List<byte[]> byValueKeys = byValue.stream().map(keys::get).toList();
+        return Uni.combine().all().unis(session.authoritative.forms(db, byValueKeys), session.other.forms(db, byValueKeys)).asTuple()
+                .chain(forms -> Multi.createFrom().range(0, byValue.size())
+                        .onItem().transformToUni(j -> sameValue(session, db, byValueKeys.get(j), forms.getItem1().get(j), forms.getItem2().get(j))
+                                .invoke(same -> {
+                                    int i = byValue.get(j);
+                                    if (!same) {
+                                        differences.add(new Difference(db, keys.get(i), "different value"));
+                                    } else if (!ttlClose(a.get(i).pttl(), b.get(i).pttl())) {
+                                        differences.add(new Difference(db, keys.get(i), ttlReason(session, a.get(i).pttl(), b.get(i).pttl())));
+                                    }
+                                }))
+                        .merge(BY_VALUE_IN_FLIGHT)
+                        .onItem().ignoreAsUni()
+                        .replaceWith(differences));
+    }
+
+    /** Both lean forms when both sides gave one, else both sides through {@link ValueForm}. */
+    private static Uni<Boolean> sameValue(Session session, int db, byte[] key, String authoritativeForm, String otherForm) {
+        if (authoritativeForm != null && otherForm != null) {
+            return Uni.createFrom().item(authoritativeForm.equals(otherForm));
+        }
+        return Uni.combine().all().unis(ValueForm.of(session.authoritative, db, key), ValueForm.of(session.other, db, key)).asTuple()
+                .map(values -> values.getItem1().equals(values.getItem2()));
     }
 
     private boolean ttlClose(long x, long y) {

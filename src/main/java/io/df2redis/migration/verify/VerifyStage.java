@@ -1,6 +1,7 @@
 package io.df2redis.migration.verify;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.importer.ScanImporter;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
@@ -58,7 +59,7 @@ public class VerifyStage implements Stage {
             context.warn("a full pass runs: an earlier pass found more than verify.maxDifferenceRate of its keys differing");
         }
         return drain.ensureRunning(0)
-                .chain(() -> passUntilClean(mode, context, due, 1, new Verifier.Report(), 1));
+                .chain(() -> passUntilClean(mode, context, due, 1, new Verifier.Report(), 1, !due.due() && !escalated && copyVerified()));
     }
 
     /**
@@ -69,8 +70,8 @@ public class VerifyStage implements Stage {
      * {@link #FULL_PASSES} full passes above it the stage blocks with the reason.
      */
     private Uni<StageResult> passUntilClean(MigrationConfig.VerifyMode mode, StageContext context, FullPassDue due, int fullPasses,
-            Verifier.Report stage, int passes) {
-        return pass(mode, context)
+            Verifier.Report stage, int passes, boolean copyVerified) {
+        return pass(mode, context, copyVerified)
                 .chain(report -> {
                     // The finding adds up every pass of the stage: a repair of an earlier pass stays visible.
                     stage.add(report);
@@ -95,7 +96,7 @@ public class VerifyStage implements Stage {
                         context.warn("the " + mode.name().toLowerCase() + " pass found " + found + ": a full pass runs");
                         return context.saveCheckpoint(Map.of(ESCALATED, true))
                                 .chain(() -> passUntilClean(MigrationConfig.VerifyMode.FULL, context, due,
-                                        mode == MigrationConfig.VerifyMode.FULL ? fullPasses + 1 : fullPasses, stage, passes + 1));
+                                        mode == MigrationConfig.VerifyMode.FULL ? fullPasses + 1 : fullPasses, stage, passes + 1, false));
                     }
                     if (mode == MigrationConfig.VerifyMode.FULL) {
                         due.markCovered(store);
@@ -105,13 +106,28 @@ public class VerifyStage implements Stage {
                 });
     }
 
+    /**
+     * Whether the copy verified every batch it wrote ({@code verify.duringCopy} from its start): the first full
+     * pass of the stage then checks only what that leaves. Any pass after it (an escalation) reads everything.
+     */
+    private boolean copyVerified() {
+        return config.verify().duringCopy()
+                && store.read(s -> s.stage("import").map(stage -> ScanImporter.verifiedDuringCopy(stage.checkpoint)).orElse(false));
+    }
+
+    private Uni<Verifier.Report> afterVerifiedCopy(StageContext context) {
+        context.info("the copy verified every batch it wrote: the full pass checks the keys only on the target, the keys the copy "
+                + "found differing and the keys written since");
+        return verifier.afterVerifiedCopy(report -> context.progress(report.checked, null, "keys"));
+    }
+
     private static String percent(double rate) {
         return String.format(java.util.Locale.ROOT, "%.1f %%", rate * 100);
     }
 
-    Uni<Verifier.Report> pass(MigrationConfig.VerifyMode mode, StageContext context) {
+    Uni<Verifier.Report> pass(MigrationConfig.VerifyMode mode, StageContext context, boolean copyVerified) {
         return switch (mode) {
-            case FULL -> verifier.scanPass(1.0, report -> context.progress(report.checked, null, "keys"));
+            case FULL -> copyVerified ? afterVerifiedCopy(context) : verifier.scanPass(1.0, report -> context.progress(report.checked, null, "keys"));
             case SAMPLE -> verifier.scanPass(config.consistency().sampleRate(), report -> context.progress(report.checked, null, "keys"));
             case DIRTY -> verifier.dirtyPass(report -> context.progress(report.checked, null, "keys"));
         };

@@ -87,6 +87,38 @@ class FullVerifyTest {
         }
     }
 
+    /**
+     * Steps: the same hashes, lists, sets and sorted sets on both sides, the target encoding its collections
+     * otherwise (hash tables, skip lists, one list element per node), so that every DUMP payload differs and
+     * every key is compared by value; one key of each type with another value on the target (a changed field,
+     * a reordered list, a member replaced, another score); a full pass finds exactly those four, as different values,
+     * with pipelined lean reads (HGETALL, not the general client's HKEYS and HMGET).
+     */
+    @Test
+    void byValueComparisonsFindADifferentHashListSetAndSortedSetAndPassEqualOnesWhosePayloadsDiffer() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty(), "--hash-max-listpack-entries", "0",
+                     "--zset-max-listpack-entries", "0", "--list-max-listpack-size", "1")) {
+            List<List<String>> collections = dataset().stream().filter(c -> !c.get(0).equals("SET") && !c.get(0).equals("PEXPIRE")).toList();
+            source.pipeline(collections);
+            target.pipeline(collections);
+            for (String key : List.of("k:1", "k:2", "k:3", "k:4")) {
+                assertTrue(!source.command("DUMP", key).equals(target.command("DUMP", key)), key + " has the same payload on both sides");
+            }
+            target.pipeline(List.of(List.of("HSET", "k:1", "b", "other"), List.of("LSET", "k:2", "0", "c2"), List.of("LSET", "k:2", "2", "a2"),
+                    List.of("SREM", "k:3", "m3"), List.of("SADD", "k:3", "z3"), List.of("ZADD", "k:4", "3", "b4")));
+
+            Map<String, String> found = fullPass(source, "{seed: \"" + target.address() + "\"}", collections.stream()
+                    .map(c -> c.get(1)).distinct().count(), 4);
+
+            assertEquals(List.of("k:1", "k:2", "k:3", "k:4"), List.copyOf(found.keySet()), found.toString());
+            found.values().forEach(reason -> assertTrue(reason.startsWith("different value"), found.toString()));
+            String commands = String.valueOf(target.command("INFO", "commandstats"));
+            assertTrue(commands.contains("cmdstat_hgetall") && !commands.contains("cmdstat_hkeys"),
+                    "hashes read whole on the lean connections, not field by field on the general client: " + commands);
+        }
+    }
+
     private static void assertFourDifferences(Map<String, String> found) {
         assertEquals(4, found.size(), found.toString());
         assertTrue(found.get("k:10").startsWith("different value"), found.toString());
@@ -122,6 +154,10 @@ class FullVerifyTest {
 
     /** The reason of each mismatch the pass wrote, by key. */
     private Map<String, String> fullPass(LocalRedis source, String target) throws Exception {
+        return fullPass(source, target, KEYS, 4);
+    }
+
+    private Map<String, String> fullPass(LocalRedis source, String target, long keys, int mismatches) throws Exception {
         Files.createDirectories(home.resolve("state/wal"));
         Path file = home.resolve("migrate.yaml");
         Files.writeString(file, """
@@ -139,8 +175,8 @@ class FullVerifyTest {
         try {
             drain.ensureRunning(0).await().atMost(Duration.ofSeconds(10));
             Verifier.Report report = verifier.scanPass(1.0, r -> { }).await().atMost(Duration.ofSeconds(60));
-            assertEquals(KEYS, report.checked, "every source key compared once: " + report.summary());
-            assertEquals(4, report.mismatched, report.summary());
+            assertEquals(keys, report.checked, "every source key compared once: " + report.summary());
+            assertEquals(mismatches, report.mismatched, report.summary());
         } finally {
             drain.stop().await().atMost(Duration.ofSeconds(30));
             store.close();

@@ -158,6 +158,30 @@ class VerifyStageTest {
         return new Verifier(config, paths, redis, new JournalDrain(config, paths, redis, store, new EventHub(store, 50)), store);
     }
 
+    /**
+     * Steps: 300 keys on both sides, k:0 different on the target though the copy's list of differences is empty
+     * (as if it had changed there after the copy verified it, outside the journal), one key only on the target;
+     * the import checkpoint says the copy verified every batch; a {@code full} verify stage checks only what that
+     * leaves: it finds and repairs the key only on the target, compares no source key, so k:0 stays as it is.
+     */
+    @Test
+    void aFullStageAfterACopyVerifiedBatchByBatchChecksOnlyTheKeysOnTheTargetAloneAndTheDirtyOnes() throws Exception {
+        try (LocalRedis source = LocalRedis.start(home.resolve("source"), Optional.empty());
+             LocalRedis target = LocalRedis.start(home.resolve("target"), Optional.empty())) {
+            load(source, target, 1);
+            target.command("SET", "only-on-target", "x");
+            Context context = new Context();
+
+            StageResult result = runStage(source, target, "full, duringCopy: true", context,
+                    store -> store.update(s -> s.stageOrCreate("import").checkpoint.put("verifiedDuringCopy", true)));
+
+            assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
+            assertTrue(result.message().startsWith("full pass: 0 keys checked, 1 differences (0 transient, 1 repaired)"), result.message());
+            assertEquals(0L, target.command("EXISTS", "only-on-target"));
+            assertEquals("wrong-0", target.command("GET", "k:0"), "no source key compared");
+        }
+    }
+
     /** 300 keys on the source and on the target, the first {@code wrong} of them with another value on the target. */
     private static void load(LocalRedis source, LocalRedis target, int wrong) throws java.io.IOException {
         List<List<String>> onSource = new ArrayList<>();
@@ -172,6 +196,11 @@ class VerifyStageTest {
 
     /** The verify stage (sample passes over half the keys) with its drain, on an empty journal. */
     private StageResult runStage(LocalRedis source, LocalRedis target, String mode, Context context) throws Exception {
+        return runStage(source, target, mode, context, store -> { });
+    }
+
+    private StageResult runStage(LocalRedis source, LocalRedis target, String mode, Context context,
+            java.util.function.Consumer<StatusStore> before) throws Exception {
         Files.createDirectories(home.resolve("state/wal"));
         Path file = home.resolve("migrate.yaml");
         Files.writeString(file, """
@@ -187,6 +216,7 @@ class VerifyStageTest {
         RedisEndpoints redis = new RedisEndpoints(vertx, config);
         JournalDrain drain = new JournalDrain(config, paths, redis, store, new EventHub(store, 50));
         VerifyStage stage = new VerifyStage(new Verifier(config, paths, redis, drain, store), drain, config, store);
+        before.accept(store);
         try {
             return stage.run(context).await().atMost(Duration.ofSeconds(60));
         } finally {

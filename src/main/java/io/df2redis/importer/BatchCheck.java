@@ -1,0 +1,39 @@
+package io.df2redis.importer;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+
+/**
+ * Verification of the scan copy's batches as they are written ({@code verify.duringCopy}). Lifecycle: the
+ * copy calls {@link #open()} once per attempt, {@link Batches#check} for every batch whose keys are all
+ * written (before its checkpoint moves past it; several batches at once), and {@link Batches#close()} at
+ * the end. A key found differing is recorded by the check for the verify stage to judge (settled, repaired):
+ * the copy goes on.
+ */
+public interface BatchCheck {
+
+    /** No verification during the copy. */
+    BatchCheck OFF = new BatchCheck() {
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+
+        @Override
+        public Batches open() {
+            throw new IllegalStateException("verification during the copy is off");
+        }
+    };
+
+    boolean enabled();
+
+    Batches open();
+
+    /** The checks of one copy attempt. */
+    interface Batches {
+        /** Compares the keys of {@code db} on both sides; the number found differing (recorded for the verify stage). */
+        Uni<Long> check(int db, List<byte[]> keys);
+
+        Uni<Void> close();
+    }
+}
