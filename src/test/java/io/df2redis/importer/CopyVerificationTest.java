@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.df2redis.config.MigrationConfig;
+import io.df2redis.copy.BatchCheck;
+import io.df2redis.importer.scan.ScanImporter;
 import io.df2redis.config.MigrationConfigLoader;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.contract.resp.RespConnection;
 import io.df2redis.migration.engine.StageResult;
-import io.df2redis.migration.event.EventHub;
+import io.df2redis.state.EventHub;
 import io.df2redis.migration.journal.JournalDrain;
 import io.df2redis.migration.verify.CopyBatchCheck;
 import io.df2redis.migration.verify.Verifier;
@@ -95,7 +97,7 @@ class CopyVerificationTest extends ImporterFixture {
         assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
         assertEquals(KEYS, context.metrics.get("import_keys_verified"), context.metrics.toString());
         assertEquals(1.0, context.metrics.get("import_keys_verified_differing"), context.metrics.toString());
-        assertTrue(ScanImporter.verifiedDuringCopy(context.checkpoint()), context.checkpoint().toString());
+        assertTrue(BatchCheck.verifiedDuringCopy(context.checkpoint()), context.checkpoint().toString());
         assertEquals(1, Files.readAllLines(paths.stateDir().resolve("copy-differences.jsonl")).size());
 
         targetServer.command("SET", "only-on-target", "x");
@@ -130,7 +132,7 @@ class CopyVerificationTest extends ImporterFixture {
         assertEquals(StageStatus.SUCCEEDED, result.status(), result.message());
         assertTrue(checked.get() <= KEYS - covered, checked.get() + " keys checked again, " + covered + " covered by the checkpoint");
         assertEquals((double) KEYS, resumed.metrics.get("import_keys_verified"), resumed.metrics.toString());
-        assertTrue(ScanImporter.verifiedDuringCopy(resumed.checkpoint()), resumed.checkpoint().toString());
+        assertTrue(BatchCheck.verifiedDuringCopy(resumed.checkpoint()), resumed.checkpoint().toString());
     }
 
     private ImportStage stage(BatchCheck check) {

@@ -1,5 +1,7 @@
 package io.df2redis.importer.scan;
 
+import io.df2redis.copy.BatchCheck;
+
 import io.df2redis.copy.ByValueCopy;
 import io.df2redis.copy.FailureLog;
 import io.df2redis.copy.KeyFailure;

@@ -1,5 +1,7 @@
 package io.df2redis.importer.scan;
 
+import io.df2redis.copy.BatchCheck;
+
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.copy.FailureLog;
@@ -39,14 +41,6 @@ public class ScanImporter implements Importer {
     public ScanImporter(RedisEndpoints redis, MigrationConfig config, MigrationPaths paths, BatchCheck check) {
         this(redis, config, paths);
         this.check = check;
-    }
-
-    /**
-     * Whether the import stage's checkpoint says every key the copy wrote was verified after its batch was
-     * written ({@code verify.duringCopy} from the copy's start).
-     */
-    public static boolean verifiedDuringCopy(java.util.Map<String, Object> importCheckpoint) {
-        return Boolean.TRUE.equals(importCheckpoint.get(ScanPosition.VERIFIED_DURING_COPY));
     }
 
     /** Skips keys whose meta time on the target is newer than T0 (see {@link MetaGuard}). */

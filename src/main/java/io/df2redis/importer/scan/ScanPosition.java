@@ -1,5 +1,7 @@
 package io.df2redis.importer.scan;
 
+import io.df2redis.copy.BatchCheck;
+
 import io.df2redis.copy.WriteReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +16,6 @@ import java.util.TreeMap;
 final class ScanPosition {
 
     /** Checkpoint field: every key the copy wrote was compared with the source after its batch was written. */
-    static final String VERIFIED_DURING_COPY = "verifiedDuringCopy";
 
     List<Integer> databases = new ArrayList<>();
     int dbIndex;
@@ -56,7 +57,7 @@ final class ScanPosition {
         position.failures = number(checkpoint.get("failures"));
         position.verified = number(checkpoint.get("verified"));
         position.verifiedDiffering = number(checkpoint.get("verifiedDiffering"));
-        position.verifiedDuringCopy = Boolean.TRUE.equals(checkpoint.get(VERIFIED_DURING_COPY));
+        position.verifiedDuringCopy = Boolean.TRUE.equals(checkpoint.get(BatchCheck.VERIFIED_DURING_COPY));
         if (checkpoint.get("sourceRdbCompression") instanceof String previous) {
             position.sourceRdbCompression = previous;
         }
@@ -82,7 +83,7 @@ final class ScanPosition {
         checkpoint.put("fallbacks", new TreeMap<>(fallbacks));
         checkpoint.put("verified", verified);
         checkpoint.put("verifiedDiffering", verifiedDiffering);
-        checkpoint.put(VERIFIED_DURING_COPY, verifiedDuringCopy);
+        checkpoint.put(BatchCheck.VERIFIED_DURING_COPY, verifiedDuringCopy);
         if (sourceRdbCompression != null) {
             checkpoint.put("sourceRdbCompression", sourceRdbCompression);
         }

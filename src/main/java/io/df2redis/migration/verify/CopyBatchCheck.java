@@ -2,9 +2,9 @@ package io.df2redis.migration.verify;
 
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
-import io.df2redis.importer.BatchCheck;
-import io.df2redis.importer.FailureLog;
-import io.df2redis.importer.KeyFailure;
+import io.df2redis.copy.BatchCheck;
+import io.df2redis.copy.FailureLog;
+import io.df2redis.copy.KeyFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.smallrye.mutiny.Uni;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.df2redis.migration.verify;
 
+import io.df2redis.copy.BatchCheck;
+
 import io.df2redis.config.MigrationConfig;
 import io.df2redis.config.MigrationPaths;
 import io.df2redis.copy.FailureLog;

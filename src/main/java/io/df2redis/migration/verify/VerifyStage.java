@@ -1,7 +1,7 @@
 package io.df2redis.migration.verify;
 
 import io.df2redis.config.MigrationConfig;
-import io.df2redis.importer.ScanImporter;
+import io.df2redis.copy.BatchCheck;
 import io.df2redis.migration.engine.Stage;
 import io.df2redis.migration.engine.StageContext;
 import io.df2redis.migration.engine.StageResult;
@@ -112,7 +112,7 @@ public class VerifyStage implements Stage {
      */
     private boolean copyVerified() {
         return config.verify().duringCopy()
-                && store.read(s -> s.stage("import").map(stage -> ScanImporter.verifiedDuringCopy(stage.checkpoint)).orElse(false));
+                && store.read(s -> s.stage("import").map(stage -> BatchCheck.verifiedDuringCopy(stage.checkpoint)).orElse(false));
     }
 
     private Uni<Verifier.Report> afterVerifiedCopy(StageContext context) {

@@ -1,4 +1,4 @@
-package io.df2redis.importer;
+package io.df2redis.copy;
 
 import io.smallrye.mutiny.Uni;
 import java.util.List;
@@ -11,6 +11,14 @@ import java.util.List;
  * the copy goes on.
  */
 public interface BatchCheck {
+
+    /** The import checkpoint's field that says every key the copy wrote was verified after its batch. */
+    String VERIFIED_DURING_COPY = "verifiedDuringCopy";
+
+    /** Whether an import stage's checkpoint says the copy verified every batch it wrote, from its start. */
+    static boolean verifiedDuringCopy(java.util.Map<String, Object> importCheckpoint) {
+        return Boolean.TRUE.equals(importCheckpoint.get(VERIFIED_DURING_COPY));
+    }
 
     /** No verification during the copy. */
     BatchCheck OFF = new BatchCheck() {
