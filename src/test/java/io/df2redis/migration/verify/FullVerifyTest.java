@@ -89,8 +89,8 @@ class FullVerifyTest {
 
     /**
      * Steps: the same hashes, lists, sets and sorted sets on both sides, the target encoding its collections
-     * otherwise (hash tables, skip lists, one list element per node), so that every DUMP payload differs and
-     * every key is compared by value; one key of each type with another value on the target (a changed field,
+     * otherwise (hash tables, skip lists, one list element per node), so that their DUMP payloads differ and
+     * they are compared by value; one key of each type with another value on the target (a changed field,
      * a reordered list, a member replaced, another score); a full pass finds exactly those four, as different values,
      * with pipelined lean reads (HGETALL, not the general client's HKEYS and HMGET).
      */
@@ -102,7 +102,9 @@ class FullVerifyTest {
             List<List<String>> collections = dataset().stream().filter(c -> !c.get(0).equals("SET") && !c.get(0).equals("PEXPIRE")).toList();
             source.pipeline(collections);
             target.pipeline(collections);
-            for (String key : List.of("k:1", "k:2", "k:3", "k:4")) {
+            // The target's settings make the hash, list and sorted set payloads differ; a set of strings is a hash
+            // table on both, whose member order (and so its payload) differs between two servers only by chance.
+            for (String key : List.of("k:1", "k:2", "k:4")) {
                 assertTrue(!source.command("DUMP", key).equals(target.command("DUMP", key)), key + " has the same payload on both sides");
             }
             target.pipeline(List.of(List.of("HSET", "k:1", "b", "other"), List.of("LSET", "k:2", "0", "c2"), List.of("LSET", "k:2", "2", "a2"),
