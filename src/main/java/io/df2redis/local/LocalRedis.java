@@ -33,8 +33,13 @@ public final class LocalRedis implements AutoCloseable {
 
     /** True when {@code redis-server} can be started from PATH. */
     public static boolean available() {
+        return onPath("redis-server");
+    }
+
+    /** True when {@code tool --version} runs from PATH and succeeds. */
+    public static boolean onPath(String tool) {
         try {
-            Process probe = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+            Process probe = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
             probe.getInputStream().readAllBytes();
             return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
         } catch (IOException e) {

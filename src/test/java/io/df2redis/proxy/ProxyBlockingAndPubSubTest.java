@@ -1,5 +1,7 @@
 package io.df2redis.proxy;
 
+import io.df2redis.testing.RecordingSubscriber;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,6 @@ import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 
 /**
  * Blocking commands and pub/sub through the real proxy, between a password-protected source and
@@ -212,23 +212,11 @@ class ProxyBlockingAndPubSubTest {
     /** A subscriber receives every message once, in order, across the flip; each PUBLISH reaches the one subscriber. */
     @Test
     void aSubscriberReceivesEveryMessageOnceAcrossTheFlip() throws Exception {
-        BlockingQueue<String> received = new LinkedBlockingQueue<>();
-        CountDownLatch subscribed = new CountDownLatch(1);
-        JedisPubSub listener = new JedisPubSub() {
-            @Override
-            public void onMessage(String channel, String message) {
-                received.add(message);
-            }
-
-            @Override
-            public void onSubscribe(String channel, int count) {
-                subscribed.countDown();
-            }
-        };
+        RecordingSubscriber listener = new RecordingSubscriber();
         Jedis subscriberConnection = jedis();
         Thread subscriber = new Thread(() -> subscriberConnection.subscribe(listener, "news"));
         subscriber.start();
-        assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+        assertTrue(listener.awaitSubscribed(10));
         List<Long> receivers = new ArrayList<>();
         try (Jedis publisher = jedis()) {
             for (int i = 0; i < 200; i++) {
@@ -240,14 +228,14 @@ class ProxyBlockingAndPubSubTest {
         }
         List<String> messages = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            String message = received.poll(10, TimeUnit.SECONDS);
+            String message = listener.next(10_000);
             assertNotNull(message, "message " + i + " arrived (got " + messages + ")");
             messages.add(message);
         }
         for (int i = 0; i < 200; i++) {
             assertEquals("m" + i, messages.get(i));
         }
-        assertEquals(null, received.poll(300, TimeUnit.MILLISECONDS), "nothing delivered twice");
+        assertEquals(null, listener.next(300), "nothing delivered twice");
         assertTrue(receivers.stream().allMatch(n -> n == 1L), "every PUBLISH reached exactly the one subscriber: " + receivers);
         listener.unsubscribe();
         subscriber.join(10_000);

@@ -1,5 +1,7 @@
 package io.df2redis.proxy;
 
+import io.df2redis.testing.RecordingSubscriber;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,15 +11,11 @@ import io.df2redis.testing.LocalRedisCluster;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -51,24 +49,12 @@ class ProxyLinksOnClusterTest {
                     Jedis consumer = new Jedis("127.0.0.1", proxy.port);
                     Jedis subscriberConnection = new Jedis("127.0.0.1", proxy.port);
                     Jedis app = new Jedis("127.0.0.1", proxy.port)) {
-                BlockingQueue<String> received = new LinkedBlockingQueue<>();
-                CountDownLatch subscribed = new CountDownLatch(1);
-                JedisPubSub listener = new JedisPubSub() {
-                    @Override
-                    public void onMessage(String channel, String message) {
-                        received.add(message);
-                    }
-
-                    @Override
-                    public void onSubscribe(String channel, int count) {
-                        subscribed.countDown();
-                    }
-                };
+                RecordingSubscriber listener = new RecordingSubscriber();
                 Thread subscriber = new Thread(() -> subscriberConnection.subscribe(listener, "cnews"));
                 subscriber.start();
-                assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+                assertTrue(listener.awaitSubscribed(10));
                 assertEquals(1L, app.publish("cnews", "before"));
-                assertEquals("before", received.poll(5, TimeUnit.SECONDS));
+                assertEquals("before", listener.next(5000));
 
                 List<String>[] popped = new List[1];
                 Thread blocked = new Thread(() -> popped[0] = consumer.blpop(0, key));
@@ -83,7 +69,7 @@ class ProxyLinksOnClusterTest {
                 assertEquals(0L, cluster.ownerOf(key).command("EXISTS", key), "popped on the cluster");
 
                 assertEquals(1L, app.publish("cnews", "after"), "the subscriber is on the cluster now");
-                assertEquals("after", received.poll(5, TimeUnit.SECONDS));
+                assertEquals("after", listener.next(5000));
                 JedisDataException sharded = org.junit.jupiter.api.Assertions.assertThrows(JedisDataException.class,
                         () -> app.sendCommand(redis.clients.jedis.Protocol.Command.SSUBSCRIBE, "shard"));
                 assertTrue(sharded.getMessage().contains("SSUBSCRIBE refused"), sharded.getMessage());

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +48,7 @@ class ClusterTargetTest extends ImporterFixture {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        assumeTrue(onPath("redis-cli"), "redis-cli is needed to create the test cluster");
+        assumeTrue(LocalRedis.onPath("redis-cli"), "redis-cli is needed to create the test cluster");
         localCluster = io.df2redis.testing.LocalRedisCluster.start(home, 3);
         nodes.addAll(localCluster.nodes());
         cluster = side("target", String.join(",", nodes.stream().map(LocalRedis::address).toList()), true);
@@ -204,19 +203,6 @@ class ClusterTargetTest extends ImporterFixture {
             return String.valueOf(node.command(command));
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        try {
-            Process probe = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
-            probe.getInputStream().readAllBytes();
-            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }
